@@ -1,0 +1,2 @@
+// Placeholder entry point; the command line arrives with the local host.
+return 0;
