@@ -24,6 +24,9 @@ public static class DeadLetterReasons
     /// <summary>The task ran past its hard time limit.</summary>
     public const string HardTimeLimitExceeded = "HardTimeLimitExceeded";
 
+    /// <summary>The task was cancelled at its soft time limit and did not finish.</summary>
+    public const string SoftTimeLimitExceeded = "SoftTimeLimitExceeded";
+
     /// <summary>The broker delivered the message more times than the queue allows (workers kept dying or abandoning it).</summary>
     public const string MaxDeliveryCountExceeded = "MaxDeliveryCountExceeded";
 }

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Afirgen.TaskProcessor.Engine.Diagnostics;
+
+/// <summary>
+/// Built-in tasks that exercise the processor without touching any AFIRGen system: for a first run,
+/// smoke tests, and the benchmark. Unrouted names, so they go to the default queue unless a queue is given.
+/// </summary>
+public static class DiagnosticTasks
+{
+    public const string Echo = "diagnostics.echo";
+    public const string Noop = "diagnostics.noop";
+    public const string Sleep = "diagnostics.sleep";
+    public const string FailTimes = "diagnostics.fail_n_times";
+    public const string Fail = "diagnostics.fail";
+
+    public static IServiceCollection AddDiagnosticTasks(this IServiceCollection services)
+    {
+        services.AddTask(Echo,
+            static context => ValueTask.FromResult<JsonNode?>(new JsonObject
+            {
+                ["args"] = context.Args.DeepClone(),
+                ["kwargs"] = context.Kwargs.DeepClone(),
+            }),
+            o => o.Description = "Returns its arguments.");
+
+        services.AddTask(Noop, static _ => ValueTask.FromResult<JsonNode?>(null),
+            o => o.Description = "Does nothing; measures the processor's own overhead.");
+
+        services.AddTask<SleepTask>(Sleep, o =>
+        {
+            o.Description = "Waits asynchronously for the given seconds (an I/O-bound task).";
+            o.Parameters = [TaskParameter.Optional("seconds", 0.01)];
+        });
+
+        services.AddTask(FailTimes,
+            static context =>
+            {
+                var times = context.Get<int>("times");
+                if (context.Retries < times)
+                {
+                    throw new InvalidOperationException($"Planned failure {context.Retries + 1} of {times}.");
+                }
+                return ValueTask.FromResult<JsonNode?>(new JsonObject { ["attempts"] = context.Retries + 1 });
+            },
+            o =>
+            {
+                o.Description = "Fails the first `times` attempts with a retryable error, then succeeds.";
+                o.Parameters = [TaskParameter.Optional("times", 1)];
+                o.Retry = new RetryPolicy { MaxRetries = 3, InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(10) };
+            });
+
+        services.AddTask(Fail,
+            static context => throw new PermanentTaskException(context.Get<string>("message") ?? "Planned failure."),
+            o =>
+            {
+                o.Description = "Fails at once with a non-retried error (lands in the dead-letter queue).";
+                o.Parameters = [TaskParameter.Optional("message", "Planned failure.")];
+            });
+        return services;
+    }
+
+    /// <summary>Sleeps on the injected clock so tests can drive it.</summary>
+    private sealed class SleepTask(TimeProvider time) : ITaskHandler
+    {
+        public async ValueTask<JsonNode?> RunAsync(TaskContext context)
+        {
+            var seconds = context.Get<double>("seconds");
+            if (seconds is < 0 or > 86_400)
+            {
+                throw new PermanentTaskException($"seconds must be between 0 and 86400; got {seconds}.");
+            }
+            await Task.Delay(TimeSpan.FromSeconds(seconds), time, context.CancellationToken).ConfigureAwait(false);
+            return new JsonObject { ["slept"] = seconds };
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Afirgen.TaskProcessor.Engine.Hosting;
+
+/// <summary>Log events of the engine's hosting pieces (ids 1100–1199).</summary>
+internal static partial class HostingLog
+{
+    [LoggerMessage(1100, LogLevel.Information, "Consuming queue {Queue} with prefetch {Prefetch}")]
+    public static partial void Consuming(ILogger logger, string queue, int prefetch);
+
+    [LoggerMessage(1101, LogLevel.Information, "Stopped receiving; waiting for {InFlight} in-flight tasks to finish")]
+    public static partial void Draining(ILogger logger, int inFlight);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Shutdown grace period over; cancelling {InFlight} tasks still running and abandoning their messages for redelivery")]
+    public static partial void Aborting(ILogger logger, int inFlight);
+
+    [LoggerMessage(1103, LogLevel.Error, "Receiving from queue {Queue} failed; trying again in {Delay}")]
+    public static partial void ReceiveFailed(ILogger logger, Exception exception, string queue, TimeSpan delay);
+
+    [LoggerMessage(1104, LogLevel.Warning, "Renewing the lock of message {MessageId} on queue {Queue} failed")]
+    public static partial void RenewFailed(ILogger logger, Exception exception, string messageId, string queue);
+
+    [LoggerMessage(1105, LogLevel.Warning, "No Redis is configured (TaskProcessor:Redis:Configuration): results are kept in this process's memory, lost when it stops and invisible to Celery clients. Set it for anything but a quick try-out.")]
+    public static partial void InMemoryResults(ILogger logger);
+}

@@ -1,0 +1,104 @@
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Priority;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Running;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.Engine.Hosting;
+
+/// <summary>Registers the engine with a host. Every host calls this once; hosts differ only in their broker.</summary>
+public static class TaskEngineRegistration
+{
+    /// <summary>
+    /// Adds the engine: options bound from <c>TaskProcessor:*</c> and checked at start-up, routing, the
+    /// priority gate, the runner, the publisher, and the result store (Redis when
+    /// <c>TaskProcessor:Redis:Configuration</c> is set, otherwise in memory with a warning). The host adds a
+    /// broker (<see cref="IMessageSender"/>, and <see cref="IMessageSource"/> where it pulls messages).
+    /// </summary>
+    public static IHostApplicationBuilder AddTaskEngine(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
+        services.AddOptions<TimeLimitOptions>().BindConfiguration(TimeLimitOptions.Section)
+            .Validate(o => o.Soft > TimeSpan.Zero && o.Hard > TimeSpan.Zero, "Time limits must be positive (TaskProcessor:TimeLimits).")
+            .Validate(o => o.Soft < o.Hard, "The soft time limit must be below the hard one (TaskProcessor:TimeLimits:Soft < Hard).")
+            .ValidateOnStart();
+        services.AddOptions<ResultOptions>().BindConfiguration(ResultOptions.Section)
+            .Validate(o => o.Expires >= TimeSpan.FromSeconds(1), "Results must be kept at least one second (TaskProcessor:Results:Expires).")
+            .ValidateOnStart();
+        services.AddOptions<MessageOptions>().BindConfiguration(MessageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.QueueConcurrency.Values.All(v => v >= 1), "Per-queue concurrency caps must be at least 1 (TaskProcessor:Worker:QueueConcurrency).")
+            .ValidateOnStart();
+        services.AddOptions<BrokerQueueOptions>().BindConfiguration(BrokerQueueOptions.Section)
+            .Validate(o => o.LockDuration >= TimeSpan.FromSeconds(5), "The lock duration must be at least 5 seconds (TaskProcessor:Broker:LockDuration).")
+            .Validate(o => o.MaxDeliveryCount >= 1, "The max delivery count must be at least 1 (TaskProcessor:Broker:MaxDeliveryCount).")
+            .ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new RetryRandom(new Random()));
+        services.TryAddSingleton(new WorkerIdentity());
+        services.TryAddSingleton<CeleryMessageParser>();
+        services.TryAddSingleton<TaskRouter>();
+        services.TryAddSingleton(sp => new TaskRegistry(sp.GetServices<TaskDefinition>()));
+        services.TryAddSingleton<TaskPublisher>();
+        services.TryAddSingleton<TaskRunner>();
+        services.TryAddSingleton(sp =>
+        {
+            var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            return new PriorityGate(worker.Concurrency, worker.QueueConcurrency);
+        });
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[RedisOptions.Section + ":Configuration"]))
+        {
+            // A host with its own authentication (Entra ID in Azure) registers the multiplexer first.
+            services.TryAddSingleton<IConnectionMultiplexer>(sp =>
+            {
+                var options = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration!);
+                // Start even when Redis is down: messages are abandoned until it is back, not lost.
+                options.AbortOnConnectFail = false;
+                return ConnectionMultiplexer.Connect(options);
+            });
+            services.TryAddSingleton<IResultStore, RedisResultStore>();
+        }
+        else
+        {
+            services.TryAddSingleton<IResultStore, InMemoryResultStore>();
+            services.AddHostedService<InMemoryResultsNotice>();
+        }
+        return builder;
+    }
+
+    /// <summary>Adds the consumers that pull from the broker's queues (hosts whose broker does not push).</summary>
+    public static IServiceCollection AddQueueConsumers(this IServiceCollection services)
+    {
+        services.TryAddSingleton<QueueConsumerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<QueueConsumerService>());
+        return services;
+    }
+
+    /// <summary>Says once, at start-up, that results are not durable.</summary>
+    private sealed class InMemoryResultsNotice(ILogger<InMemoryResultsNotice> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            HostingLog.InMemoryResults(logger);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Afirgen.TaskProcessor.Engine.Hosting;
+
+/// <summary>
+/// One worker instance's capacity (Celery's <c>worker_concurrency</c>, <c>worker_prefetch_multiplier</c>
+/// and <c>-Q</c>). In the Functions app these are sized from the same numbers as host.json's
+/// <c>maxConcurrentCalls</c> and <c>prefetchCount</c>.
+/// </summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "TaskProcessor:Worker";
+
+    /// <summary>Tasks run at once per instance: the priority gate's slots. 1 is Celery's <c>solo</c> pool.</summary>
+    [Range(1, 10_000)]
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>Messages taken from each queue ahead of a free slot = <see cref="Concurrency"/> × this.</summary>
+    [Range(1, 1_000)]
+    public int PrefetchMultiplier { get; set; } = 4;
+
+    /// <summary>The queues this instance consumes (Celery's <c>-Q</c>); empty for every configured queue.</summary>
+    public List<string> Queues { get; set; } = [];
+
+    /// <summary>Optional caps per queue: at most this many of the instance's slots for that queue at once.</summary>
+    public Dictionary<string, int> QueueConcurrency { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long locks of running tasks are renewed at most; keep it above the hard time limit.</summary>
+    public TimeSpan MaxLockRenewal { get; set; } = TimeSpan.FromMinutes(65);
+
+    /// <summary>Messages taken from each queue ahead of a free slot.</summary>
+    public int PrefetchCount => Concurrency * PrefetchMultiplier;
+}

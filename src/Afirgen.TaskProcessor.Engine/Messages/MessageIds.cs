@@ -1,0 +1,32 @@
+namespace Afirgen.TaskProcessor.Engine.Messages;
+
+/// <summary>
+/// Broker message ids. Brokers drop a second message with the same id inside their duplicate-detection
+/// window, so every message the engine sends has an id derived from what caused it: sending it again
+/// after a crash (the same cause) is then harmless, while a new cause (the next retry) gets a new id.
+/// </summary>
+public static class MessageIds
+{
+    /// <summary>A task's first message: its task id.</summary>
+    public static string ForTask(string taskId) => taskId;
+
+    /// <summary>The message that carries retry number <paramref name="retries"/> of a task.</summary>
+    public static string ForRetry(string taskId, int retries) => $"{taskId}.retry-{retries}";
+
+    /// <summary>The message that brings <paramref name="receivedMessageId"/> back at its ETA.</summary>
+    public static string ForEtaDeferral(string receivedMessageId) => $"{receivedMessageId}.eta";
+
+    /// <summary>
+    /// A deterministic task id for the <paramref name="ordinal"/>th child a task enqueues, so a task run
+    /// again after a crash enqueues the same children (then dropped as duplicates) rather than new ones.
+    /// </summary>
+    public static string ForChild(string parentTaskId, string childTaskName, int ordinal) =>
+        DeterministicGuid.Create($"{parentTaskId}/{childTaskName}/{ordinal}").ToString();
+
+    /// <summary>
+    /// A deterministic task id for a follow-up (chain link, callback, errback) whose producer set none,
+    /// so a redelivered parent re-sends the same follow-up rather than a second one.
+    /// </summary>
+    public static string ForFollowUp(string parentTaskId, string taskName, string role) =>
+        DeterministicGuid.Create($"{parentTaskId}/{taskName}/{role}").ToString();
+}

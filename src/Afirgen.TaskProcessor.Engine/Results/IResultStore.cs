@@ -1,0 +1,22 @@
+namespace Afirgen.TaskProcessor.Engine.Results;
+
+/// <summary>
+/// Where task states and results live (Celery's result backend). Implementations throw
+/// <see cref="ResultStoreUnavailableException"/> when the store cannot be reached, so the runner can
+/// abandon the message instead of settling it with the outcome unrecorded.
+/// </summary>
+public interface IResultStore
+{
+    /// <summary>The stored result of <paramref name="taskId"/>, or null when none is stored.</summary>
+    Task<TaskResultMeta?> GetAsync(string taskId, CancellationToken cancellationToken);
+
+    /// <summary>Stores <paramref name="meta"/> with the configured expiry and announces the change (Celery: SETEX + PUBLISH).</summary>
+    Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The runner's first step, atomic: when a terminal result (SUCCESS, FAILURE, REVOKED) is stored for the
+    /// task, returns it and changes nothing; otherwise stores <paramref name="started"/> (if not null) and
+    /// returns null.
+    /// </summary>
+    Task<TaskResultMeta?> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken);
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.Engine.Results;
+
+/// <summary>
+/// Results kept in this process's memory, for running with no Redis at all. They vanish with the
+/// process and no other process (or Celery client) can read them: development only.
+/// </summary>
+public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimeProvider timeProvider) : IResultStore
+{
+    private readonly ConcurrentDictionary<string, (byte[] Json, DateTimeOffset ExpiresAt)> _results = new(StringComparer.Ordinal);
+    private readonly TimeSpan _expires = options.Value.Expires;
+    private readonly object _beginLock = new();
+    private long _writes;
+
+    public Task<TaskResultMeta?> GetAsync(string taskId, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(taskId));
+
+    public Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken)
+    {
+        Write(meta);
+        return Task.CompletedTask;
+    }
+
+    public Task<TaskResultMeta?> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
+    {
+        lock (_beginLock)
+        {
+            var current = Read(taskId);
+            if (current is not null && TaskStates.IsTerminal(current.Status))
+            {
+                return Task.FromResult<TaskResultMeta?>(current);
+            }
+            if (started is not null)
+            {
+                Write(started);
+            }
+            return Task.FromResult<TaskResultMeta?>(null);
+        }
+    }
+
+    private TaskResultMeta? Read(string taskId)
+    {
+        if (!_results.TryGetValue(taskId, out var entry))
+        {
+            return null;
+        }
+        if (entry.ExpiresAt <= timeProvider.GetUtcNow())
+        {
+            _results.TryRemove(KeyValuePair.Create(taskId, entry));
+            return null;
+        }
+        return CeleryResultSerializer.Deserialize(entry.Json);
+    }
+
+    private void Write(TaskResultMeta meta)
+    {
+        // Store the serialized form so readers get copies, exactly as from Redis.
+        _results[meta.TaskId] = (CeleryResultSerializer.Serialize(meta), timeProvider.GetUtcNow() + _expires);
+        if (Interlocked.Increment(ref _writes) % 10_000 == 0)
+        {
+            Sweep();
+        }
+    }
+
+    private void Sweep()
+    {
+        var now = timeProvider.GetUtcNow();
+        foreach (var (id, entry) in _results)
+        {
+            if (entry.ExpiresAt <= now)
+            {
+                _results.TryRemove(KeyValuePair.Create(id, entry));
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace Afirgen.TaskProcessor.Engine.Results;
+
+/// <summary>How results are stored (Celery's <c>result_*</c> and <c>task_track_started</c> settings).</summary>
+public sealed class ResultOptions
+{
+    public const string Section = "TaskProcessor:Results";
+
+    /// <summary>How long a result is kept (Celery's <c>result_expires</c>; its default is one day).</summary>
+    public TimeSpan Expires { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Store STARTED when a task begins (Celery's <c>task_track_started</c>).</summary>
+    public bool TrackStarted { get; set; } = true;
+
+    /// <summary>Store the task's name, args, kwargs, worker, retries and queue with its result (Celery's <c>result_extended</c>).</summary>
+    public bool Extended { get; set; }
+}

@@ -1,0 +1,493 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Priority;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.Engine.Running;
+
+/// <summary>
+/// Runs one received message to its outcome and settles it, in this order of truth:
+/// a terminal result already stored → settle without running; expired → REVOKED; due later → back to
+/// the broker until its ETA; unknown task or malformed message → dead-letter (FAILURE stored when there
+/// is an id); otherwise STARTED, run under the time limits, store the outcome, enqueue follow-ups, and
+/// only then settle (late acknowledgement). When the outcome cannot be stored the message is abandoned,
+/// never completed. Every host hands its messages here.
+/// </summary>
+public sealed class TaskRunner
+{
+    // Below this an early message runs now rather than taking a round trip through the broker: brokers
+    // schedule to about a second, and clocks differ by that much.
+    private static readonly TimeSpan EtaTolerance = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly CeleryMessageParser _parser;
+    private readonly TaskRegistry _registry;
+    private readonly TaskRouter _router;
+    private readonly TaskPublisher _publisher;
+    private readonly IResultStore _results;
+    private readonly IMessageSender _sender;
+    private readonly PriorityGate _gate;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly TimeProvider _time;
+    private readonly TimeLimitOptions _limits;
+    private readonly ResultOptions _resultOptions;
+    private readonly WorkerIdentity _worker;
+    private readonly Random _random;
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ConcurrentDictionary<string, ILogger> _taskLoggers = new(StringComparer.Ordinal);
+
+    public TaskRunner(
+        CeleryMessageParser parser, TaskRegistry registry, TaskRouter router, TaskPublisher publisher,
+        IResultStore results, IMessageSender sender, PriorityGate gate, IServiceScopeFactory scopes,
+        TimeProvider time, IOptions<TimeLimitOptions> limits, IOptions<ResultOptions> resultOptions,
+        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory)
+    {
+        _parser = parser;
+        _registry = registry;
+        _router = router;
+        _publisher = publisher;
+        _results = results;
+        _sender = sender;
+        _gate = gate;
+        _scopes = scopes;
+        _time = time;
+        _limits = limits.Value;
+        _resultOptions = resultOptions.Value;
+        _worker = worker;
+        _random = random.Random;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<TaskRunner>();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="delivery"/> and settles it. Never throws for anything the message or its
+    /// task did: every outcome ends in complete, abandon or dead-letter. <paramref name="abortToken"/>
+    /// fires when the host must stop now: the run is cancelled and the message abandoned for another worker.
+    /// </summary>
+    public async Task RunAsync(ReceivedDelivery delivery, CancellationToken abortToken)
+    {
+        var received = delivery.Message;
+        var outcome = _parser.Parse(received.Body);
+        if (outcome is ParseOutcome.Rejected rejected)
+        {
+            await RejectAsync(delivery, rejected, abortToken).ConfigureAwait(false);
+            return;
+        }
+        var message = ((ParseOutcome.Parsed)outcome).Message;
+        var priority = message.Priority ?? _publisher.ResolvePriority(null, message.TaskName, _router.Route(message.TaskName), received.Queue);
+
+        GateSlot slot;
+        try
+        {
+            slot = await _gate.EnterAsync(priority, received.Queue, abortToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
+        {
+            await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
+            return;
+        }
+
+        using (slot)
+        {
+            try
+            {
+                await RunParsedAsync(delivery, message, priority, abortToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
+            {
+                await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
+            }
+            catch (ResultStoreUnavailableException ex)
+            {
+                await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
+            }
+            catch (MessageLockLostException)
+            {
+                RunnerLog.LockLost(_logger, received.MessageId, received.Queue);
+            }
+            catch (Exception ex)
+            {
+                // A broker or infrastructure fault outside the task: give the message back rather than lose it.
+                await AbandonAsync(delivery, "an infrastructure error occurred", ex).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RejectAsync(ReceivedDelivery delivery, ParseOutcome.Rejected rejected, CancellationToken abortToken)
+    {
+        try
+        {
+            if (rejected.TaskId is { } id)
+            {
+                await _results.StoreAsync(new TaskResultMeta
+                {
+                    TaskId = id,
+                    Status = TaskStates.Failure,
+                    Result = CeleryExceptionInfo.Create("ValueError", "builtins", rejected.Description),
+                    DateDone = _time.GetUtcNow(),
+                }, abortToken).ConfigureAwait(false);
+            }
+            await DeadLetterAsync(delivery, rejected.Reason, rejected.Description).ConfigureAwait(false);
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunParsedAsync(ReceivedDelivery delivery, TaskMessage message, int priority, CancellationToken abortToken)
+    {
+        var received = delivery.Message;
+        var now = _time.GetUtcNow();
+        var expired = message.Expires is { } expires && expires <= now;
+        var early = message.Eta is { } eta && eta - now > EtaTolerance;
+        _registry.TryGet(message.TaskName, out var definition);
+
+        if (expired || early || definition is null)
+        {
+            var existing = await _results.GetAsync(message.Id, abortToken).ConfigureAwait(false);
+            if (existing is not null && TaskStates.IsTerminal(existing.Status))
+            {
+                await FinishDuplicateAsync(delivery, message, priority, existing, abortToken).ConfigureAwait(false);
+                return;
+            }
+            if (expired)
+            {
+                await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Revoked,
+                    CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", "expired"), done: true), abortToken).ConfigureAwait(false);
+                RunnerLog.Expired(_logger, message.Id, message.TaskName, message.Expires!.Value);
+                await CompleteAsync(delivery).ConfigureAwait(false);
+                return;
+            }
+            if (early)
+            {
+                await _sender.SendAsync(received.Queue,
+                    new OutgoingMessage(MessageIds.ForEtaDeferral(received.MessageId), message.Id, message.TaskName, priority, received.Body),
+                    message.Eta, abortToken).ConfigureAwait(false);
+                RunnerLog.Deferred(_logger, message.Id, message.TaskName, message.Eta!.Value);
+                await CompleteAsync(delivery).ConfigureAwait(false);
+                return;
+            }
+
+            var description = $"No task named '{message.TaskName}' is registered with this worker; check the name or deploy a worker that has it.";
+            await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure,
+                CeleryExceptionInfo.Create("NotRegistered", "celery.exceptions", message.TaskName), done: true), abortToken).ConfigureAwait(false);
+            await DeadLetterAsync(delivery, DeadLetterReasons.UnknownTask, description).ConfigureAwait(false);
+            return;
+        }
+
+        var started = _resultOptions.TrackStarted ? Meta(message, received.Queue, TaskStates.Started, null, done: false) : null;
+        var finished = await _results.BeginAsync(message.Id, started, abortToken).ConfigureAwait(false);
+        if (finished is not null)
+        {
+            await FinishDuplicateAsync(delivery, message, priority, finished, abortToken).ConfigureAwait(false);
+            return;
+        }
+
+        var run = await ExecuteAsync(definition, message, received, priority, abortToken).ConfigureAwait(false);
+        switch (run)
+        {
+            case RunOutcome.Succeeded success:
+                if (!(message.IgnoreResult || definition.Options.IgnoreResult))
+                {
+                    await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Success, success.Result, done: true) with { Children = success.Children }, abortToken).ConfigureAwait(false);
+                }
+                await SendFollowUpsAsync(message, priority, success.Result, abortToken).ConfigureAwait(false);
+                RunnerLog.Succeeded(_logger, message.Id, message.TaskName);
+                await CompleteAsync(delivery).ConfigureAwait(false);
+                break;
+
+            case RunOutcome.Failed failure:
+                await HandleFailureAsync(delivery, message, priority, definition, failure, abortToken).ConfigureAwait(false);
+                break;
+
+            case RunOutcome.HardTimeLimitExceeded timeout:
+                RunnerLog.HardTimeLimit(_logger, message.Id, message.TaskName, timeout.Limit);
+                var description = $"The task ran longer than its hard time limit of {timeout.Limit.TotalSeconds:0.###} s.";
+                await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure,
+                    CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description), done: true), abortToken).ConfigureAwait(false);
+                await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
+                await DeadLetterAsync(delivery, DeadLetterReasons.HardTimeLimitExceeded, description).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, CancellationToken abortToken)
+    {
+        var soft = message.SoftTimeLimit ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
+        var hard = message.HardTimeLimit ?? definition.Options.HardTimeLimit ?? _limits.Hard;
+
+        using var softLimit = new CancellationTokenSource(soft, _time);
+        using var abortLink = abortToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), softLimit);
+
+        var children = new ChildCollector(this, message, priority);
+        AsyncServiceScope? scope = definition.HandlerType is null ? null : _scopes.CreateAsyncScope();
+        try
+        {
+            IReadOnlyDictionary<string, JsonNode?> arguments = definition.Options.Parameters is { } parameters
+                ? ArgumentBinder.Bind(message.TaskName, parameters, message.Args, message.Kwargs)
+                : EmptyArguments;
+
+            var context = new TaskContext(
+                message.Id, message.TaskName, received.Queue, priority, message.Retries, received.DeliveryCount,
+                message.ParentId, message.RootId ?? message.Id, message.Args, message.Kwargs, arguments,
+                softLimit.Token, TaskLogger(message.TaskName), scope?.ServiceProvider ?? (IServiceProvider)NullServiceProvider.Instance,
+                children.EnqueueAsync);
+
+            var pending = definition.HandlerType is { } type
+                ? ((ITaskHandler)scope!.Value.ServiceProvider.GetRequiredService(type)).RunAsync(context)
+                : definition.Handler!(context);
+
+            JsonNode? result;
+            if (pending.IsCompletedSuccessfully)
+            {
+                result = pending.Result;
+            }
+            else
+            {
+                var running = pending.AsTask();
+                try
+                {
+                    result = await running.WaitAsync(hard, _time, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (TimeoutException) when (!running.IsCompleted)
+                {
+                    softLimit.Cancel();
+                    // The handler ignored its token; observe whatever it ends with so it is not unobserved.
+                    _ = running.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    return new RunOutcome.HardTimeLimitExceeded(hard);
+                }
+            }
+            return new RunOutcome.Succeeded(result, children.Children);
+        }
+        catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
+        {
+            throw; // shutdown, not failure: the caller abandons the message
+        }
+        catch (Exception ex)
+        {
+            return new RunOutcome.Failed(ex, softLimit.IsCancellationRequested && ex is OperationCanceledException);
+        }
+        finally
+        {
+            if (scope is { } s)
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task HandleFailureAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunOutcome.Failed failure, CancellationToken abortToken)
+    {
+        var received = delivery.Message;
+        var policy = definition.Options.Retry;
+        var exception = failure.Exception is TaskRetryException { InnerException: { } inner } ? inner : failure.Exception;
+        var wantsRetry = !failure.SoftTimeLimit && (failure.Exception is TaskRetryException || policy.ShouldRetry(failure.Exception));
+
+        if (wantsRetry && message.Retries < policy.MaxRetries)
+        {
+            var retryNumber = message.Retries + 1;
+            var delay = policy.DelayFor(retryNumber, _random, (failure.Exception as TaskRetryException)?.Countdown);
+            var eta = _time.GetUtcNow() + delay;
+            await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Retry, CeleryExceptionInfo.From(exception), done: false) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+            var retry = message with { Retries = retryNumber, Eta = eta };
+            await _sender.SendAsync(received.Queue,
+                new OutgoingMessage(MessageIds.ForRetry(message.Id, retryNumber), message.Id, message.TaskName, priority, CeleryMessageWriter.Write(retry, received.Queue, priority)),
+                eta, abortToken).ConfigureAwait(false);
+            RunnerLog.RetryScheduled(_logger, message.Id, message.TaskName, exception.GetType().Name, retryNumber, policy.MaxRetries, delay);
+            await CompleteAsync(delivery).ConfigureAwait(false);
+            return;
+        }
+
+        string reason;
+        string description;
+        JsonObject info;
+        if (failure.SoftTimeLimit)
+        {
+            reason = DeadLetterReasons.SoftTimeLimitExceeded;
+            description = "The task was cancelled at its soft time limit.";
+            info = CeleryExceptionInfo.Create("SoftTimeLimitExceeded", "billiard.exceptions", description);
+        }
+        else if (wantsRetry)
+        {
+            reason = DeadLetterReasons.MaxRetriesExceeded;
+            description = $"Failed after {message.Retries} retries: {exception.GetType().Name}: {exception.Message}";
+            info = CeleryExceptionInfo.From(exception);
+        }
+        else
+        {
+            reason = DeadLetterReasons.TaskFailed;
+            description = $"{exception.GetType().Name}: {exception.Message}";
+            info = CeleryExceptionInfo.From(exception);
+        }
+
+        await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+        RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
+        await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
+        await DeadLetterAsync(delivery, reason, description).ConfigureAwait(false);
+    }
+
+    private async Task FinishDuplicateAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskResultMeta existing, CancellationToken abortToken)
+    {
+        // The earlier run may have died after storing its result but before its follow-ups were sent;
+        // they carry deterministic ids, so sending them again is dropped by the broker if they went out.
+        if (existing.Status == TaskStates.Success)
+        {
+            await SendFollowUpsAsync(message, priority, existing.Result, abortToken).ConfigureAwait(false);
+        }
+        RunnerLog.AlreadyFinished(_logger, message.Id, message.TaskName, existing.Status, delivery.Message.MessageId);
+        await CompleteAsync(delivery).ConfigureAwait(false);
+    }
+
+    private async Task SendFollowUpsAsync(TaskMessage message, int priority, JsonNode? result, CancellationToken abortToken)
+    {
+        if (message.Chain.Count > 0)
+        {
+            var next = message.Chain[0];
+            var rest = message.Chain.Count == 1 ? [] : message.Chain.Skip(1).ToArray();
+            await PublishSignatureAsync(message, priority, next, result, includeResult: true, rest, "chain", abortToken).ConfigureAwait(false);
+        }
+        for (var i = 0; i < message.Callbacks.Count; i++)
+        {
+            await PublishSignatureAsync(message, priority, message.Callbacks[i], result, includeResult: true, [], $"link-{i}", abortToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendErrbacksAsync(TaskMessage message, int priority, CancellationToken abortToken)
+    {
+        // Old-style errbacks: called with the failed task's id (the form every Celery version accepts).
+        for (var i = 0; i < message.Errbacks.Count; i++)
+        {
+            await PublishSignatureAsync(message, priority, message.Errbacks[i], JsonValue.Create(message.Id), includeResult: true, [], $"link-error-{i}", abortToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishSignatureAsync(TaskMessage parent, int parentPriority, TaskSignature signature, JsonNode? value, bool includeResult, IReadOnlyList<TaskSignature> chain, string role, CancellationToken abortToken)
+    {
+        var args = (JsonArray)signature.Args.DeepClone();
+        if (includeResult && !signature.Immutable)
+        {
+            args.Insert(0, value?.DeepClone());
+        }
+        try
+        {
+            await _publisher.PublishAsync(new TaskRequest
+            {
+                TaskName = signature.TaskName,
+                TaskId = signature.TaskId ?? MessageIds.ForFollowUp(parent.Id, signature.TaskName, role),
+                Args = args,
+                Kwargs = (JsonObject)signature.Kwargs.DeepClone(),
+                // Celery's task_inherit_parent_priority: a link without its own priority runs at its parent's.
+                Priority = signature.Priority is { } p && Priorities.IsValid(p) ? p : parentPriority,
+                Queue = signature.Queue is { } q && _router.IsKnownQueue(q) ? q : null,
+                ParentId = parent.Id,
+                RootId = parent.RootId ?? parent.Id,
+                Chain = chain,
+            }, abortToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            RunnerLog.FollowUpFailed(_logger, ex, signature.TaskName, parent.Id);
+            throw;
+        }
+    }
+
+    private TaskResultMeta Meta(TaskMessage message, string queue, string status, JsonNode? result, bool done) => new()
+    {
+        TaskId = message.Id,
+        Status = status,
+        Result = result,
+        DateDone = done ? _time.GetUtcNow() : null,
+        Extended = _resultOptions.Extended
+            ? new ExtendedResultFields(message.TaskName, message.Args, message.Kwargs, _worker.Name, message.Retries, queue)
+            : null,
+    };
+
+    private Task CompleteAsync(ReceivedDelivery delivery) =>
+        SettleAsync(delivery, static (s, ct) => s.CompleteAsync(ct));
+
+    private Task DeadLetterAsync(ReceivedDelivery delivery, string reason, string description)
+    {
+        RunnerLog.DeadLettered(_logger, delivery.Message.MessageId, delivery.Message.Queue, reason, description);
+        return SettleAsync(delivery, (s, ct) => s.DeadLetterAsync(reason, description, ct));
+    }
+
+    private Task AbandonAsync(ReceivedDelivery delivery, string why, Exception? exception)
+    {
+        RunnerLog.Abandoned(_logger, exception, delivery.Message.MessageId, delivery.Message.Queue, why);
+        return SettleAsync(delivery, static (s, ct) => s.AbandonAsync(ct));
+    }
+
+    private async Task SettleAsync(ReceivedDelivery delivery, Func<IMessageSettlement, CancellationToken, Task> settle)
+    {
+        // Once the outcome is stored, settling must not be cut short by shutdown: it gets its own timeout.
+        using var timeout = new CancellationTokenSource(SettleTimeout, _time);
+        try
+        {
+            await settle(delivery.Settlement, timeout.Token).ConfigureAwait(false);
+        }
+        catch (MessageLockLostException)
+        {
+            RunnerLog.LockLost(_logger, delivery.Message.MessageId, delivery.Message.Queue);
+        }
+        catch (Exception ex)
+        {
+            RunnerLog.SettleFailed(_logger, ex, delivery.Message.MessageId, delivery.Message.Queue);
+        }
+    }
+
+    private ILogger TaskLogger(string taskName) =>
+        _taskLoggers.GetOrAdd(taskName, static (name, factory) => factory.CreateLogger("Afirgen.Tasks." + name), _loggerFactory);
+
+    private static readonly IReadOnlyDictionary<string, JsonNode?> EmptyArguments = new Dictionary<string, JsonNode?>();
+
+    /// <summary>Enqueues a run's child tasks and remembers them for the result's <c>children</c>.</summary>
+    private sealed class ChildCollector(TaskRunner runner, TaskMessage parent, int parentPriority)
+    {
+        private readonly object _lock = new();
+        private JsonArray? _children;
+        private int _ordinal;
+
+        public JsonArray? Children
+        {
+            get { lock (_lock) return _children; }
+        }
+
+        public async Task<string> EnqueueAsync(ChildTaskRequest request, CancellationToken cancellationToken)
+        {
+            var ordinal = Interlocked.Increment(ref _ordinal);
+            var published = await runner._publisher.PublishAsync(new TaskRequest
+            {
+                TaskName = request.TaskName,
+                TaskId = MessageIds.ForChild(parent.Id, request.TaskName, ordinal),
+                Args = request.Args,
+                Kwargs = request.Kwargs,
+                Priority = request.Priority ?? parentPriority,
+                Eta = request.Countdown is { } c ? runner._time.GetUtcNow() + c : null,
+                ParentId = parent.Id,
+                RootId = parent.RootId ?? parent.Id,
+            }, cancellationToken).ConfigureAwait(false);
+            lock (_lock)
+            {
+                // Celery's tuple form of an AsyncResult: [[id, parent], None].
+                (_children ??= []).Add(new JsonArray(new JsonArray(published.TaskId, null), null));
+            }
+            return published.TaskId;
+        }
+    }
+
+    private sealed class NullServiceProvider : IServiceProvider
+    {
+        public static readonly NullServiceProvider Instance = new();
+        public object? GetService(Type serviceType) => null;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Afirgen.TaskProcessor.Engine.Running;
+
+/// <summary>Who this worker instance is, as results (<c>worker</c>) and monitoring name it.</summary>
+public sealed class WorkerIdentity
+{
+    public WorkerIdentity(string? name = null)
+    {
+        Hostname = Environment.MachineName;
+        ProcessId = Environment.ProcessId;
+        Name = name ?? $"afirgen-tasks-{ProcessId}@{Hostname}";
+        StartedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>The worker's name, Celery style (<c>name@host</c>).</summary>
+    public string Name { get; }
+    public string Hostname { get; }
+    public int ProcessId { get; }
+    public DateTimeOffset StartedAt { get; }
+}
