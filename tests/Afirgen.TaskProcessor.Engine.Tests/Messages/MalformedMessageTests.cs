@@ -1,0 +1,178 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Testing;
+
+namespace Afirgen.TaskProcessor.Engine.Tests.Messages;
+
+/// <summary>Bad input becomes a specific rejection that says what was wrong; nothing throws.</summary>
+public sealed class MalformedMessageTests
+{
+    private static ParseOutcome.Rejected Reject(string body, int maxBytes = 256 * 1024) => Reject(Encoding.UTF8.GetBytes(body), maxBytes);
+
+    private static ParseOutcome.Rejected Reject(byte[] body, int maxBytes = 256 * 1024) =>
+        Assert.IsType<ParseOutcome.Rejected>(TestOptions.Parser(maxBytes).Parse(body));
+
+    private static JsonObject Sample() => JsonNode.Parse(WireSamples.Read("01-email-basic.json"))!.AsObject();
+
+    private static string WithBody(string decodedBody)
+    {
+        var s = Sample();
+        s["body"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(decodedBody));
+        return s.ToJsonString();
+    }
+
+    [Fact]
+    public void Parse_Rejects_NotJson()
+    {
+        var r = Reject("this is not json");
+        Assert.Equal(DeadLetterReasons.MalformedMessage, r.Reason);
+        Assert.StartsWith("The message body is not valid JSON", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_JsonThatIsNotAnObject()
+    {
+        var r = Reject("[1,2,3]");
+        Assert.Contains("not an object", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_BadBase64_AndKeepsTheTaskId()
+    {
+        var s = Sample();
+        s["body"] = "%%% not base64 %%%";
+        var r = Reject(s.ToJsonString());
+        Assert.Equal(DeadLetterReasons.MalformedMessage, r.Reason);
+        Assert.Contains("not valid base64", r.Description);
+        Assert.Equal("2021bb9b-6d64-4e4d-8388-ceadefbaef25", r.TaskId);
+    }
+
+    [Fact]
+    public void Parse_Rejects_MissingTaskName()
+    {
+        var s = Sample();
+        s["headers"]!.AsObject().Remove("task");
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("no task name", r.Description);
+        Assert.Equal("2021bb9b-6d64-4e4d-8388-ceadefbaef25", r.TaskId);
+    }
+
+    [Fact]
+    public void Parse_Rejects_MissingId()
+    {
+        var s = Sample();
+        s["headers"]!.AsObject().Remove("id");
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("no task id", r.Description);
+        Assert.Null(r.TaskId);
+        Assert.Equal("afirgen_tasks.email.send_fir_confirmation", r.TaskName);
+    }
+
+    [Fact]
+    public void Parse_Rejects_TaskNameOfWrongType()
+    {
+        var s = Sample();
+        s["headers"]!["task"] = 42;
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("headers.task must be a string; found a number", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_ArgsThatAreNotAList()
+    {
+        var r = Reject(WithBody("""[{"a":1}, {}, null]"""));
+        Assert.Contains("args (first element) must be a JSON array; found an object", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_KwargsThatAreNotAnObject()
+    {
+        var r = Reject(WithBody("""[[], [1], null]"""));
+        Assert.Contains("kwargs (second element) must be a JSON object; found a list of 1", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_BodyThatIsNotTheProtocolTriple()
+    {
+        var r = Reject(WithBody("""{"args": []}"""));
+        Assert.Contains("[args, kwargs, embed]", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_RetriesOfWrongType()
+    {
+        var s = Sample();
+        s["headers"]!["retries"] = "three";
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("headers.retries", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_UnparseableEta()
+    {
+        var s = Sample();
+        s["headers"]!["eta"] = "next tuesday";
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("headers.eta is 'next tuesday'", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_BodyOverTheSizeLimit()
+    {
+        var body = Encoding.UTF8.GetBytes(WithBody($$"""[["{{new string('x', 5000)}}"], {}, null]"""));
+        var r = Reject(body, maxBytes: 4096);
+        Assert.Equal(DeadLetterReasons.MessageTooLarge, r.Reason);
+        Assert.Contains($"{body.Length} bytes; the limit is 4096 bytes", r.Description);
+    }
+
+    [Fact]
+    public void Parse_RefusesPickle_WithoutDeserializingIt()
+    {
+        var s = Sample();
+        s["content-type"] = "application/x-python-serialize";
+        s["body"] = Convert.ToBase64String([0x80, 0x04, 0x95]); // a pickle header: must never be read
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("'application/x-python-serialize'", r.Description);
+        Assert.Contains("never deserialized", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_DeeplyNestedJson()
+    {
+        var deep = new string('[', 200) + new string(']', 200);
+        var r = Reject(WithBody($"[{deep}, {{}}, null]"));
+        Assert.Equal(DeadLetterReasons.MalformedMessage, r.Reason);
+        Assert.Contains("not valid JSON", r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_NegativePriority()
+    {
+        var s = Sample();
+        s["properties"]!["priority"] = -1;
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("properties.priority is -1", r.Description);
+    }
+
+    [Fact]
+    public void Parse_ServesPriorityAboveTen_AsTheHighest()
+    {
+        var s = Sample();
+        s["properties"]!["priority"] = 200;
+        var parsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(Encoding.UTF8.GetBytes(s.ToJsonString())));
+        Assert.Equal(10, parsed.Message.Priority);
+    }
+
+    [Fact]
+    public void Parse_KeepsUnknownHeaders_SoRewritesCarryThemOn()
+    {
+        var s = Sample();
+        s["headers"]!["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var parsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(Encoding.UTF8.GetBytes(s.ToJsonString())));
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", parsed.Message.ExtraHeaders["traceparent"]!.GetValue<string>());
+        var rewritten = CeleryMessageWriter.Write(parsed.Message with { Retries = 1 }, "email", 3);
+        Assert.Contains("traceparent", Encoding.UTF8.GetString(rewritten));
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Testing;
+using Afirgen.TaskProcessor.Engine.Tests;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.Engine.Tests.Results;
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisResultStoreTests(RedisFixture redis)
+{
+    private RedisResultStore Store(TimeSpan? expires = null, bool extended = false) => new(
+        redis.Connection,
+        Options.Create(new RedisOptions()),
+        Options.Create(new ResultOptions { Expires = expires ?? TimeSpan.FromDays(1), Extended = extended }));
+
+    private static TaskResultMeta Success(string id) => new()
+    {
+        TaskId = id,
+        Status = TaskStates.Success,
+        Result = new JsonObject { ["fir_id"] = "FIR-2026-0001", ["sent"] = true },
+        DateDone = new DateTimeOffset(2026, 11, 24, 6, 42, 57, 157, TimeSpan.Zero).AddTicks(740),
+    };
+
+    [Fact]
+    public async Task Store_WritesCeleryKeyAndFormat_WithTheExpiry()
+    {
+        var id = Guid.NewGuid().ToString();
+        await Store().StoreAsync(Success(id), CancellationToken.None);
+
+        var db = redis.Connection.GetDatabase();
+        var key = "celery-task-meta-" + id;
+        var stored = JsonNode.Parse((string)(await db.StringGetAsync(key))!)!.AsObject();
+        var sample = JsonNode.Parse(WireSamples.Read("results-redis-backend.json"))!["celery-task-meta-5b7f0c1e-0000-4000-8000-000000000001"]!["value"]!.AsObject();
+
+        Assert.Equal(sample.Select(p => p.Key).Order(), stored.Select(p => p.Key).Order());
+        Assert.Equal("SUCCESS", stored["status"]!.GetValue<string>());
+        Assert.Equal("2026-11-24T06:42:57.157074", stored["date_done"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(sample["result"], stored["result"]));
+        var ttl = await db.KeyTimeToLiveAsync(key);
+        Assert.InRange(ttl!.Value.TotalSeconds, 86_390, 86_400);
+    }
+
+    [Fact]
+    public async Task Store_PublishesOnTheKeysChannel_ForAsyncResultGet()
+    {
+        var id = Guid.NewGuid().ToString();
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscriber = redis.Connection.GetSubscriber();
+        var channel = RedisChannel.Literal("celery-task-meta-" + id);
+        await subscriber.SubscribeAsync(channel, (_, value) => received.TrySetResult(value!));
+        try
+        {
+            await Store().StoreAsync(Success(id), CancellationToken.None);
+            var message = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal("SUCCESS", JsonNode.Parse(message)!["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(channel);
+        }
+    }
+
+    [Fact]
+    public async Task Store_WritesExtendedFields_WhenEnabled()
+    {
+        var id = Guid.NewGuid().ToString();
+        await Store(extended: true).StoreAsync(Success(id) with
+        {
+            Extended = new ExtendedResultFields("afirgen_tasks.email.send_fir_confirmation", ["FIR-1"], new JsonObject { ["x"] = 1 }, "w@h", 2, "email"),
+        }, CancellationToken.None);
+        var stored = JsonNode.Parse((string)(await redis.Connection.GetDatabase().StringGetAsync("celery-task-meta-" + id))!)!;
+        Assert.Equal("afirgen_tasks.email.send_fir_confirmation", stored["name"]!.GetValue<string>());
+        Assert.Equal(2, stored["retries"]!.GetValue<int>());
+        Assert.Equal("email", stored["queue"]!.GetValue<string>());
+        Assert.Equal("w@h", stored["worker"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Begin_ReturnsTheTerminalResult_AndLeavesItAlone()
+    {
+        var id = Guid.NewGuid().ToString();
+        var store = Store();
+        await store.StoreAsync(Success(id), CancellationToken.None);
+        var existing = await store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None);
+        Assert.NotNull(existing);
+        Assert.Equal(TaskStates.Success, existing.Status);
+        Assert.Equal(TaskStates.Success, (await store.GetAsync(id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task Begin_StoresStarted_OverARetry()
+    {
+        var id = Guid.NewGuid().ToString();
+        var store = Store();
+        await store.StoreAsync(new TaskResultMeta { TaskId = id, Status = TaskStates.Retry }, CancellationToken.None);
+        var existing = await store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None);
+        Assert.Null(existing);
+        Assert.Equal(TaskStates.Started, (await store.GetAsync(id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task Get_ReturnsNull_ForAnIdNeverStored()
+    {
+        Assert.Null(await Store().GetAsync(Guid.NewGuid().ToString(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Store_ThrowsUnavailable_WhenRedisIsDown()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
+        var store = new RedisResultStore(connection, Options.Create(new RedisOptions()), Options.Create(new ResultOptions()));
+        await server.StopAsync();
+
+        var ex = await Assert.ThrowsAsync<ResultStoreUnavailableException>(() => store.StoreAsync(Success("down-1"), CancellationToken.None));
+        Assert.Contains("could not be reached while handling task down-1", ex.Message);
+    }
+}
