@@ -94,15 +94,17 @@ def tree_cpu_seconds(root):
 
 # ---- worker ------------------------------------------------------------------
 
-def start_worker(base_url, log_path):
+def start_worker(base_url, log_path, loglevel, max_tasks_per_child):
     env = dict(os.environ, CELERY_BENCH_REDIS=base_url,
                PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cmd = [sys.executable, "-m", "celery", "-A", "bench_app", "worker",
            "--pool", "prefork", "--concurrency", "2", "--prefetch-multiplier", "4",
            "--queues", "bench", "--hostname", f"bench{os.getpid()}@%h",
-           # WARNING, not the seed's INFO: two log lines per task would cost
+           # Default WARNING, not the seed's INFO: two log lines per task cost
            # Celery CPU that says nothing about its task handling.
-           "--loglevel", "WARNING"]
+           "--loglevel", loglevel]
+    if max_tasks_per_child:
+        cmd += ["--max-tasks-per-child", str(max_tasks_per_child)]
     log = open(log_path, "wb")
     # Own session, so the whole tree (prefork children) can be killed at once.
     return subprocess.Popen(cmd, env=env, cwd=HERE, stdout=log, stderr=subprocess.STDOUT,
@@ -233,6 +235,10 @@ def main(argv=None):
     p.add_argument("--workload", choices=["noop", "sleep10", "both"], default="both")
     p.add_argument("--round-timeout", type=float, default=ROUND_TIMEOUT_S)
     p.add_argument("--json", action="store_true", help="last line: one JSON object")
+    p.add_argument("--worker-loglevel", default="WARNING",
+                   help="worker --loglevel (the seed runs INFO; default WARNING)")
+    p.add_argument("--max-tasks-per-child", type=int, default=0,
+                   help="worker --max-tasks-per-child (the seed: 1000; default unset)")
     a = p.parse_args(argv)
     if a.count < 1 or a.rounds < 1:
         p.error("--count and --rounds must be positive")
@@ -260,7 +266,7 @@ def main(argv=None):
     proc = None
     results = {}
     try:
-        proc = start_worker(base, log_path)
+        proc = start_worker(base, log_path, a.worker_loglevel, a.max_tasks_per_child)
         wait_ready(app, proc, log_path)
         for name in workloads:
             # Untimed warm-up: pool children forked, connections open, code warm.
