@@ -20,6 +20,7 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -176,9 +177,6 @@ def run_round(app, backend, task_name, count, proc, timeout):
     pending = list(ids)
     deadline = t0 + timeout
     while pending:
-        if time.perf_counter() > deadline:
-            raise BenchError(f"round timed out after {timeout:.0f} s with "
-                             f"{len(pending)} of {count} results missing")
         if proc.poll() is not None:
             raise BenchError(f"worker exited with {proc.returncode} mid-round")
         still = []
@@ -195,6 +193,9 @@ def run_round(app, backend, task_name, count, proc, timeout):
                 still.extend(pending[i:])  # newer tasks: check on the next poll
                 break
         pending = still
+        if pending and time.perf_counter() > deadline:
+            raise BenchError(f"round timed out after {timeout:g} s with "
+                             f"{len(pending)} of {count} results missing")
         if pending:
             time.sleep(POLL_SLEEP_S)
     elapsed = time.perf_counter() - t0
@@ -291,6 +292,7 @@ def main(argv=None):
         return 130
     finally:
         stop_worker(proc)
+        shutil.rmtree(os.path.dirname(log_path), ignore_errors=True)
         try:
             flush([broker, backend])
         except redis.RedisError:
