@@ -7,6 +7,9 @@ using Microsoft.Extensions.Options;
 
 namespace Afirgen.TaskProcessor.Engine.Publishing;
 
+/// <summary>A task ready to send: its message, where it goes, and its wire form.</summary>
+public sealed record PreparedTask(TaskMessage Message, string Queue, int Priority, byte[] Body, string MessageId);
+
 /// <summary>
 /// Enqueues tasks in Celery's wire format: routes them, resolves their priority, checks the request
 /// and sends it. Used by the HTTP API, the CLI, child tasks and chain links alike.
@@ -19,16 +22,23 @@ public sealed class TaskPublisher(TaskRouter router, TaskRegistry registry, IMes
     /// Enqueues <paramref name="request"/>. Throws <see cref="InvalidTaskRequestException"/> for a request
     /// that cannot be sent as given (priority out of range, unknown queue, message too large).
     /// </summary>
-    public async Task<PublishedTask> PublishAsync(TaskRequest request, CancellationToken cancellationToken)
+    public Task<PublishedTask> PublishAsync(TaskRequest request, CancellationToken cancellationToken) =>
+        SendAsync(Prepare(request), cancellationToken);
+
+    /// <summary>Sends a task <see cref="Prepare"/>d earlier.</summary>
+    public async Task<PublishedTask> SendAsync(PreparedTask prepared, CancellationToken cancellationToken)
     {
-        var (message, queue, priority, body) = Prepare(request);
+        var message = prepared.Message;
         var notBefore = message.Eta is { } eta && eta > timeProvider.GetUtcNow() ? eta : (DateTimeOffset?)null;
-        await sender.SendAsync(queue, new OutgoingMessage(request.MessageId ?? MessageIds.ForTask(message.Id), message.Id, message.TaskName, priority, body), notBefore, cancellationToken).ConfigureAwait(false);
-        return new PublishedTask(message.Id, message.TaskName, queue, priority, message.Eta, message.Expires);
+        await sender.SendAsync(prepared.Queue, new OutgoingMessage(prepared.MessageId, message.Id, message.TaskName, prepared.Priority, prepared.Body), notBefore, cancellationToken).ConfigureAwait(false);
+        return new PublishedTask(message.Id, message.TaskName, prepared.Queue, prepared.Priority, message.Eta, message.Expires);
     }
 
-    /// <summary>The queue and priority <paramref name="request"/> would get, and its wire form, without sending it.</summary>
-    public (TaskMessage Message, string Queue, int Priority, byte[] Body) Prepare(TaskRequest request)
+    /// <summary>
+    /// Routes, checks and serializes <paramref name="request"/> without sending it. Throws
+    /// <see cref="InvalidTaskRequestException"/> for a request that cannot be sent as given.
+    /// </summary>
+    public PreparedTask Prepare(TaskRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.TaskName))
         {
@@ -78,7 +88,7 @@ public sealed class TaskPublisher(TaskRouter router, TaskRegistry registry, IMes
             throw new TaskMessageTooLargeException(
                 $"The task's message would be {body.Length} bytes; the limit is {_maxBytes} bytes. Pass large inputs by reference (for example a blob path) instead of inline.");
         }
-        return (message, queue, priority, body);
+        return new PreparedTask(message, queue, priority, body, request.MessageId ?? MessageIds.ForTask(id));
     }
 
     /// <summary>

@@ -14,6 +14,12 @@ public interface IResultStore
     Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Records that a task was enqueued (PENDING) unless any result is already stored for it, so status
+    /// queries can tell "queued" from "never heard of". Returns false when a result was already there.
+    /// </summary>
+    Task<bool> TryStorePendingAsync(TaskResultMeta pending, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The runner's first step, atomic: when a terminal result (SUCCESS, FAILURE, REVOKED) is stored for the
     /// task, returns it and changes nothing; otherwise stores <paramref name="started"/> (if not null) and
     /// returns null.

@@ -23,6 +23,19 @@ public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimePro
         return Task.CompletedTask;
     }
 
+    public Task<bool> TryStorePendingAsync(TaskResultMeta pending, CancellationToken cancellationToken)
+    {
+        lock (_beginLock)
+        {
+            if (Read(pending.TaskId) is not null)
+            {
+                return Task.FromResult(false);
+            }
+            Write(pending);
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<TaskResultMeta?> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
         lock (_beginLock)

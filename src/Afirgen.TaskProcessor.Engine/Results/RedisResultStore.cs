@@ -48,6 +48,9 @@ public sealed class RedisResultStore(IConnectionMultiplexer redis, IOptions<Redi
         return Run(db => db.ScriptEvaluateAsync(StoreScript, [Key(meta.TaskId)], [json, _expirySeconds]), meta.TaskId);
     }
 
+    public Task<bool> TryStorePendingAsync(TaskResultMeta pending, CancellationToken cancellationToken) =>
+        Run(db => db.StringSetAsync(Key(pending.TaskId), CeleryResultSerializer.Serialize(pending), TimeSpan.FromSeconds(_expirySeconds), When.NotExists), pending.TaskId);
+
     public async Task<TaskResultMeta?> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
         RedisValue startedJson = started is null ? RedisValue.EmptyString : CeleryResultSerializer.Serialize(started);

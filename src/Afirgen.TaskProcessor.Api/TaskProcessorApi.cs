@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Api.Queues;
+using Afirgen.TaskProcessor.Api.Tasks;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Afirgen.TaskProcessor.Api;
+
+/// <summary>
+/// The HTTP API's behaviour, written once. The local host maps these methods to routes
+/// (<see cref="TaskProcessorApiEndpoints"/>); the Functions app calls the same methods from its HTTP
+/// functions. Errors are RFC 9457 problem documents whose detail says what to change.
+/// </summary>
+public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TimeProvider time)
+{
+    /// <summary><c>POST /api/tasks</c>: enqueue a task; 202 with its id, queue and priority.</summary>
+    public async Task<IResult> EnqueueAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON", ex.Message);
+        }
+
+        var (taskRequest, error) = EnqueueRequestReader.Read(body, time.GetUtcNow());
+        if (taskRequest is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The task request is invalid", error!);
+        }
+        if (!registry.TryGet(taskRequest.TaskName, out _))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Unknown task",
+                $"No task named '{taskRequest.TaskName}' is registered. Registered tasks: {string.Join(", ", registry.All.Select(t => t.Name))}.");
+        }
+
+        try
+        {
+            // Check and serialize before recording anything, so a refused request leaves no trace.
+            var prepared = publisher.Prepare(taskRequest);
+            await results.TryStorePendingAsync(new TaskResultMeta { TaskId = prepared.Message.Id, Status = TaskStates.Pending }, cancellationToken).ConfigureAwait(false);
+            var published = await publisher.SendAsync(prepared, cancellationToken).ConfigureAwait(false);
+            return Results.Accepted($"/api/tasks/{published.TaskId}",
+                new EnqueueResponse(published.TaskId, published.TaskName, published.Queue, published.Priority, TaskStates.Pending, published.Eta, published.Expires));
+        }
+        catch (TaskMessageTooLargeException ex)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "The task is too large", ex.Message);
+        }
+        catch (InvalidTaskRequestException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The task request is invalid", ex.Message);
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", $"{ex.Message} The task was not enqueued; try again when Redis is back.");
+        }
+    }
+
+    /// <summary><c>GET /api/tasks/{id}</c>: the task's state and result; 404 for an id this processor has no record of.</summary>
+    public async Task<IResult> GetTaskAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var meta = await results.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            return meta is null
+                ? Problem(StatusCodes.Status404NotFound, "Unknown task id",
+                    $"No task with id '{id}' is known: it was never enqueued through this processor, has not been received yet, or its result has expired.")
+                : Results.Ok(TaskStatusResponse.From(meta));
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", ex.Message);
+        }
+    }
+
+    /// <summary><c>GET /api/queues</c>: per queue, what waits, what is scheduled, in flight and dead-lettered.</summary>
+    public async Task<IResult> GetQueuesAsync(CancellationToken cancellationToken)
+    {
+        var names = router.Queues;
+        var stats = await queues.GetStatisticsAsync(names, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(stats.Select(s => new QueueResponse(s.Queue, router.DefaultPriorityOf(s.Queue), s.Waiting, s.Scheduled, s.InFlight, s.DeadLettered)).ToArray());
+    }
+
+    private static IResult Problem(int status, string title, string detail) =>
+        Results.Problem(detail: detail, statusCode: status, title: title);
+}

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Afirgen.TaskProcessor.Cli.Bench;
+
+/// <summary><c>afirgen-tasks bench</c>: the engine's throughput, latency and CPU per task.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var redis = new Option<string>("--redis") { Description = "Redis for results (required: the benchmark measures real result writes), e.g. 127.0.0.1:6379.", Required = true };
+        var database = new Option<int>("--database") { Description = "Redis database for results.", DefaultValueFactory = _ => 3 };
+        var count = new Option<int>("--count", "-n") { Description = "Tasks per round.", DefaultValueFactory = _ => 20_000 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per workload; the median is reported.", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed tasks before the rounds.", DefaultValueFactory = _ => 2_000 };
+        var workload = new Option<string>("--workload") { Description = "noop, sleep10 or both.", DefaultValueFactory = _ => "both" };
+        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Tasks run at once (async).", DefaultValueFactory = _ => 100 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on the last line." };
+
+        var command = new Command("bench", "Run N no-op and N 10 ms async-sleep tasks through the embedded broker with results in Redis.")
+        {
+            redis, database, count, rounds, warmup, workload, concurrency, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var n = parse.GetValue(count);
+            var r = parse.GetValue(rounds);
+            var c = parse.GetValue(concurrency);
+            if (n < 1 || r < 1 || c < 1 || n > 1_000_000)
+            {
+                Console.Error.WriteLine("afirgen-tasks bench: --count (1 to 1,000,000), --rounds and --concurrency must be at least 1.");
+                return 1;
+            }
+            var benchmark = new EngineBenchmark(parse.GetValue(redis)!, parse.GetValue(database), c, Console.Error);
+            var figures = await benchmark.RunAsync(BenchWorkload.Select(parse.GetValue(workload)!), n, r, parse.GetValue(warmup), cancellationToken);
+
+            Console.WriteLine($"afirgen-tasks engine, {n} tasks x {r} rounds (median), concurrency {c}, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"{"workload",-10} {"tasks/s",10} {"p50 ms",10} {"p99 ms",10} {"CPU µs/task",12}");
+            foreach (var f in figures)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Workload,-10} {f.TasksPerSecond,10:0} {f.P50Ms,10:0.0} {f.P99Ms,10:0.0} {f.CpuMicrosecondsPerTask,12:0.0}"));
+            }
+            if (parse.GetValue(json))
+            {
+                var result = new Dictionary<string, object>
+                {
+                    ["system"] = "afirgen-tasks engine",
+                    ["count"] = n,
+                    ["rounds"] = r,
+                    ["concurrency"] = c,
+                    ["workloads"] = figures.ToDictionary(f => f.Workload, f => new Dictionary<string, double>
+                    {
+                        ["tasks_per_s"] = Math.Round(f.TasksPerSecond, 1),
+                        ["p50_ms"] = Math.Round(f.P50Ms, 2),
+                        ["p99_ms"] = Math.Round(f.P99Ms, 2),
+                        ["cpu_us_per_task"] = Math.Round(f.CpuMicrosecondsPerTask, 2),
+                    }),
+                };
+                Console.WriteLine(JsonSerializer.Serialize(result));
+            }
+            return 0;
+        });
+        return command;
+    }
+}

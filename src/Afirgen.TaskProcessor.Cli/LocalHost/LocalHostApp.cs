@@ -1,0 +1,43 @@
+using Afirgen.TaskProcessor.Api;
+using Afirgen.TaskProcessor.Engine.Broker.Embedded;
+using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Afirgen.TaskProcessor.Cli.LocalHost;
+
+/// <summary>
+/// The local host: the engine and the AFIRGen tasks on the embedded broker, with the HTTP API. What
+/// <c>afirgen-tasks run</c> starts, and what the end-to-end tests start in-process.
+/// </summary>
+public static class LocalHostApp
+{
+    /// <summary>Builds the host. <paramref name="overrides"/> (from command-line options) win over every other source.</summary>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production,
+        });
+        builder.Configuration.AddInMemoryCollection(overrides);
+
+        var local = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        builder.WebHost.UseUrls(local.Urls);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = local.ShutdownGracePeriod);
+
+        builder.AddTaskEngine();
+        builder.Services.AddEmbeddedBroker();
+        builder.Services.AddQueueConsumers();
+        builder.Services.AddDiagnosticTasks();
+        builder.Services.AddTaskProcessorApi();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapTaskProcessorApi();
+        return app;
+    }
+}

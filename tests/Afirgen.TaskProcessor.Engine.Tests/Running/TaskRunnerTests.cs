@@ -1,0 +1,392 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Afirgen.TaskProcessor.Engine.Tests.Running;
+
+/// <summary>Every branch of the runner's order of truth, on the embedded broker with real Redis results.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class TaskRunnerTests(RedisFixture redis)
+{
+    private EngineHarness Harness(Action<IServiceCollection>? tasks = null, Dictionary<string, string?>? settings = null) =>
+        EngineHarness.Create(redis.Server.Configuration, tasks, settings);
+
+    private static TaskRequest Request(string task, JsonObject? kwargs = null, int? priority = null) =>
+        new() { TaskName = task, Kwargs = kwargs ?? [], Priority = priority };
+
+    [Fact]
+    public async Task Run_StoresSuccessThenCompletes()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Echo, new JsonObject { ["x"] = 1 }), CancellationToken.None);
+        await h.RunNextAsync();
+
+        var result = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Success, result!.Status);
+        Assert.Equal(1, result.Result!["kwargs"]!["x"]!.GetValue<int>());
+        Assert.NotNull(result.DateDone);
+        Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await h.StatsAsync());
+    }
+
+    [Fact]
+    public async Task Run_DoesNotRepeatSideEffects_WhenTheLockExpiresAfterTheResultWasStored()
+    {
+        var runs = 0;
+        await using var h = Harness(s => s.AddTask("test.counted", _ =>
+        {
+            Interlocked.Increment(ref runs);
+            return ValueTask.FromResult<JsonNode?>("done");
+        }));
+        var published = await h.Publisher.PublishAsync(Request("test.counted"), CancellationToken.None);
+
+        // The worker "dies" after storing SUCCESS and before completing: its settlement never reaches the broker.
+        await h.RunNextAsync(settlementOverride: new CrashBeforeSettling());
+        Assert.Equal(1, (await h.StatsAsync()).InFlight);
+
+        h.Time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1)); // past the lock duration
+        var redelivered = await h.RunNextAsync();
+
+        Assert.Equal(2, redelivered.Message.DeliveryCount);
+        Assert.Equal(1, runs);
+        Assert.Equal(TaskStates.Success, (await h.ResultAsync(published.TaskId))!.Status);
+        Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await h.StatsAsync());
+    }
+
+    [Fact]
+    public async Task Run_RevokesInsteadOfRunning_WhenExpired()
+    {
+        var runs = 0;
+        await using var h = Harness(s => s.AddTask("test.counted", _ => { runs++; return ValueTask.FromResult<JsonNode?>(null); }));
+        var published = await h.Publisher.PublishAsync(Request("test.counted") with { Expires = h.Time.GetUtcNow().AddSeconds(10) }, CancellationToken.None);
+        h.Time.Advance(TimeSpan.FromSeconds(11));
+        await h.RunNextAsync();
+
+        var result = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Revoked, result!.Status);
+        Assert.Equal("TaskRevokedError", result.Result!["exc_type"]!.GetValue<string>());
+        Assert.Equal(0, runs);
+        Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await h.StatsAsync());
+    }
+
+    [Fact]
+    public async Task Run_HandsAnEarlyMessageBackToTheBroker_UntilItsEta()
+    {
+        await using var h = Harness();
+        // As kombu sends it: on the queue at once, with the ETA only in the headers.
+        var eta = h.Time.GetUtcNow().AddHours(1);
+        var message = new TaskMessage { Id = Guid.NewGuid().ToString(), TaskName = DiagnosticTasks.Echo, Eta = eta };
+        await h.Broker.SendAsync("default", new OutgoingMessage(message.Id, message.Id, message.TaskName, 5, CeleryMessageWriter.Write(message, "default", 5)), null, CancellationToken.None);
+
+        await h.RunNextAsync();
+        Assert.Null(await h.ResultAsync(message.Id));
+        Assert.Equal(new QueueStatistics("default", 0, 1, 0, 0), await h.StatsAsync());
+
+        h.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, (await h.StatsAsync()).Waiting);
+        await h.RunNextAsync();
+        Assert.Equal(TaskStates.Success, (await h.ResultAsync(message.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task Run_DeadLettersAnUnknownTask_AndStoresFailure()
+    {
+        await using var h = Harness();
+        var message = new TaskMessage { Id = Guid.NewGuid().ToString(), TaskName = "afirgen_tasks.nope.missing" };
+        await h.Broker.SendAsync("default", new OutgoingMessage(message.Id, message.Id, message.TaskName, 5, CeleryMessageWriter.Write(message, "default", 5)), null, CancellationToken.None);
+        await h.RunNextAsync();
+
+        var result = await h.ResultAsync(message.Id);
+        Assert.Equal(TaskStates.Failure, result!.Status);
+        Assert.Equal("NotRegistered", result.Result!["exc_type"]!.GetValue<string>());
+        var dead = Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None));
+        Assert.Equal(DeadLetterReasons.UnknownTask, dead.Reason);
+        Assert.Contains("afirgen_tasks.nope.missing", dead.Description);
+    }
+
+    [Fact]
+    public async Task Run_DeadLettersAMalformedMessage_AndStoresFailureWhenItHasAnId()
+    {
+        await using var h = Harness();
+        var sample = JsonNode.Parse(WireSamples.Read("01-email-basic.json"))!;
+        sample["body"] = "not base64!";
+        await h.Broker.SendAsync("email", new OutgoingMessage("m1", "?", "?", 5, Encoding.UTF8.GetBytes(sample.ToJsonString())), null, CancellationToken.None);
+        await h.Broker.SendAsync("email", new OutgoingMessage("m2", "?", "?", 5, "garbage"u8.ToArray()), null, CancellationToken.None);
+        await h.RunNextAsync("email");
+        await h.RunNextAsync("email");
+
+        var result = await h.ResultAsync("2021bb9b-6d64-4e4d-8388-ceadefbaef25");
+        Assert.Equal(TaskStates.Failure, result!.Status);
+        var dead = await h.Broker.GetDeadLettersAsync("email", CancellationToken.None);
+        Assert.Equal(2, dead.Count);
+        Assert.All(dead, d => Assert.Equal(DeadLetterReasons.MalformedMessage, d.Reason));
+        Assert.Contains(dead, d => d.Description.Contains("base64"));
+        Assert.Contains(dead, d => d.Description.Contains("not valid JSON"));
+    }
+
+    [Fact]
+    public async Task Run_RetriesWithBackOff_ThenSucceeds()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.FailTimes, new JsonObject { ["times"] = 2 }), CancellationToken.None);
+
+        await h.RunNextAsync();
+        var first = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Retry, first!.Status);
+        Assert.Equal(new QueueStatistics("default", 0, 1, 0, 0), await h.StatsAsync());
+
+        h.Time.Advance(TimeSpan.FromSeconds(0.79)); // first back-off is 1 s ± 20 %
+        Assert.Equal(0, (await h.StatsAsync()).Waiting);
+        h.Time.Advance(TimeSpan.FromSeconds(0.42));
+        var retry1 = await h.RunNextAsync();
+        Assert.Equal(TaskStates.Retry, (await h.ResultAsync(published.TaskId))!.Status);
+
+        h.Time.Advance(TimeSpan.FromSeconds(1.59)); // second back-off is 2 s ± 20 %
+        Assert.Equal(0, (await h.StatsAsync()).Waiting);
+        h.Time.Advance(TimeSpan.FromSeconds(0.82));
+        await h.RunNextAsync();
+
+        var done = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Success, done!.Status);
+        Assert.Equal(3, done.Result!["attempts"]!.GetValue<int>());
+        Assert.Equal(MessageIds.ForRetry(published.TaskId, 1), retry1.Message.MessageId);
+        Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await h.StatsAsync());
+    }
+
+    [Fact]
+    public async Task Run_StoresFailureAndDeadLetters_AfterTheLastRetry()
+    {
+        var runs = 0;
+        await using var h = Harness(s => s.AddTask("test.always_fails", _ =>
+        {
+            runs++;
+            throw new TimeoutException("upstream slow");
+        }, o => o.Retry = new RetryPolicy { MaxRetries = 2, InitialDelay = TimeSpan.FromSeconds(1) }));
+        var published = await h.Publisher.PublishAsync(Request("test.always_fails"), CancellationToken.None);
+
+        await h.RunNextAsync();
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        await h.RunNextAsync();
+        h.Time.Advance(TimeSpan.FromSeconds(3));
+        await h.RunNextAsync();
+
+        Assert.Equal(3, runs);
+        var result = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Failure, result!.Status);
+        Assert.Equal("TimeoutError", result.Result!["exc_type"]!.GetValue<string>());
+        Assert.Contains("upstream slow", result.Traceback);
+        var dead = Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None));
+        Assert.Equal(DeadLetterReasons.MaxRetriesExceeded, dead.Reason);
+        Assert.StartsWith("Failed after 2 retries: TimeoutException: upstream slow", dead.Description);
+    }
+
+    [Fact]
+    public async Task Run_FailsAtOnce_OnAPermanentError()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Fail, new JsonObject { ["message"] = "invalid e-mail address" }), CancellationToken.None);
+        await h.RunNextAsync();
+
+        var result = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Failure, result!.Status);
+        Assert.Equal("ValueError", result.Result!["exc_type"]!.GetValue<string>());
+        Assert.Equal(DeadLetterReasons.TaskFailed, Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None)).Reason);
+        Assert.Equal(0, (await h.StatsAsync()).Scheduled);
+    }
+
+    [Fact]
+    public async Task Run_FailsWithATypeError_WhenArgumentsDoNotFit()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Sleep, new JsonObject { ["secs"] = 1 }), CancellationToken.None);
+        await h.RunNextAsync();
+
+        var result = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Failure, result!.Status);
+        Assert.Equal("TypeError", result.Result!["exc_type"]!.GetValue<string>());
+        Assert.Equal("sleep() got an unexpected keyword argument 'secs'", result.Result["exc_message"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_CancelsTheTaskAtTheSoftLimit_AndStoresFailure()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Sleep, new JsonObject { ["seconds"] = 3600 }) with
+        {
+            SoftTimeLimit = TimeSpan.FromSeconds(5),
+            HardTimeLimit = TimeSpan.FromSeconds(10),
+        }, CancellationToken.None);
+        var delivery = await h.ReceiveAsync();
+        var run = h.Runner.RunAsync(delivery, CancellationToken.None);
+        await WaitForStateAsync(h, published.TaskId, TaskStates.Started);
+
+        h.Time.Advance(TimeSpan.FromSeconds(5));
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var result = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Failure, result!.Status);
+        Assert.Equal("SoftTimeLimitExceeded", result.Result!["exc_type"]!.GetValue<string>());
+        Assert.Equal(DeadLetterReasons.SoftTimeLimitExceeded, Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None)).Reason);
+    }
+
+    [Fact]
+    public async Task Run_GivesUpAtTheHardLimit_WhenTheTaskIgnoresCancellation()
+    {
+        var never = new TaskCompletionSource<JsonNode?>();
+        await using var h = Harness(s => s.AddTask("test.stuck", _ => new ValueTask<JsonNode?>(never.Task)));
+        var published = await h.Publisher.PublishAsync(Request("test.stuck") with { SoftTimeLimit = TimeSpan.FromSeconds(5), HardTimeLimit = TimeSpan.FromSeconds(10) }, CancellationToken.None);
+        var delivery = await h.ReceiveAsync();
+        var run = h.Runner.RunAsync(delivery, CancellationToken.None);
+        await WaitForStateAsync(h, published.TaskId, TaskStates.Started);
+
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var result = await h.ResultAsync(published.TaskId);
+        Assert.Equal(TaskStates.Failure, result!.Status);
+        Assert.Equal("TimeLimitExceeded", result.Result!["exc_type"]!.GetValue<string>());
+        Assert.Equal(DeadLetterReasons.HardTimeLimitExceeded, Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None)).Reason);
+    }
+
+    [Fact]
+    public async Task Run_SendsTheNextChainLink_WithTheResultAndTheParentsPriority()
+    {
+        await using var h = Harness(s => s.AddTask("test.first", _ => ValueTask.FromResult<JsonNode?>("FIR-9")));
+        var next = new TaskSignature(DiagnosticTasks.Echo, ["extra"], [], new JsonObject { ["task_id"] = "next-link-id" }, false, null);
+        var last = new TaskSignature(DiagnosticTasks.Echo, ["end"], [], [], true, null);
+        var first = await h.Publisher.PublishAsync(Request("test.first", priority: 8) with { Chain = [next, last] }, CancellationToken.None);
+
+        await h.RunNextAsync();
+        var second = await h.RunNextAsync();
+        var secondParsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(second.Message.Body)).Message;
+        Assert.Equal("next-link-id", secondParsed.Id);
+        Assert.Equal(first.TaskId, secondParsed.ParentId);
+        Assert.Equal(first.TaskId, secondParsed.RootId);
+        Assert.Equal(8, secondParsed.Priority);
+        Assert.Equal(["FIR-9", "extra"], (await h.ResultAsync("next-link-id"))!.Result!["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+
+        var third = await h.RunNextAsync();
+        var thirdParsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(third.Message.Body)).Message;
+        Assert.Equal(first.TaskId, thirdParsed.RootId);
+        Assert.Equal("next-link-id", thirdParsed.ParentId);
+        // Immutable: the previous result is not prepended.
+        Assert.Equal(["end"], (await h.ResultAsync(thirdParsed.Id))!.Result!["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal(0, (await h.StatsAsync()).Waiting);
+    }
+
+    [Fact]
+    public async Task Run_ChildTasksInheritThePriority_UnlessTheySetTheirOwn()
+    {
+        await using var h = Harness(s => s.AddTask("test.parent", async context =>
+        {
+            await context.EnqueueAsync(DiagnosticTasks.Echo, kwargs: new JsonObject { ["n"] = 1 });
+            await context.EnqueueAsync(DiagnosticTasks.Echo, kwargs: new JsonObject { ["n"] = 2 }, priority: 2);
+            return null;
+        }));
+        var parent = await h.Publisher.PublishAsync(Request("test.parent", priority: 9), CancellationToken.None);
+        await h.RunNextAsync();
+
+        var children = new List<TaskMessage>();
+        for (var i = 0; i < 2; i++)
+        {
+            var delivery = await h.ReceiveAsync();
+            children.Add(Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(delivery.Message.Body)).Message);
+            await delivery.Settlement.CompleteAsync(CancellationToken.None);
+        }
+        Assert.Equal(9, children.Single(c => c.Kwargs["n"]!.GetValue<int>() == 1).Priority);
+        Assert.Equal(2, children.Single(c => c.Kwargs["n"]!.GetValue<int>() == 2).Priority);
+        Assert.All(children, c => Assert.Equal(parent.TaskId, c.ParentId));
+        Assert.All(children, c => Assert.Equal(parent.TaskId, c.RootId));
+
+        var stored = (await h.ResultAsync(parent.TaskId))!;
+        Assert.Equal(children.Select(c => c.Id).Order(), stored.Children!.Select(c => c![0]![0]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
+    public async Task Run_AbandonsAndDoesNotComplete_WhenRedisIsDown()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var h = EngineHarness.Create(server.Configuration);
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Echo), CancellationToken.None);
+        await server.StopAsync();
+
+        var delivery = await h.RunNextAsync();
+        Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), await h.StatsAsync()); // back on the queue, not completed
+
+        await server.StartAgainAsync();
+        await WaitUntilAsync(async () => (await TryGetAsync(h, published.TaskId)) is not null || await RunAgainAsync(h));
+        Assert.Equal(TaskStates.Success, (await h.ResultAsync(published.TaskId))!.Status);
+        Assert.Equal(1, delivery.Message.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task Run_AbandonsARunningTask_WhenTheWorkerMustStop()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Sleep, new JsonObject { ["seconds"] = 60 }), CancellationToken.None);
+        var delivery = await h.ReceiveAsync();
+        using var abort = new CancellationTokenSource();
+        var run = h.Runner.RunAsync(delivery, abort.Token);
+        await WaitForStateAsync(h, published.TaskId, TaskStates.Started);
+
+        await abort.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // Cancelled by shutdown is not a failure: the message goes back for another worker.
+        Assert.Equal(TaskStates.Started, (await h.ResultAsync(published.TaskId))!.Status);
+        Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), await h.StatsAsync());
+        Assert.Empty(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None));
+    }
+
+    private static async Task<TaskResultMeta?> TryGetAsync(EngineHarness h, string id)
+    {
+        try
+        {
+            var r = await h.ResultAsync(id);
+            return r?.Status == TaskStates.Success ? r : null;
+        }
+        catch (ResultStoreUnavailableException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<bool> RunAgainAsync(EngineHarness h)
+    {
+        if ((await h.StatsAsync()).Waiting > 0)
+        {
+            await h.RunNextAsync();
+        }
+        return false;
+    }
+
+    private static async Task WaitForStateAsync(EngineHarness h, string id, string state) =>
+        await WaitUntilAsync(async () => (await h.ResultAsync(id))?.Status == state);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        // Polls real I/O (Redis) only; the engine's own clock is fake and never waited on.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            await Task.Yield();
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A worker that dies before its settlement reaches the broker.</summary>
+    private sealed class CrashBeforeSettling : IMessageSettlement
+    {
+        public Task CompleteAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task AbandonAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<DateTimeOffset> RenewLockAsync(CancellationToken cancellationToken) => Task.FromResult(DateTimeOffset.MaxValue);
+    }
+}
