@@ -8,7 +8,8 @@ public interface IMessageSource
 {
     /// <summary>
     /// Waits until at least one message is available on <paramref name="queue"/>, then locks and returns
-    /// up to <paramref name="maxMessages"/> of them. Cancelling the token stops the wait and returns nothing.
+    /// up to <paramref name="maxMessages"/> of them. Cancelling the token stops the wait and returns an
+    /// empty list; it does not throw <see cref="OperationCanceledException"/>.
     /// </summary>
     ValueTask<IReadOnlyList<ReceivedDelivery>> ReceiveAsync(string queue, int maxMessages, CancellationToken cancellationToken);
 }
