@@ -44,10 +44,10 @@ public sealed class PriorityGateTests
     [Fact]
     public async Task Release_KeepsPriorityOrder_UnderContention()
     {
-        // 4 slots, 400 waiters from 8 threads: every priority-10 waiter starts before any priority-1 waiter.
-        var gate = new PriorityGate(4);
-        var holders = new List<GateSlot>();
-        for (var i = 0; i < 4; i++) holders.Add(await gate.EnterAsync(5, "q", CancellationToken.None));
+        // 400 waiters arriving from 8 threads at once: every priority-10 waiter starts before any priority-1
+        // waiter. One slot, so the order the continuations record is the order the gate granted.
+        var gate = new PriorityGate(1);
+        var holders = new List<GateSlot> { await gate.EnterAsync(5, "q", CancellationToken.None) };
 
         var started = new System.Collections.Concurrent.ConcurrentQueue<int>();
         var tasks = new System.Collections.Concurrent.ConcurrentBag<Task>();
