@@ -37,8 +37,16 @@ internal static class RunCommand
             if (parse.GetValue(urls) is { } u) overrides[$"{LocalHostOptions.Section}:Urls"] = u;
 
             await using var app = LocalHostApp.Build(overrides);
+            var listenOn = app.Configuration[$"{LocalHostOptions.Section}:Urls"];
             Console.Error.WriteLine("afirgen-tasks: the embedded broker keeps queues in this process's memory. It is for development and tests, not production: use the Functions app on Service Bus there.");
-            await app.RunAsync(cancellationToken);
+            try
+            {
+                await app.RunAsync(cancellationToken);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                throw new CliException($"Cannot listen on {listenOn}: the address is in use (is another `afirgen-tasks run` running?). Stop it, or pass --urls http://127.0.0.1:<port>.");
+            }
             return 0;
         });
         return command;

@@ -32,6 +32,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     private readonly List<Task> _loops = [];
     private int _running;
     private volatile bool _stopping;
+    private int _disposed;
 
     public QueueConsumerService(IMessageSource source, TaskRunner runner, TaskRouter router, TimeProvider time,
         IOptions<WorkerOptions> worker, IOptions<BrokerQueueOptions> broker, ILogger<QueueConsumerService> logger)
@@ -111,9 +112,8 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             {
                 batch = await _source.ReceiveAsync(queue, wanted, stopReceiving).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopReceiving.IsCancellationRequested)
+            catch (Exception ex) when (stopReceiving.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
             {
-                credits.Release(wanted);
                 break;
             }
             catch (Exception ex)
@@ -208,6 +208,14 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
 
     public void Dispose()
     {
+        // The container disposes this twice (as itself and as the hosted service it resolves to).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        // Disposed without StopAsync when the host failed to start: stop the loops before the broker goes.
+        _stopReceiving.Cancel();
+        _abort.Cancel();
         _stopReceiving.Dispose();
         _abort.Dispose();
     }
