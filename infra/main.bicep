@@ -198,13 +198,14 @@ var serviceBusNamespaceName = '${abbrs.serviceBusNamespaces}${resourceToken}'
 var redisName = '${abbrs.cacheRedisEnterprise}${resourceToken}'
 var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 
+// Resource and container names must be lower case.
 var groups = [
   for group in workerGroups: {
-    name: group.name
-    serviceName: 'processor-${group.name}'
-    appName: '${abbrs.webSitesFunctions}${group.name}-${resourceToken}'
-    planName: '${abbrs.webServerFarms}${group.name}-${resourceToken}'
-    deploymentContainerName: 'app-package-${group.name}-${take(resourceToken, 7)}'
+    name: toLower(group.name)
+    serviceName: 'processor-${toLower(group.name)}'
+    appName: '${abbrs.webSitesFunctions}${toLower(group.name)}-${resourceToken}'
+    planName: '${abbrs.webServerFarms}${toLower(group.name)}-${resourceToken}'
+    deploymentContainerName: 'app-package-${toLower(group.name)}-${take(resourceToken, 7)}'
     queues: group.queues
     concurrency: group.concurrency
     prefetchMultiplier: group.?prefetchMultiplier ?? prefetchMultiplier
