@@ -74,6 +74,7 @@ public sealed class ResourceTests(CompiledTemplate compiled)
 
         Assert.Equal(true, component.Properties["DisableLocalAuth"]);
         Assert.NotNull(component.Properties["WorkspaceResourceId"]);
-        Assert.Single(monitoring.OfType("Microsoft.OperationalInsights/workspaces"));
+        var workspace = Assert.Single(monitoring.OfType("Microsoft.OperationalInsights/workspaces"));
+        Assert.Equal(true, ((Dictionary<string, object?>)workspace.Properties["features"]!)["disableLocalAuth"]);
     }
 }
