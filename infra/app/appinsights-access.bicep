@@ -1,0 +1,45 @@
+// Role assignments on the Application Insights component for a list of principals. Each name is guid(scope, principal, role),
+// so running the deployment again changes nothing.
+
+@description('Name of the Application Insights component (in this resource group).')
+param applicationInsightsName string
+
+@description('Role definition ids (GUIDs) to assign to every principal.')
+param roleDefinitionIds string[]
+
+@description('Principals to assign the roles to.')
+param principals principal[]
+
+@description('A principal and its type (ServicePrincipal for managed identities, User for the deploying user).')
+type principal = {
+  @description('Object id of the principal.')
+  principalId: string
+
+  @description('Kind of principal.')
+  principalType: 'ServicePrincipal' | 'User' | 'Group'
+}
+
+var assignments = flatten(map(principals, p => map(roleDefinitionIds, roleId => {
+  principalId: p.principalId
+  principalType: p.principalType
+  roleDefinitionId: roleId
+})))
+
+resource target 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource roleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for a in assignments: {
+    name: guid(target.id, a.principalId, a.roleDefinitionId)
+    scope: target
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', a.roleDefinitionId)
+      principalId: a.principalId
+      principalType: a.principalType
+    }
+  }
+]
+
+@description('Number of role assignments made.')
+output count int = length(assignments)

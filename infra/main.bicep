@@ -1,0 +1,455 @@
+// AFIRGen task processor: everything `azd up` provisions.
+// Service Bus (the broker), Azure Managed Redis (results), Storage (host, packages, reports, archives),
+// Log Analytics + Application Insights, one user-assigned identity, and one Flex Consumption function
+// app per worker group. All access is by Entra ID; no key or connection secret is issued to the apps.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; seeds the resource token and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Primary location for all resources (a region that offers Flex Consumption and Azure Managed Redis).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the deploying user (azd sets AZURE_PRINCIPAL_ID); gets data access for local development. Empty: none.')
+param principalId string = ''
+
+@description('Type of that principal: User for a person, ServicePrincipal when a pipeline runs azd.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+@description('Resource group name; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Service Bus tier. Standard is pay-per-operation; Premium is dedicated capacity.')
+@allowed([
+  'Standard'
+  'Premium'
+])
+param serviceBusSkuName string = 'Standard'
+
+@description('Messaging units when serviceBusSkuName is Premium.')
+@allowed([
+  1
+  2
+  4
+  8
+  16
+])
+param serviceBusPremiumMessagingUnits int = 1
+
+@description('Peek-lock duration of every queue (ISO 8601, at most PT5M). The app renews locks while a task runs.')
+param queueLockDuration string = 'PT5M'
+
+@description('Deliveries after which a message is dead-lettered.')
+@minValue(1)
+@maxValue(2000)
+param queueMaxDeliveryCount int = 10
+
+@description('Duplicate detection window of every queue (ISO 8601).')
+param queueDuplicateDetectionWindow string = 'PT10M'
+
+@description('Default time to live of a message (ISO 8601); expired messages are dead-lettered.')
+param queueDefaultMessageTimeToLive string = 'P14D'
+
+@description('Azure Managed Redis SKU.')
+param redisSkuName string = 'Balanced_B0'
+
+@description('Redis high availability (a replica; doubles the price).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param redisHighAvailability string = 'Disabled'
+
+@description('Storage replication SKU.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+])
+param storageSkuName string = 'Standard_LRS'
+
+@description('Days before an archive blob moves to the Cool tier.')
+@minValue(1)
+param archiveCoolAfterDays int = 30
+
+@description('Days before an archive blob moves to the Archive tier (0 = never).')
+@minValue(0)
+param archiveArchiveAfterDays int = 180
+
+@description('Days before an archive blob is deleted (0 = keep forever).')
+@minValue(0)
+param archiveDeleteAfterDays int = 0
+
+@description('Days Log Analytics keeps data.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Instance memory (MB) of a worker group that does not set its own.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Maximum instance count of a worker group that does not set its own.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Messages prefetched per concurrent call when a worker group does not set its own (Celery prefetch multiplier).')
+@minValue(0)
+param prefetchMultiplier int = 4
+
+@description('NCRONTAB (with seconds) of the cleanup timer (Celery beat); runs in the group that owns the cleanup queue.')
+param cleanupSchedule string = '0 0 2 * * *'
+
+@description('Worker groups: one function app each, same package, each running only its queues.')
+param workerGroups workerGroup[] = [
+  {
+    name: 'general'
+    queues: [
+      'default'
+      'email'
+      'analytics'
+    ]
+    concurrency: 16
+  }
+  {
+    name: 'reports'
+    queues: [
+      'reports'
+      'cleanup'
+    ]
+    concurrency: 2
+  }
+]
+
+@description('A queue of the routing configuration.')
+type queueName = 'default' | 'email' | 'reports' | 'analytics' | 'cleanup'
+
+@description('A worker group: what `celery worker -Q <queues> --concurrency <n>` was.')
+type workerGroup = {
+  @description('Short lower-case name (letters, digits, hyphens); the azd service is processor-<name>.')
+  @minLength(1)
+  @maxLength(16)
+  name: string
+
+  @description('Queues this group runs. Every queue should belong to exactly one group.')
+  queues: queueName[]
+
+  @description('Tasks an instance runs at once (priority gate) and Service Bus maxConcurrentCalls per function.')
+  @minValue(1)
+  concurrency: int
+
+  @description('Prefetch multiplier; default: the prefetchMultiplier parameter.')
+  @minValue(0)
+  prefetchMultiplier: int?
+
+  @description('Instance memory in MB; default: the instanceMemoryMB parameter.')
+  instanceMemoryMB: (512 | 2048 | 4096)?
+
+  @description('Maximum instance count; default: the maximumInstanceCount parameter.')
+  @minValue(1)
+  @maxValue(1000)
+  maximumInstanceCount: int?
+}
+
+// The routing configuration's queues, in its order (default priorities: 5, 3, 5, 2, 1).
+var queueNames = [
+  'default'
+  'email'
+  'reports'
+  'analytics'
+  'cleanup'
+]
+var reportsContainerName = 'reports'
+var archivesContainerName = 'archives'
+
+// Built-in role definition ids.
+var serviceBusDataReceiverRoleId = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+var serviceBusDataSenderRoleId = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+var identityName = '${abbrs.managedIdentityUserAssignedIdentities}processor-${resourceToken}'
+var logAnalyticsName = '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+var serviceBusNamespaceName = '${abbrs.serviceBusNamespaces}${resourceToken}'
+var redisName = '${abbrs.cacheRedisEnterprise}${resourceToken}'
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+
+// Resource and container names must be lower case.
+var groups = [
+  for group in workerGroups: {
+    name: toLower(group.name)
+    serviceName: 'processor-${toLower(group.name)}'
+    appName: '${abbrs.webSitesFunctions}${toLower(group.name)}-${resourceToken}'
+    planName: '${abbrs.webServerFarms}${toLower(group.name)}-${resourceToken}'
+    deploymentContainerName: 'app-package-${toLower(group.name)}-${take(resourceToken, 7)}'
+    queues: group.queues
+    concurrency: group.concurrency
+    prefetchMultiplier: group.?prefetchMultiplier ?? prefetchMultiplier
+    instanceMemoryMB: group.?instanceMemoryMB ?? instanceMemoryMB
+    maximumInstanceCount: group.?maximumInstanceCount ?? maximumInstanceCount
+  }
+]
+
+var appPrincipals = [
+  {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+  }
+]
+var userPrincipals = empty(principalId)
+  ? []
+  : [
+      {
+        principalId: principalId
+        principalType: principalType
+      }
+    ]
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'core/identity/user-assigned-identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'core/monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: logAnalyticsName
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module serviceBus 'core/messaging/service-bus.bicep' = {
+  name: 'serviceBus'
+  scope: rg
+  params: {
+    name: serviceBusNamespaceName
+    location: location
+    tags: tags
+    skuName: serviceBusSkuName
+    premiumMessagingUnits: serviceBusPremiumMessagingUnits
+    queueNames: queueNames
+    lockDuration: queueLockDuration
+    maxDeliveryCount: queueMaxDeliveryCount
+    duplicateDetectionHistoryTimeWindow: queueDuplicateDetectionWindow
+    defaultMessageTimeToLive: queueDefaultMessageTimeToLive
+  }
+}
+
+module redis 'core/database/redis-enterprise.bicep' = {
+  name: 'redis'
+  scope: rg
+  params: {
+    name: redisName
+    location: location
+    tags: tags
+    skuName: redisSkuName
+    highAvailability: redisHighAvailability
+    accessPrincipalIds: map(concat(appPrincipals, userPrincipals), p => p.principalId)
+  }
+}
+
+module storage 'core/storage/storage-account.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    skuName: storageSkuName
+    containerNames: concat(map(groups, g => g.deploymentContainerName), [
+      reportsContainerName
+      archivesContainerName
+    ])
+    archivesContainerName: archivesContainerName
+    archiveCoolAfterDays: archiveCoolAfterDays
+    archiveArchiveAfterDays: archiveArchiveAfterDays
+    archiveDeleteAfterDays: archiveDeleteAfterDays
+  }
+}
+
+module serviceBusAccess 'app/servicebus-access.bicep' = {
+  name: 'serviceBusAccess'
+  scope: rg
+  params: {
+    serviceBusName: serviceBusNamespaceName
+    roleDefinitionIds: [
+      serviceBusDataReceiverRoleId
+      serviceBusDataSenderRoleId
+    ]
+    principals: concat(appPrincipals, userPrincipals)
+  }
+  dependsOn: [
+    serviceBus
+  ]
+}
+
+module storageAccess 'app/storage-access.bicep' = {
+  name: 'storageAccess'
+  scope: rg
+  params: {
+    storageAccountName: storageAccountName
+    roleDefinitionIds: [
+      storageBlobDataOwnerRoleId
+    ]
+    principals: concat(appPrincipals, userPrincipals)
+  }
+  dependsOn: [
+    storage
+  ]
+}
+
+module appInsightsAccess 'app/appinsights-access.bicep' = {
+  name: 'appInsightsAccess'
+  scope: rg
+  params: {
+    applicationInsightsName: applicationInsightsName
+    roleDefinitionIds: [
+      monitoringMetricsPublisherRoleId
+    ]
+    principals: appPrincipals
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
+module processors 'app/processor.bicep' = [
+  for group in groups: {
+    name: group.serviceName
+    scope: rg
+    params: {
+      name: group.appName
+      planName: group.planName
+      location: location
+      tags: tags
+      serviceName: group.serviceName
+      identityId: identity.outputs.resourceId
+      identityClientId: identity.outputs.clientId
+      storageAccountName: storage.outputs.name
+      blobEndpoint: storage.outputs.blobEndpoint
+      deploymentContainerName: group.deploymentContainerName
+      reportsContainerName: reportsContainerName
+      archivesContainerName: archivesContainerName
+      serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+      redisHostName: redis.outputs.hostName
+      redisPort: redis.outputs.port
+      applicationInsightsConnectionString: monitoring.outputs.connectionString
+      queues: group.queues
+      concurrency: group.concurrency
+      prefetchMultiplier: group.prefetchMultiplier
+      cleanupSchedule: cleanupSchedule
+      instanceMemoryMB: group.instanceMemoryMB
+      maximumInstanceCount: group.maximumInstanceCount
+    }
+    // The apps start receiving as soon as they exist: let their roles land first.
+    dependsOn: [
+      serviceBusAccess
+      storageAccess
+      appInsightsAccess
+    ]
+  }
+]
+
+@description('Region of the deployment.')
+output AZURE_LOCATION string = location
+
+@description('Tenant of the deployment.')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('Resource group holding everything.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
+@description('The first worker group\'s function app (what single-app azd tooling expects).')
+output AZURE_FUNCTION_NAME string = processors[0].outputs.name
+
+@description('All function app names, comma-separated, in workerGroups order.')
+output AZURE_FUNCTION_APP_NAMES string = join(map(groups, g => g.appName), ',')
+
+@description('Worker groups as deployed: azd service name, function app name and address.')
+output WORKER_GROUPS workerGroupOutput[] = [
+  for (group, i) in groups: {
+    group: group.name
+    serviceName: group.serviceName
+    functionAppName: processors[i].outputs.name
+    uri: processors[i].outputs.uri
+    queues: group.queues
+  }
+]
+
+@description('Client id of the identity the apps run as.')
+output AZURE_CLIENT_ID string = identity.outputs.clientId
+
+@description('Service Bus namespace host name (for producers and ServiceBusConnection__fullyQualifiedNamespace).')
+output SERVICE_BUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+
+@description('Service Bus queue names.')
+output SERVICE_BUS_QUEUE_NAMES string[] = serviceBus.outputs.queueNames
+
+@description('Redis host name (TLS port 10000, Entra ID auth).')
+output REDIS_HOST_NAME string = redis.outputs.hostName
+
+@description('Storage account name.')
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+
+@description('Blob service endpoint.')
+output STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+
+@description('Application Insights connection string (not a secret; local auth is disabled).')
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+
+@description('A deployed worker group.')
+type workerGroupOutput = {
+  @description('Worker group name.')
+  group: string
+
+  @description('azd service name.')
+  serviceName: string
+
+  @description('Function app name.')
+  functionAppName: string
+
+  @description('Function app address.')
+  uri: string
+
+  @description('Queues it runs.')
+  queues: string[]
+}

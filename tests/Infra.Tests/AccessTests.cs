@@ -1,0 +1,74 @@
+using Afirgen.TaskProcessor.Infra.Tests.Arm;
+using Afirgen.TaskProcessor.Infra.Tests.Bicep;
+
+namespace Afirgen.TaskProcessor.Infra.Tests;
+
+/// <summary>Role assignments and the Redis access policy: the app's identity, and the developer when given.</summary>
+[Collection(CompiledTemplateCollection.Name)]
+public sealed class AccessTests(CompiledTemplate compiled)
+{
+    private const string Developer = "11111111-2222-3333-4444-555555555555";
+
+    [Fact]
+    public void RoleDefinitionIds_AreTheDocumentedBuiltInRoles()
+    {
+        var deployment = compiled.Deployment();
+
+        Assert.Equal(Expectations.Roles.ServiceBusDataReceiver, deployment.Variable("serviceBusDataReceiverRoleId"));
+        Assert.Equal(Expectations.Roles.ServiceBusDataSender, deployment.Variable("serviceBusDataSenderRoleId"));
+        Assert.Equal(Expectations.Roles.StorageBlobDataOwner, deployment.Variable("storageBlobDataOwnerRoleId"));
+        Assert.Equal(Expectations.Roles.MonitoringMetricsPublisher, deployment.Variable("monitoringMetricsPublisherRoleId"));
+    }
+
+    [Theory]
+    [InlineData("serviceBusAccess", "Microsoft.ServiceBus/namespaces", new[] { Expectations.Roles.ServiceBusDataReceiver, Expectations.Roles.ServiceBusDataSender })]
+    [InlineData("storageAccess", "Microsoft.Storage/storageAccounts", new[] { Expectations.Roles.StorageBlobDataOwner })]
+    [InlineData("appInsightsAccess", "Microsoft.Insights/components", new[] { Expectations.Roles.MonitoringMetricsPublisher })]
+    public void AppIdentity_GetsItsRoles_OnTheResource(string module, string scopeType, string[] roles)
+    {
+        var assignments = compiled.Deployment().Module(module).OfType("Microsoft.Authorization/roleAssignments");
+
+        Assert.Equal(roles.Order(), assignments.Select(RoleOf).Order());
+        Assert.All(assignments, a =>
+        {
+            Assert.Equal("ServicePrincipal", a.Properties["principalType"]);
+            Assert.Contains("guid(", a.Element.GetProperty("name").GetString(), StringComparison.Ordinal);
+            Assert.Contains($"/providers/{scopeType}/", ArmEvaluator.Text(a.Get("scope")), StringComparison.OrdinalIgnoreCase);
+        });
+    }
+
+    [Fact]
+    public void Developer_GetsDataRoles_OnlyWhenPrincipalIdIsGiven()
+    {
+        var without = compiled.Deployment();
+        var with = compiled.Deployment(new Dictionary<string, object?> { ["principalId"] = Developer });
+
+        foreach (var module in new[] { "serviceBusAccess", "storageAccess" })
+        {
+            Assert.DoesNotContain(without.Module(module).OfType("Microsoft.Authorization/roleAssignments"), a => Equals(a.Properties["principalId"], Developer));
+            var mine = with.Module(module).OfType("Microsoft.Authorization/roleAssignments").Where(a => Equals(a.Properties["principalId"], Developer)).ToList();
+            Assert.NotEmpty(mine);
+            Assert.All(mine, a => Assert.Equal("User", a.Properties["principalType"]));
+        }
+        Assert.Equal(
+            [Expectations.Roles.ServiceBusDataReceiver, Expectations.Roles.ServiceBusDataSender],
+            with.Module("serviceBusAccess").OfType("Microsoft.Authorization/roleAssignments")
+                .Where(a => Equals(a.Properties["principalId"], Developer)).Select(RoleOf).Order());
+    }
+
+    [Fact]
+    public void Redis_GrantsTheDefaultAccessPolicy_ToTheAppAndTheDeveloper()
+    {
+        var without = compiled.Deployment().Module("redis").OfType("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments");
+        var with = compiled.Deployment(new Dictionary<string, object?> { ["principalId"] = Developer })
+            .Module("redis").OfType("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments");
+
+        Assert.Single(without);
+        Assert.Equal(2, with.Count);
+        Assert.All(with, a => Assert.Equal("default", a.Properties["accessPolicyName"]));
+        Assert.Contains(with, a => Equals(((Dictionary<string, object?>)a.Properties["user"]!)["objectId"], Developer));
+    }
+
+    private static string RoleOf(ArmResource assignment) =>
+        ArmScopeNavigation.LastSegment(assignment.Properties["roleDefinitionId"]);
+}

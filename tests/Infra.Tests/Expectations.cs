@@ -1,0 +1,100 @@
+namespace Afirgen.TaskProcessor.Infra.Tests;
+
+/// <summary>
+/// What the application expects of the infrastructure, in one place. The routing configuration is the
+/// seed's (DESIGN.md, "five queues"); when the engine's routing table file lands, read it from there.
+/// </summary>
+public static class Expectations
+{
+    /// <summary>The routing configuration's queues and their default priorities, in order.</summary>
+    public static readonly IReadOnlyList<(string Queue, int Priority)> RoutingConfiguration =
+    [
+        ("default", 5),
+        ("email", 3),
+        ("reports", 5),
+        ("analytics", 2),
+        ("cleanup", 1),
+    ];
+
+    public static IReadOnlyList<string> Queues => RoutingConfiguration.Select(r => r.Queue).ToList();
+
+    /// <summary>Functions of Afirgen.TaskProcessor.Functions, per queue.</summary>
+    public static readonly IReadOnlyDictionary<string, string> QueueFunctions = new Dictionary<string, string>
+    {
+        ["default"] = "ProcessDefaultQueue",
+        ["email"] = "ProcessEmailQueue",
+        ["reports"] = "ProcessReportsQueue",
+        ["analytics"] = "ProcessAnalyticsQueue",
+        ["cleanup"] = "ProcessCleanupQueue",
+    };
+
+    public const string CleanupTimerFunction = "ScheduleCleanup";
+
+    /// <summary>The setting that turns a function off (docs: "How to disable functions in Azure Functions").</summary>
+    public static string DisabledSetting(string functionName) => $"AzureWebJobs.{functionName}.Disabled";
+
+    /// <summary>App settings the Functions app reads in Azure.</summary>
+    public static readonly IReadOnlyList<string> AppSettingsReadInAzure =
+    [
+        "AzureWebJobsStorage__accountName",
+        "AzureWebJobsStorage__credential",
+        "AzureWebJobsStorage__clientId",
+        "ServiceBusConnection__fullyQualifiedNamespace",
+        "ServiceBusConnection__credential",
+        "ServiceBusConnection__clientId",
+        "AZURE_CLIENT_ID",
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        "TaskProcessor__Redis__Configuration",
+        "TaskProcessor__Redis__Credential",
+        "TaskProcessor__Redis__ClientId",
+        "TaskProcessor__Blob__ServiceUri",
+        "TaskProcessor__Blob__ReportsContainer",
+        "TaskProcessor__Blob__ArchivesContainer",
+        "TaskProcessor__Worker__Concurrency",
+        "TaskProcessor__Worker__PrefetchMultiplier",
+        "AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls",
+        "AzureFunctionsJobHost__extensions__serviceBus__prefetchCount",
+        "CleanupSchedule",
+        .. QueueFunctions.Values.Append(CleanupTimerFunction).Select(DisabledSetting),
+    ];
+
+    /// <summary>
+    /// Settings only local.settings.json has: Flex Consumption sets the worker runtime in
+    /// functionAppConfig (the app setting is not allowed there), and locally the host storage is
+    /// Azurite through a development connection string instead of the identity-based form.
+    /// </summary>
+    public static readonly IReadOnlySet<string> LocalOnlySettings = new HashSet<string>
+    {
+        "FUNCTIONS_WORKER_RUNTIME",
+        "AzureWebJobsStorage",
+    };
+
+    /// <summary>
+    /// Settings only Azure has: identity selection (locally DefaultAzureCredential uses the developer's
+    /// az/azd login; a managed identity does not exist there), the identity-based host storage form,
+    /// and telemetry (absent locally = no export).
+    /// </summary>
+    public static readonly IReadOnlySet<string> AzureOnlySettings = new HashSet<string>
+    {
+        "AzureWebJobsStorage__accountName",
+        "AzureWebJobsStorage__credential",
+        "AzureWebJobsStorage__clientId",
+        "ServiceBusConnection__credential",
+        "ServiceBusConnection__clientId",
+        "AZURE_CLIENT_ID",
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        "TaskProcessor__Redis__Credential",
+        "TaskProcessor__Redis__ClientId",
+    };
+
+    /// <summary>Built-in role definition ids, from "Azure built-in roles" (Integration, Storage, Monitor).</summary>
+    public static class Roles
+    {
+        public const string ServiceBusDataReceiver = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0";
+        public const string ServiceBusDataSender = "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39";
+        public const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+        public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    }
+}
