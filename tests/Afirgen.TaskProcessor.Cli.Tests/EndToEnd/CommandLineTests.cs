@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Afirgen.TaskProcessor.Testing;
+
+namespace Afirgen.TaskProcessor.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// The README's first-run story with the real binary: <c>afirgen-tasks run</c>, then <c>enqueue</c> an
+/// e-mail-queue task and watch it finish with <c>status</c>; then a clean stop.
+/// </summary>
+public sealed class CommandLineTests
+{
+    private static readonly string Cli = Path.Combine(AppContext.BaseDirectory, "afirgen-tasks.dll");
+
+    [Fact]
+    public async Task Run_Enqueue_Status_WorkTogether_AndRunStopsCleanlyOnSigterm()
+    {
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        using var run = Start("run", "--urls", url);
+        var output = new System.Text.StringBuilder();
+        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.BeginErrorReadLine();
+        run.BeginOutputReadLine();
+        try
+        {
+            await WaitForApiAsync(url);
+            var (code, stdout, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--queue", "email", "--kwargs", "{\"fir_id\": \"FIR-2026-0001\"}", "--api", url);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("on queue email at priority 3", stdout);
+            var id = stdout.Split(' ')[1];
+
+            (code, stdout, stderr) = await ExecAsync("status", id, "--wait", "--timeout", "10", "--api", url);
+            Assert.True(code == 0, stderr);
+            Assert.Contains($"{id}  SUCCESS", stdout);
+            Assert.Contains("FIR-2026-0001", stdout);
+
+            (code, _, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--priority", "12", "--api", url);
+            Assert.Equal(1, code);
+            Assert.Contains("Priority 12 is out of range", stderr);
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", run.Id.ToString()])!.WaitForExit();
+            var exited = run.WaitForExit(TimeSpan.FromSeconds(20));
+            if (!exited) run.Kill(entireProcessTree: true);
+            Assert.True(exited, "afirgen-tasks run did not stop within 20 s of SIGTERM");
+        }
+        lock (output)
+        {
+            Assert.Contains("It is for development and tests, not production", output.ToString());
+            Assert.Contains("Stopped receiving", output.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task Status_SaysWhatToDo_WhenNoHostIsRunning()
+    {
+        var (code, _, stderr) = await ExecAsync("status", "some-id", "--api", $"http://127.0.0.1:{RedisServer.FreePort()}");
+        Assert.Equal(2, code);
+        Assert.Contains("Is `afirgen-tasks run` running?", stderr);
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add(Cli);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return Process.Start(info)!;
+    }
+
+    private static async Task<(int Code, string StdOut, string StdErr)> ExecAsync(params string[] args)
+    {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task WaitForApiAsync(string url)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var r = await http.GetAsync($"{url}/api/queues");
+                if (r.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the local host's API did not come up within 30 s");
+            await Task.Delay(100);
+        }
+    }
+}
