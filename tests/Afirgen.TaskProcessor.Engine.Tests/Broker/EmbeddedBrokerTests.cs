@@ -84,6 +84,17 @@ public sealed class EmbeddedBrokerTests : IDisposable
     }
 
     [Fact]
+    public async Task Receive_TreatsQueueNamesCaseInsensitively_LikeServiceBus()
+    {
+        await _broker.SendAsync("EMAIL", Message("a"), null, CancellationToken.None);
+
+        var delivery = await ReceiveOneAsync();
+
+        Assert.Equal("a", delivery.Message.MessageId);
+        Assert.Equal("EMAIL", delivery.Message.Queue);
+    }
+
+    [Fact]
     public async Task Receive_HandsEachMessageToExactlyOneReceiver_WhenManyReceiversWait()
     {
         const int Messages = 1_000;
