@@ -84,6 +84,17 @@ public sealed class EmbeddedBrokerTests : IDisposable
     }
 
     [Fact]
+    public async Task Receive_TreatsQueueNamesCaseInsensitively_LikeServiceBus()
+    {
+        await _broker.SendAsync("EMAIL", Message("a"), null, CancellationToken.None);
+
+        var delivery = await ReceiveOneAsync();
+
+        Assert.Equal("a", delivery.Message.MessageId);
+        Assert.Equal("EMAIL", delivery.Message.Queue);
+    }
+
+    [Fact]
     public async Task Receive_HandsEachMessageToExactlyOneReceiver_WhenManyReceiversWait()
     {
         const int Messages = 1_000;
@@ -163,7 +174,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
     {
         await SendAsync("a");
 
-        var deliveries = await _broker.ReceiveAsync(Queue, 1, new CancellationToken(canceled: true));
+        var deliveries = await _broker.ReceiveAsync(Queue, 1, new CancellationToken(canceled: true)).AsTask().WaitAsync(Patience);
 
         Assert.Empty(deliveries);
         Assert.Equal(1, (await StatisticsAsync()).Waiting);
@@ -408,7 +419,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
 
         for (var delivery = 1; delivery <= 3; delivery++)
         {
-            var received = Assert.Single(await broker.ReceiveAsync(Queue, 1, CancellationToken.None));
+            var received = Assert.Single(await ReceiveAsync(1, broker));
             Assert.Equal(delivery, received.Message.DeliveryCount);
             await received.Settlement.AbandonAsync(CancellationToken.None);
         }
@@ -425,9 +436,9 @@ public sealed class EmbeddedBrokerTests : IDisposable
         var broker = CreateBroker(maxDeliveryCount: 2);
         await broker.SendAsync(Queue, Message("a"), null, CancellationToken.None);
 
-        await broker.ReceiveAsync(Queue, 1, CancellationToken.None);
+        Assert.Single(await ReceiveAsync(1, broker));
         _clock.Advance(LockDuration);
-        await broker.ReceiveAsync(Queue, 1, CancellationToken.None);
+        Assert.Equal(2, Assert.Single(await ReceiveAsync(1, broker)).Message.DeliveryCount);
         _clock.Advance(LockDuration);
 
         var deadLetter = Assert.Single(await broker.GetDeadLettersAsync(Queue, CancellationToken.None));
@@ -545,8 +556,10 @@ public sealed class EmbeddedBrokerTests : IDisposable
     private Task SendAsync(string id, DateTimeOffset? notBefore = null) =>
         _broker.SendAsync(Queue, Message(id), notBefore, CancellationToken.None);
 
-    private async Task<IReadOnlyList<ReceivedDelivery>> ReceiveAsync(int maxMessages) =>
-        await _broker.ReceiveAsync(Queue, maxMessages, CancellationToken.None).AsTask().WaitAsync(Patience);
+    private Task<IReadOnlyList<ReceivedDelivery>> ReceiveAsync(int maxMessages) => ReceiveAsync(maxMessages, _broker);
+
+    private static async Task<IReadOnlyList<ReceivedDelivery>> ReceiveAsync(int maxMessages, EmbeddedBroker broker) =>
+        await broker.ReceiveAsync(Queue, maxMessages, CancellationToken.None).AsTask().WaitAsync(Patience);
 
     private async Task<ReceivedDelivery> ReceiveOneAsync() => Assert.Single(await ReceiveAsync(maxMessages: 1));
 

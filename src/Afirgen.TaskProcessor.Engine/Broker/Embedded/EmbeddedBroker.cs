@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.Engine.Broker.Embedded;
 /// An in-process broker with Azure Service Bus queue semantics: peek-lock with lock duration, expiry and
 /// renewal; delivery count and max delivery count → dead-letter queue; scheduled messages; duplicate
 /// detection by message id. Queues are created on first use, under any name (compared ignoring case, as
-/// Service Bus entity names are).
+/// Service Bus entity names are; <see cref="ReceivedMessage.Queue"/> carries the spelling first used).
 /// </summary>
 /// <remarks>
 /// <para>
