@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
@@ -12,6 +12,11 @@ namespace Afirgen.TaskProcessor.Engine.Messages;
 /// Reads Celery message protocol v2 inside kombu's JSON envelope. Never throws for bad input: every
 /// problem becomes a <see cref="ParseOutcome.Rejected"/> that says what was wrong.
 /// </summary>
+/// <remarks>
+/// The envelope is read with <see cref="JsonDocument"/> (pooled, no object per property) because every
+/// message passes through here; only the arguments, the embed and unknown headers become
+/// <see cref="JsonNode"/>s, since handlers and rewrites need them as such.
+/// </remarks>
 public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
 {
     private readonly MessageOptions _options = options.Value;
@@ -31,50 +36,53 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
                 $"The message body is {body.Length} bytes; the limit is {_options.MaxMessageBytes} bytes (TaskProcessor:Messages:MaxMessageBytes). Store large inputs in Blob Storage and pass a reference.");
         }
 
-        JsonObject envelope;
+        JsonDocument document;
         try
         {
-            var node = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
-            if (node is not JsonObject obj)
-            {
-                return Reject(DeadLetterReasons.MalformedMessage,
-                    $"The message body is JSON but not an object (found {Describe(node)}); a Celery message is kombu's envelope object with headers, properties and body.");
-            }
-            envelope = obj;
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
         }
         catch (JsonException ex)
         {
             return Reject(DeadLetterReasons.MalformedMessage, $"The message body is not valid JSON: {ex.Message}");
         }
 
-        if (envelope["headers"] is not JsonObject headers)
+        using (document)
         {
-            return Reject(DeadLetterReasons.MalformedMessage,
-                "The envelope has no 'headers' object; Celery protocol v2 puts the task name and id there (protocol v1 messages are not supported).");
-        }
+            var envelope = document.RootElement;
+            if (envelope.ValueKind != JsonValueKind.Object)
+            {
+                return Reject(DeadLetterReasons.MalformedMessage,
+                    $"The message body is JSON but not an object (found {Describe(envelope)}); a Celery message is kombu's envelope object with headers, properties and body.");
+            }
+            if (!envelope.TryGetProperty("headers", out var headers) || headers.ValueKind != JsonValueKind.Object)
+            {
+                return Reject(DeadLetterReasons.MalformedMessage,
+                    "The envelope has no 'headers' object; Celery protocol v2 puts the task name and id there (protocol v1 messages are not supported).");
+            }
 
-        var id = ReadString(headers, "id");
-        var name = ReadString(headers, "task");
-        if (id.Error is not null || string.IsNullOrWhiteSpace(id.Value))
-        {
-            return Reject(DeadLetterReasons.MalformedMessage, id.Error ?? "The message has no task id (headers.id).", null, name.Value);
-        }
-        if (name.Error is not null || string.IsNullOrWhiteSpace(name.Value))
-        {
-            return Reject(DeadLetterReasons.MalformedMessage, name.Error ?? "The message has no task name (headers.task).", id.Value, null);
-        }
+            var id = ReadHeaderString(headers, "id");
+            var name = ReadHeaderString(headers, "task");
+            if (id.Error is not null || string.IsNullOrWhiteSpace(id.Value))
+            {
+                return Reject(DeadLetterReasons.MalformedMessage, id.Error ?? "The message has no task id (headers.id).", null, name.Value);
+            }
+            if (name.Error is not null || string.IsNullOrWhiteSpace(name.Value))
+            {
+                return Reject(DeadLetterReasons.MalformedMessage, name.Error ?? "The message has no task name (headers.task).", id.Value, null);
+            }
 
-        try
-        {
-            return new ParseOutcome.Parsed(ReadMessage(envelope, headers, id.Value, name.Value));
-        }
-        catch (MalformedMessageException ex)
-        {
-            return Reject(DeadLetterReasons.MalformedMessage, ex.Message, id.Value, name.Value);
+            try
+            {
+                return new ParseOutcome.Parsed(ReadMessage(envelope, headers, id.Value, name.Value));
+            }
+            catch (MalformedMessageException ex)
+            {
+                return Reject(DeadLetterReasons.MalformedMessage, ex.Message, id.Value, name.Value);
+            }
         }
     }
 
-    private TaskMessage ReadMessage(JsonObject envelope, JsonObject headers, string id, string name)
+    private TaskMessage ReadMessage(JsonElement envelope, JsonElement headers, string id, string name)
     {
         var contentType = OptionalString(envelope, "content-type", "content-type");
         if (contentType is not null && !contentType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
@@ -83,22 +91,36 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
                 $"The content type is '{contentType}'; only application/json is accepted (pickle and other serializers are refused and never deserialized). Set Celery's task_serializer to 'json'.");
         }
 
-        var properties = envelope["properties"] as JsonObject ?? [];
-        if (envelope["properties"] is not null and not JsonObject)
+        JsonElement properties = default;
+        var hasProperties = envelope.TryGetProperty("properties", out properties) && properties.ValueKind != JsonValueKind.Null;
+        if (hasProperties && properties.ValueKind != JsonValueKind.Object)
         {
             throw new MalformedMessageException("The envelope's 'properties' is not an object.");
         }
 
-        var (args, kwargs, embed) = ReadBody(envelope, properties);
-        var (hard, soft) = ReadTimeLimit(headers["timelimit"]);
+        var (args, kwargs, embed) = ReadBody(envelope, hasProperties ? properties : null);
+        var (hard, soft) = ReadTimeLimit(headers);
 
-        var extra = new JsonObject();
-        foreach (var (key, value) in headers)
+        JsonObject? extra = null;
+        foreach (var header in headers.EnumerateObject())
         {
-            if (!KnownHeaders.Contains(key))
+            if (!KnownHeaders.Contains(header.Name))
             {
-                extra[key] = value?.DeepClone();
+                (extra ??= [])[header.Name] = JsonSerializer.SerializeToNode(header.Value);
             }
+        }
+
+        string? routingKey = null;
+        int? priority = null;
+        string? replyTo = null;
+        if (hasProperties)
+        {
+            if (properties.TryGetProperty("delivery_info", out var info) && info.ValueKind == JsonValueKind.Object)
+            {
+                routingKey = OptionalString(info, "routing_key", "properties.delivery_info.routing_key");
+            }
+            priority = ReadPriority(properties);
+            replyTo = OptionalString(properties, "reply_to", "properties.reply_to");
         }
 
         return new TaskMessage
@@ -107,7 +129,7 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             TaskName = name,
             Args = args,
             Kwargs = kwargs,
-            Priority = ReadPriority(properties["priority"]),
+            Priority = priority,
             Eta = ReadTime(headers, "eta"),
             Expires = ReadTime(headers, "expires"),
             Retries = ReadInt(headers, "retries") ?? 0,
@@ -117,98 +139,127 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             ParentId = OptionalString(headers, "parent_id", "headers.parent_id"),
             GroupId = OptionalString(headers, "group", "headers.group"),
             GroupIndex = ReadInt(headers, "group_index"),
-            RoutingKey = (properties["delivery_info"] as JsonObject) is { } info ? OptionalString(info, "routing_key", "properties.delivery_info.routing_key") : null,
+            RoutingKey = routingKey,
             Origin = OptionalString(headers, "origin", "headers.origin"),
-            ReplyTo = OptionalString(properties, "reply_to", "properties.reply_to"),
-            IgnoreResult = headers["ignore_result"] is JsonValue ir && ir.GetValueKind() == JsonValueKind.True,
-            Chain = ReadSignatures(embed, "chain", reversed: true),
-            Callbacks = ReadSignatures(embed, "callbacks", reversed: false),
-            Errbacks = ReadSignatures(embed, "errbacks", reversed: false),
-            Chord = embed?["chord"]?.DeepClone(),
-            ExtraHeaders = extra,
+            ReplyTo = replyTo,
+            IgnoreResult = headers.TryGetProperty("ignore_result", out var ir) && ir.ValueKind == JsonValueKind.True,
+            Chain = embed.Chain,
+            Callbacks = embed.Callbacks,
+            Errbacks = embed.Errbacks,
+            Chord = embed.Chord,
+            ExtraHeaders = extra ?? [],
         };
     }
 
-    private (JsonArray Args, JsonObject Kwargs, JsonObject? Embed) ReadBody(JsonObject envelope, JsonObject properties)
+    private (JsonArray Args, JsonObject Kwargs, EmbeddedWork Embed) ReadBody(JsonElement envelope, JsonElement? properties)
     {
-        if (envelope["body"] is not JsonValue bodyValue || !bodyValue.TryGetValue(out string? bodyText))
+        if (!envelope.TryGetProperty("body", out var bodyElement) || bodyElement.ValueKind != JsonValueKind.String)
         {
             throw new MalformedMessageException("The envelope's 'body' is missing or not a string.");
         }
 
-        var encoding = OptionalString(properties, "body_encoding", "properties.body_encoding");
-        string json;
+        var encoding = properties is { } p ? OptionalString(p, "body_encoding", "properties.body_encoding") : null;
         if (encoding is null)
         {
-            json = bodyText;
+            var text = bodyElement.GetString()!;
+            return ReadBodyJson(System.Text.Encoding.UTF8.GetBytes(text));
         }
-        else if (encoding == "base64")
-        {
-            try
-            {
-                json = Encoding.UTF8.GetString(Convert.FromBase64String(bodyText));
-            }
-            catch (FormatException)
-            {
-                throw new MalformedMessageException("The body is marked base64 (properties.body_encoding) but is not valid base64.");
-            }
-        }
-        else
+        if (encoding != "base64")
         {
             throw new MalformedMessageException($"The body encoding '{encoding}' is not supported; kombu writes 'base64'.");
         }
 
-        JsonNode? parsed;
+        var base64 = bodyElement.GetString()!;
+        var rented = ArrayPool<byte>.Shared.Rent(base64.Length * 3 / 4 + 3);
         try
         {
-            parsed = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+            if (!Convert.TryFromBase64String(base64, rented, out var written))
+            {
+                throw new MalformedMessageException("The body is marked base64 (properties.body_encoding) but is not valid base64.");
+            }
+            return ReadBodyJson(rented.AsMemory(0, written));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private (JsonArray Args, JsonObject Kwargs, EmbeddedWork Embed) ReadBodyJson(ReadOnlyMemory<byte> utf8)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
         }
         catch (JsonException ex)
         {
             throw new MalformedMessageException($"The decoded body is not valid JSON: {ex.Message}");
         }
 
-        if (parsed is not JsonArray parts || parts.Count is < 2 or > 3)
+        using (document)
         {
-            throw new MalformedMessageException(
-                $"The decoded body must be the JSON array [args, kwargs, embed] of Celery protocol v2; found {Describe(parsed)}.");
-        }
-        if (parts[0] is not JsonArray args)
-        {
-            throw new MalformedMessageException($"The body's args (first element) must be a JSON array; found {Describe(parts[0])}.");
-        }
-        if (parts[1] is not JsonObject kwargs)
-        {
-            throw new MalformedMessageException($"The body's kwargs (second element) must be a JSON object; found {Describe(parts[1])}.");
-        }
-        JsonObject? embed = null;
-        if (parts.Count == 3 && parts[2] is not null)
-        {
-            embed = parts[2] as JsonObject
-                ?? throw new MalformedMessageException($"The body's embed (third element) must be a JSON object or null; found {Describe(parts[2])}.");
-        }
+            var parts = document.RootElement;
+            if (parts.ValueKind != JsonValueKind.Array || parts.GetArrayLength() is < 2 or > 3)
+            {
+                throw new MalformedMessageException(
+                    $"The decoded body must be the JSON array [args, kwargs, embed] of Celery protocol v2; found {Describe(parts)}.");
+            }
+            var args = parts[0];
+            var kwargs = parts[1];
+            if (args.ValueKind != JsonValueKind.Array)
+            {
+                throw new MalformedMessageException($"The body's args (first element) must be a JSON array; found {Describe(args)}.");
+            }
+            if (kwargs.ValueKind != JsonValueKind.Object)
+            {
+                throw new MalformedMessageException($"The body's kwargs (second element) must be a JSON object; found {Describe(kwargs)}.");
+            }
 
-        // Detach from the parsed array so the nodes can be placed in new trees later.
-        parts.Clear();
-        return (args, kwargs, embed);
+            var embed = EmbeddedWork.None;
+            if (parts.GetArrayLength() == 3 && parts[2].ValueKind != JsonValueKind.Null)
+            {
+                var e = parts[2];
+                if (e.ValueKind != JsonValueKind.Object)
+                {
+                    throw new MalformedMessageException($"The body's embed (third element) must be a JSON object or null; found {Describe(e)}.");
+                }
+                embed = new EmbeddedWork(
+                    ReadSignatures(e, "chain", reversed: true),
+                    ReadSignatures(e, "callbacks", reversed: false),
+                    ReadSignatures(e, "errbacks", reversed: false),
+                    e.TryGetProperty("chord", out var chord) && chord.ValueKind != JsonValueKind.Null ? JsonNode.Parse(chord.GetRawText()) : null);
+            }
+
+            // Clones outlive the pooled document; the nodes over them are built only if a handler looks.
+            return (
+                args.GetArrayLength() == 0 ? [] : JsonArray.Create(args.Clone())!,
+                IsEmptyObject(kwargs) ? [] : JsonObject.Create(kwargs.Clone())!,
+                embed);
+        }
     }
 
-    private static IReadOnlyList<TaskSignature> ReadSignatures(JsonObject? embed, string key, bool reversed)
+    private static bool IsEmptyObject(JsonElement obj)
     {
-        var node = embed?[key];
-        if (node is null)
+        using var properties = obj.EnumerateObject();
+        return !properties.MoveNext();
+    }
+
+    private static IReadOnlyList<TaskSignature> ReadSignatures(JsonElement embed, string key, bool reversed)
+    {
+        if (!embed.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
             return [];
         }
-        if (node is not JsonArray array)
+        if (node.ValueKind != JsonValueKind.Array)
         {
             throw new MalformedMessageException($"embed.{key} must be a list of signatures or null; found {Describe(node)}.");
         }
 
-        var list = new List<TaskSignature>(array.Count);
-        foreach (var item in array)
+        var list = new List<TaskSignature>(node.GetArrayLength());
+        foreach (var item in node.EnumerateArray())
         {
-            list.Add(ReadSignature(item, $"embed.{key}"));
+            list.Add(ReadSignature(JsonNode.Parse(item.GetRawText()), $"embed.{key}"));
         }
         if (reversed)
         {
@@ -218,13 +269,19 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         return list;
     }
 
+    /// <summary>What a message's embed asks to run afterwards.</summary>
+    private sealed record EmbeddedWork(IReadOnlyList<TaskSignature> Chain, IReadOnlyList<TaskSignature> Callbacks, IReadOnlyList<TaskSignature> Errbacks, JsonNode? Chord)
+    {
+        public static readonly EmbeddedWork None = new([], [], [], null);
+    }
+
     private static TaskSignature ReadSignature(JsonNode? node, string where)
     {
         if (node is not JsonObject sig)
         {
             throw new MalformedMessageException($"{where} holds {Describe(node)} where a signature object was expected.");
         }
-        var task = OptionalString(sig, "task", $"{where}[].task");
+        var task = sig["task"] is JsonValue t && t.TryGetValue(out string? taskName) ? taskName : null;
         if (string.IsNullOrWhiteSpace(task))
         {
             throw new MalformedMessageException($"A signature in {where} has no task name.");
@@ -248,55 +305,56 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             var other => throw new MalformedMessageException($"A signature in {where} has options that are not an object ({Describe(other)})."),
         };
         var immutable = sig["immutable"] is JsonValue im && im.GetValueKind() == JsonValueKind.True;
-        return new TaskSignature(task, args, kwargs, options, immutable, OptionalString(sig, "subtask_type", $"{where}[].subtask_type"));
+        var subtaskType = sig["subtask_type"] is JsonValue st && st.TryGetValue(out string? s) ? s : null;
+        return new TaskSignature(task, args, kwargs, options, immutable, subtaskType);
     }
 
-    private static int? ReadPriority(JsonNode? node)
+    private static int? ReadPriority(JsonElement properties)
     {
-        if (node is null)
+        if (!properties.TryGetProperty("priority", out var node) || node.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
-        if (node is not JsonValue value || !value.TryGetValue(out double number) || number != Math.Floor(number))
+        if (node.ValueKind != JsonValueKind.Number || !node.TryGetDouble(out var number) || number != Math.Floor(number))
         {
             throw new MalformedMessageException($"properties.priority must be a whole number; found {Describe(node)}.");
         }
         if (number is < 0 or > 255)
         {
-            throw new MalformedMessageException($"properties.priority is {number}; kombu's range is 0 to 255 and ours is 1 (lowest) to 10 (highest).");
+            throw new MalformedMessageException($"properties.priority is {number.ToString(CultureInfo.InvariantCulture)}; kombu's range is 0 to 255 and ours is 1 (lowest) to 10 (highest).");
         }
         // 0 is what kombu writes when the producer gave none; above 10 is a producer on another scale
         // (e.g. RabbitMQ's 0–255): we serve it as our highest rather than lose the message.
         return number == 0 ? null : (int)Math.Min(number, Priorities.Highest);
     }
 
-    private static (TimeSpan? Hard, TimeSpan? Soft) ReadTimeLimit(JsonNode? node)
+    private static (TimeSpan? Hard, TimeSpan? Soft) ReadTimeLimit(JsonElement headers)
     {
-        if (node is null)
+        if (!headers.TryGetProperty("timelimit", out var node) || node.ValueKind == JsonValueKind.Null)
         {
             return (null, null);
         }
-        if (node is not JsonArray pair || pair.Count != 2)
+        if (node.ValueKind != JsonValueKind.Array || node.GetArrayLength() != 2)
         {
             throw new MalformedMessageException($"headers.timelimit must be the list [hard, soft] of seconds or nulls; found {Describe(node)}.");
         }
-        return (ReadSeconds(pair[0], "hard"), ReadSeconds(pair[1], "soft"));
+        return (ReadSeconds(node[0], "hard"), ReadSeconds(node[1], "soft"));
     }
 
-    private static TimeSpan? ReadSeconds(JsonNode? node, string which)
+    private static TimeSpan? ReadSeconds(JsonElement node, string which)
     {
-        if (node is null)
+        if (node.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
-        if (node is JsonValue v && v.TryGetValue(out double seconds) && seconds > 0 && seconds < TimeSpan.MaxValue.TotalSeconds)
+        if (node.ValueKind == JsonValueKind.Number && node.TryGetDouble(out var seconds) && seconds > 0 && seconds < TimeSpan.MaxValue.TotalSeconds)
         {
             return TimeSpan.FromSeconds(seconds);
         }
         throw new MalformedMessageException($"headers.timelimit's {which} limit must be a positive number of seconds or null; found {Describe(node)}.");
     }
 
-    private static DateTimeOffset? ReadTime(JsonObject headers, string key)
+    private static DateTimeOffset? ReadTime(JsonElement headers, string key)
     {
         var text = OptionalString(headers, key, $"headers.{key}");
         if (text is null)
@@ -311,41 +369,51 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         throw new MalformedMessageException($"headers.{key} is '{text}', which is not an ISO 8601 date and time.");
     }
 
-    private static int? ReadInt(JsonObject headers, string key)
+    private static int? ReadInt(JsonElement headers, string key)
     {
-        var node = headers[key];
-        if (node is null)
+        if (!headers.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
-        if (node is JsonValue v && v.TryGetValue(out double d) && d == Math.Floor(d) && d is >= 0 and <= int.MaxValue)
+        if (node.ValueKind == JsonValueKind.Number && node.TryGetDouble(out var d) && d == Math.Floor(d) && d is >= 0 and <= int.MaxValue)
         {
             return (int)d;
         }
         throw new MalformedMessageException($"headers.{key} must be a non-negative whole number or null; found {Describe(node)}.");
     }
 
-    private static (string? Value, string? Error) ReadString(JsonObject obj, string key)
+    private static (string? Value, string? Error) ReadHeaderString(JsonElement headers, string key)
     {
-        var node = obj[key];
-        return node switch
+        if (!headers.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            null => (null, null),
-            JsonValue v when v.TryGetValue(out string? s) => (s, null),
-            _ => (null, $"headers.{key} must be a string; found {Describe(node)}."),
-        };
+            return (null, null);
+        }
+        return node.ValueKind == JsonValueKind.String
+            ? (node.GetString(), null)
+            : (null, $"headers.{key} must be a string; found {Describe(node)}.");
     }
 
-    private static string? OptionalString(JsonObject obj, string key, string where)
+    private static string? OptionalString(JsonElement obj, string key, string where)
     {
-        var node = obj[key];
-        return node switch
+        if (!obj.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            null => null,
-            JsonValue v when v.TryGetValue(out string? s) => s,
-            _ => throw new MalformedMessageException($"{where} must be a string or null; found {Describe(node)}."),
-        };
+            return null;
+        }
+        return node.ValueKind == JsonValueKind.String
+            ? node.GetString()
+            : throw new MalformedMessageException($"{where} must be a string or null; found {Describe(node)}.");
     }
+
+    private static string Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => $"a list of {element.GetArrayLength()}",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        var kind => kind.ToString().ToLowerInvariant(),
+    };
 
     internal static string Describe(JsonNode? node) => node switch
     {

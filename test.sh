@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds with warnings as errors, runs the .NET test
+# projects (real redis-server, Celery and Bicep started by the tests) and the Celery tools' self-test,
+# then prints one closing line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+scripts/install-prerequisites.sh || exit 1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+
+echo "== build"
+if ! dotnet build Afirgen.TaskProcessor.slnx -nologo -v quiet; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== .NET tests"
+dotnet test Afirgen.TaskProcessor.slnx --no-build -nologo 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+echo "== Celery tools self-test"
+bash tools/celery/selftest.sh 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+# Add up the runners' own summaries: dotnet test's "Passed!/Failed! - Failed: N, Passed: N, ..."
+# lines and the self-test's "N passed, N failed" line.
+read -r passed failed < <(awk '
+  /(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
+    for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
+  }
+  /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+  END { print p + 0, f + 0 }' "$log")
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # a runner failed without reporting a failed test (crash, timeout): never report green
+fi
+echo "${passed} passed, ${failed} failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
