@@ -3,7 +3,8 @@ namespace Afirgen.TaskProcessor.Engine.Priority;
 /// <summary>
 /// A worker instance's concurrency slots, handed out by priority. Messages the broker has already
 /// handed over (up to the prefetch) wait here; when a slot frees, the highest priority waiting goes
-/// next, first come first served within a priority. This is what lets priority survive prefetch,
+/// next, and within a priority the message the broker enqueued first (not the one whose thread
+/// happened to reach the gate first: hand-offs between threads reorder arrivals). This is what lets priority survive prefetch,
 /// which Celery's prefetched tasks do not. Optional per-queue caps keep one queue from taking every slot.
 /// </summary>
 public sealed class PriorityGate
@@ -35,11 +36,16 @@ public sealed class PriorityGate
     /// <summary>Messages waiting for a slot now.</summary>
     public int Waiting { get { lock (_lock) return _waitingCount; } }
 
+    /// <summary>Waits for a slot; within a priority, in the order of arrival at the gate.</summary>
+    public ValueTask<GateSlot> EnterAsync(int priority, string queue, CancellationToken cancellationToken) =>
+        EnterAsync(priority, queue, DateTimeOffset.MaxValue, cancellationToken);
+
     /// <summary>
-    /// Waits for a slot for a message of <paramref name="priority"/> from <paramref name="queue"/>.
-    /// Dispose the returned slot to free it. Cancelling the token gives up the place in line.
+    /// Waits for a slot for a message of <paramref name="priority"/> from <paramref name="queue"/> that the
+    /// broker enqueued at <paramref name="enqueuedAt"/> (older goes first within a priority; ties keep
+    /// their arrival order). Dispose the returned slot to free it. Cancelling the token gives up the place.
     /// </summary>
-    public ValueTask<GateSlot> EnterAsync(int priority, string queue, CancellationToken cancellationToken)
+    public ValueTask<GateSlot> EnterAsync(int priority, string queue, DateTimeOffset enqueuedAt, CancellationToken cancellationToken)
     {
         priority = Math.Clamp(priority, Priorities.Lowest, Priorities.Highest);
         Waiter waiter;
@@ -53,8 +59,8 @@ public sealed class PriorityGate
                 return ValueTask.FromResult(new GateSlot(this, queue));
             }
             cancellationToken.ThrowIfCancellationRequested();
-            waiter = new Waiter(queue);
-            waiter.Node = _waiting[priority].AddLast(waiter);
+            waiter = new Waiter(queue, enqueuedAt);
+            waiter.Node = InsertInOrder(_waiting[priority], waiter);
             _waitingCount++;
         }
 
@@ -67,6 +73,17 @@ public sealed class PriorityGate
             }, (this, waiter));
         }
         return new ValueTask<GateSlot>(waiter.Task);
+    }
+
+    private static LinkedListNode<Waiter> InsertInOrder(LinkedList<Waiter> list, Waiter waiter)
+    {
+        // Usually the newest message: walk back from the tail only past waiters enqueued later.
+        var after = list.Last;
+        while (after is not null && after.Value.EnqueuedAt > waiter.EnqueuedAt)
+        {
+            after = after.Previous;
+        }
+        return after is null ? list.AddFirst(waiter) : list.AddAfter(after, waiter);
     }
 
     private void Cancel(Waiter waiter, CancellationToken token)
@@ -142,9 +159,10 @@ public sealed class PriorityGate
         _runningByQueue[queue] = _runningByQueue.TryGetValue(queue, out var n) ? n + 1 : 1;
     }
 
-    private sealed class Waiter(string queue) : TaskCompletionSource<GateSlot>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Waiter(string queue, DateTimeOffset enqueuedAt) : TaskCompletionSource<GateSlot>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public string Queue { get; } = queue;
+        public DateTimeOffset EnqueuedAt { get; } = enqueuedAt;
         public LinkedListNode<Waiter>? Node { get; set; }
         public CancellationTokenRegistration Registration { get; set; }
     }

@@ -88,7 +88,7 @@ public sealed class TaskRunner
         GateSlot slot;
         try
         {
-            slot = await _gate.EnterAsync(priority, received.Queue, abortToken).ConfigureAwait(false);
+            slot = await _gate.EnterAsync(priority, received.Queue, received.EnqueuedAt, abortToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
         {

@@ -73,6 +73,24 @@ public sealed class PriorityGateTests
     }
 
     [Fact]
+    public async Task Release_ServesTheOldestMessageFirst_WithinAPriority_WhateverOrderTheyReachTheGate()
+    {
+        var gate = new PriorityGate(1);
+        var holder = await gate.EnterAsync(5, "q", CancellationToken.None);
+        var t0 = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        var order = new List<string>();
+        var waiters = new List<Task>();
+        foreach (var (name, seconds) in new[] { ("third", 3), ("first", 1), ("fourth", 4), ("second", 2) })
+        {
+            var pending = gate.EnterAsync(5, "q", t0.AddSeconds(seconds), CancellationToken.None).AsTask();
+            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(name); t.Result.Dispose(); }, TaskContinuationOptions.ExecuteSynchronously));
+        }
+        holder.Dispose();
+        await Task.WhenAll(waiters).WaitAsync(Timeout);
+        Assert.Equal(["first", "second", "third", "fourth"], order);
+    }
+
+    [Fact]
     public async Task QueueCap_LetsOtherQueuesThrough_WhenOneQueueIsAtItsCap()
     {
         var gate = new PriorityGate(3, new Dictionary<string, int> { ["reports"] = 1 });

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Broker.Embedded;
+using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Results;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Afirgen.TaskProcessor.Engine.Tests.Hosting;
+
+/// <summary>The pull consumer with the runner and the embedded broker, as the local host runs them.</summary>
+public sealed class QueueConsumerServiceTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection> tasks, TimeProvider? time = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        if (time is not null) builder.Services.AddSingleton(time);
+        builder.AddTaskEngine();
+        builder.Services.AddEmbeddedBroker();
+        builder.Services.AddQueueConsumers();
+        builder.Services.AddDiagnosticTasks();
+        tasks(builder.Services);
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Consumer_RunsTheHighestPriorityPrefetchedMessageNext_NotTheOldest()
+    {
+        // One slot, a deep prefetch: eleven messages are in the worker's hands while the first task
+        // blocks. Celery would run the prefetched ones in arrival order; the gate runs priority 10 next.
+        var release = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blockerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var order = new ConcurrentQueue<string>();
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = Build(new()
+        {
+            ["TaskProcessor:Worker:Concurrency"] = "1",
+            ["TaskProcessor:Worker:PrefetchMultiplier"] = "32",
+            ["TaskProcessor:Worker:Queues:0"] = "default",
+        }, s =>
+        {
+            s.AddTask("test.blocker", _ => { blockerStarted.TrySetResult(); return new ValueTask<JsonNode?>(release.Task); });
+            s.AddTask("test.record", context =>
+            {
+                order.Enqueue(context.Get<string>("label")!);
+                if (order.Count == 11) allDone.TrySetResult();
+                return ValueTask.FromResult<JsonNode?>(null);
+            }, o => o.Parameters = [TaskParameter.RequiredParameter("label")]);
+        });
+        await host.StartAsync();
+        var publisher = host.Services.GetRequiredService<TaskPublisher>();
+
+        await publisher.PublishAsync(new TaskRequest { TaskName = "test.blocker" }, CancellationToken.None);
+        await blockerStarted.Task.WaitAsync(Timeout);
+        for (var i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Kwargs = new JsonObject { ["label"] = $"low-{i}" }, Priority = 1 }, CancellationToken.None);
+        }
+        await publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Kwargs = new JsonObject { ["label"] = "high" }, Priority = 10 }, CancellationToken.None);
+
+        // Wait until the consumer holds all eleven (prefetched, waiting for the slot) before releasing.
+        var broker = host.Services.GetRequiredService<EmbeddedBroker>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0].InFlight < 12)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the consumer did not prefetch the messages");
+            await Task.Delay(10);
+        }
+        release.SetResult(null);
+        await allDone.Task.WaitAsync(Timeout);
+        await host.StopAsync();
+
+        Assert.Equal("high", order.First());
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"low-{i}"), order.Skip(1));
+    }
+
+    [Fact]
+    public async Task Consumer_RenewsTheLock_SoALongTaskIsNotRedelivered()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var runs = 0;
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = Build(new()
+        {
+            ["TaskProcessor:Broker:LockDuration"] = "00:00:10",
+            ["TaskProcessor:Worker:Queues:0"] = "default",
+        }, s => s.AddTask("test.long", async context =>
+        {
+            Interlocked.Increment(ref runs);
+            await Task.Delay(TimeSpan.FromSeconds(60), time, context.CancellationToken);
+            finished.TrySetResult();
+            return "done";
+        }), time);
+        await host.StartAsync();
+        var published = await host.Services.GetRequiredService<TaskPublisher>().PublishAsync(new TaskRequest { TaskName = "test.long" }, CancellationToken.None);
+        var broker = host.Services.GetRequiredService<EmbeddedBroker>();
+        var results = host.Services.GetRequiredService<IResultStore>();
+
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await results.GetAsync(published.TaskId, CancellationToken.None))?.Status != TaskStates.Started)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the task did not start");
+            await Task.Delay(10);
+        }
+        // Six lock durations pass, a second at a time so the renewal sweep gets its turns.
+        for (var second = 0; second < 60 && !finished.Task.IsCompleted; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+        await finished.Task.WaitAsync(Timeout);
+        deadline = DateTime.UtcNow + Timeout;
+        while ((await results.GetAsync(published.TaskId, CancellationToken.None))?.Status != TaskStates.Success)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the task did not store SUCCESS");
+            await Task.Delay(10);
+        }
+        await host.StopAsync();
+
+        Assert.Equal(1, runs);
+        Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), (await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0]);
+    }
+}
