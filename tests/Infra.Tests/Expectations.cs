@@ -1,20 +1,14 @@
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>
-/// What the application expects of the infrastructure, in one place. The routing configuration is the
-/// seed's (DESIGN.md, "five queues"); when the engine's routing table file lands, read it from there.
+/// What the application expects of the infrastructure, in one place. Queues come from the engine's
+/// own routing defaults, so a queue added there and not to the templates fails these tests.
 /// </summary>
 public static class Expectations
 {
     /// <summary>The routing configuration's queues and their default priorities, in order.</summary>
     public static readonly IReadOnlyList<(string Queue, int Priority)> RoutingConfiguration =
-    [
-        ("default", 5),
-        ("email", 3),
-        ("reports", 5),
-        ("analytics", 2),
-        ("cleanup", 1),
-    ];
+        new Afirgen.TaskProcessor.Engine.Routing.RoutingOptions().Queues.Select(q => (q.Key, q.Value.DefaultPriority)).ToList();
 
     public static IReadOnlyList<string> Queues => RoutingConfiguration.Select(r => r.Queue).ToList();
 
