@@ -18,6 +18,7 @@ namespace Afirgen.TaskProcessor.Engine.Tests.Hosting;
 public sealed class QueueConsumerServiceTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Forever = System.Threading.Timeout.InfiniteTimeSpan;
 
     private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection> tasks, TimeProvider? time = null)
     {
@@ -128,5 +129,29 @@ public sealed class QueueConsumerServiceTests
 
         Assert.Equal(1, runs);
         Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), (await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0]);
+    }
+
+    [Fact]
+    public async Task Stop_CancelsAndAbandons_WhatIsStillRunningWhenTheGracePeriodEnds()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = Build(new() { ["TaskProcessor:Worker:Queues:0"] = "default" }, s => s.AddTask("test.endless", async context =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Forever, context.CancellationToken);
+            return null;
+        }));
+        await host.StartAsync();
+        var published = await host.Services.GetRequiredService<TaskPublisher>().PublishAsync(new TaskRequest { TaskName = "test.endless" }, CancellationToken.None);
+        await started.Task.WaitAsync(Timeout);
+
+        using var grace = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await host.StopAsync(grace.Token);
+
+        var broker = host.Services.GetRequiredService<EmbeddedBroker>();
+        Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), (await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0]);
+        Assert.Empty(await broker.GetDeadLettersAsync("default", CancellationToken.None));
+        // Cancelled by shutdown is not a failure.
+        Assert.Equal(TaskStates.Started, (await host.Services.GetRequiredService<IResultStore>().GetAsync(published.TaskId, CancellationToken.None))!.Status);
     }
 }
