@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Engine.Broker.Embedded;
-using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Cli.LocalHost;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
@@ -39,10 +38,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             ["TaskProcessor:Broker:DuplicateDetectionWindow"] = "00:00:30",
         });
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.AddTaskEngine();
-        builder.Services.AddEmbeddedBroker();
-        builder.Services.AddQueueConsumers();
-        builder.Services.AddDiagnosticTasks();
+        builder.AddLocalEngine();
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);

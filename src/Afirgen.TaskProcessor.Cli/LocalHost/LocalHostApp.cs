@@ -1,7 +1,4 @@
 using Afirgen.TaskProcessor.Api;
-using Afirgen.TaskProcessor.Engine.Broker.Embedded;
-using Afirgen.TaskProcessor.Engine.Diagnostics;
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,10 +26,7 @@ public static class LocalHostApp
         builder.WebHost.UseUrls(local.Urls);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = local.ShutdownGracePeriod);
 
-        builder.AddTaskEngine();
-        builder.Services.AddEmbeddedBroker();
-        builder.Services.AddQueueConsumers();
-        builder.Services.AddDiagnosticTasks();
+        builder.AddLocalEngine();
         builder.Services.AddTaskProcessorApi();
         configure?.Invoke(builder);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Afirgen.TaskProcessor.Engine.Broker.Embedded;
 
 /// <summary>
@@ -102,71 +103,54 @@ internal sealed class EmbeddedQueue
         return WaitAsync(waiter, cancellationToken);
     }
 
-    public bool TryComplete(QueuedMessage message, int deliveryCount)
-    {
-        ReceiveWaiter? served = null;
-        bool held;
-        lock (_gate)
+    public bool TryComplete(QueuedMessage message, int deliveryCount) =>
+        Settle(message, deliveryCount, 0, static (queue, m, _, _, _, ref _) =>
         {
-            ThrowIfDisposed();
-            var now = _timeProvider.GetUtcNow();
-            held = HoldsLock(message, deliveryCount, now, ref served);
-            if (held)
-            {
-                message.State = QueuedMessageState.Removed;
-                _inFlight--;
-                DropStaleLockExpiries();
-            }
-        }
+            m.State = QueuedMessageState.Removed;
+            queue._inFlight--;
+            queue.DropStaleLockExpiries();
+        });
 
-        ReceiveWaiter.CompleteChain(served);
-        return held;
-    }
-
-    public bool TryAbandon(QueuedMessage message, int deliveryCount)
-    {
-        ReceiveWaiter? served = null;
-        bool held;
-        lock (_gate)
+    public bool TryAbandon(QueuedMessage message, int deliveryCount) =>
+        Settle(message, deliveryCount, 0, static (queue, m, _, now, _, ref served) =>
         {
-            ThrowIfDisposed();
-            var now = _timeProvider.GetUtcNow();
-            held = HoldsLock(message, deliveryCount, now, ref served);
-            if (held)
-            {
-                Release(message, now);
-                DropStaleLockExpiries();
-                served = ServeWaiters(now);
-            }
-        }
+            queue.Release(m, now);
+            queue.DropStaleLockExpiries();
+            served = queue.ServeWaiters(now);
+        });
 
-        ReceiveWaiter.CompleteChain(served);
-        return held;
-    }
-
-    public bool TryDeadLetter(QueuedMessage message, int deliveryCount, string reason, string description)
-    {
-        ReceiveWaiter? served = null;
-        bool held;
-        lock (_gate)
+    public bool TryDeadLetter(QueuedMessage message, int deliveryCount, string reason, string description) =>
+        Settle(message, deliveryCount, (reason, description), static (queue, m, _, now, why, ref _) =>
         {
-            ThrowIfDisposed();
-            var now = _timeProvider.GetUtcNow();
-            held = HoldsLock(message, deliveryCount, now, ref served);
-            if (held)
-            {
-                _inFlight--;
-                MoveToDeadLetters(message, reason, description, now);
-                DropStaleLockExpiries();
-            }
-        }
-
-        ReceiveWaiter.CompleteChain(served);
-        return held;
-    }
+            queue._inFlight--;
+            queue.MoveToDeadLetters(m, why.reason, why.description, now);
+            queue.DropStaleLockExpiries();
+        });
 
     public bool TryRenewLock(QueuedMessage message, int deliveryCount, out DateTimeOffset lockedUntil)
     {
+        var renewed = new StrongBox<DateTimeOffset>();
+        var held = Settle(message, deliveryCount, renewed, static (queue, m, delivery, now, result, ref _) =>
+        {
+            result.Value = now + queue._lockDuration;
+            m.LockedUntil = result.Value;
+            queue._lockExpiries.Enqueue(new LockExpiry(m, delivery, result.Value));
+            queue.DropStaleLockExpiries();
+            queue.ArmTimer(now);
+        });
+        lockedUntil = renewed.Value;
+        return held;
+    }
+
+    private delegate void WhileHeld<TState>(EmbeddedQueue queue, QueuedMessage message, int deliveryCount, DateTimeOffset now, TState state, ref ReceiveWaiter? served);
+
+    /// <summary>
+    /// The frame every settlement shares: under the queue's lock, check that this delivery still holds
+    /// the message's lock (an expired one is released here, whatever the timer's lateness), apply the
+    /// settlement, then wake served receivers outside the lock.
+    /// </summary>
+    private bool Settle<TState>(QueuedMessage message, int deliveryCount, TState state, WhileHeld<TState> whileHeld)
+    {
         ReceiveWaiter? served = null;
         bool held;
         lock (_gate)
@@ -174,14 +158,9 @@ internal sealed class EmbeddedQueue
             ThrowIfDisposed();
             var now = _timeProvider.GetUtcNow();
             held = HoldsLock(message, deliveryCount, now, ref served);
-            lockedUntil = default;
             if (held)
             {
-                lockedUntil = now + _lockDuration;
-                message.LockedUntil = lockedUntil;
-                _lockExpiries.Enqueue(new LockExpiry(message, deliveryCount, lockedUntil));
-                DropStaleLockExpiries();
-                ArmTimer(now);
+                whileHeld(this, message, deliveryCount, now, state, ref served);
             }
         }
 
