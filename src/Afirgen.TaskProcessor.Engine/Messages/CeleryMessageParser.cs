@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -169,11 +171,22 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             throw new MalformedMessageException($"The body encoding '{encoding}' is not supported; kombu writes 'base64'.");
         }
 
-        var base64 = bodyElement.GetString()!;
-        var rented = ArrayPool<byte>.Shared.Rent(base64.Length * 3 / 4 + 3);
+        // Decode straight from the document's UTF-8 (no string of the whole body); a body whose JSON
+        // string uses escapes (some writers escape '/') takes the ordinary path.
+        var raw = JsonMarshal.GetRawUtf8Value(bodyElement);
+        var utf8 = raw[1..^1];
+        var rented = ArrayPool<byte>.Shared.Rent(Base64.GetMaxDecodedFromUtf8Length(utf8.Length) + 3);
         try
         {
-            if (!Convert.TryFromBase64String(base64, rented, out var written))
+            int written;
+            if (utf8.IndexOf((byte)'\\') < 0)
+            {
+                if (Base64.DecodeFromUtf8(utf8, rented, out _, out written) != OperationStatus.Done)
+                {
+                    throw new MalformedMessageException("The body is marked base64 (properties.body_encoding) but is not valid base64.");
+                }
+            }
+            else if (!Convert.TryFromBase64String(bodyElement.GetString()!, rented, out written))
             {
                 throw new MalformedMessageException("The body is marked base64 (properties.body_encoding) but is not valid base64.");
             }

@@ -21,7 +21,7 @@ public static class CeleryMessageWriter
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("body", Convert.ToBase64String(WriteBody(message)));
+            writer.WriteBase64String("body", WriteBody(message).WrittenSpan);
             writer.WriteString("content-encoding", "utf-8");
             writer.WriteString("content-type", "application/json");
 
@@ -63,7 +63,7 @@ public static class CeleryMessageWriter
             writer.WriteEndObject();
             writer.WriteNumber("priority", priority);
             writer.WriteString("body_encoding", "base64");
-            writer.WriteString("delivery_tag", Guid.NewGuid().ToString());
+            writer.WriteString("delivery_tag", DeliveryTags.Next());
             writer.WriteEndObject();
 
             writer.WriteEndObject();
@@ -71,7 +71,7 @@ public static class CeleryMessageWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static byte[] WriteBody(TaskMessage message)
+    private static ArrayBufferWriter<byte> WriteBody(TaskMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -88,7 +88,7 @@ public static class CeleryMessageWriter
             writer.WriteEndObject();
             writer.WriteEndArray();
         }
-        return buffer.WrittenSpan.ToArray();
+        return buffer;
     }
 
     private static void WriteSignatures(Utf8JsonWriter writer, string name, IReadOnlyList<TaskSignature> signatures, bool reversed)

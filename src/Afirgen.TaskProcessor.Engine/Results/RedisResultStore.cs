@@ -5,66 +5,58 @@ namespace Afirgen.TaskProcessor.Engine.Results;
 
 /// <summary>
 /// Results in Redis, in Celery's result-backend format: <c>SETEX celery-task-meta-&lt;id&gt;</c> and a
-/// <c>PUBLISH</c> on the same name, which Celery's <c>AsyncResult.get()</c> waits on.
+/// <c>PUBLISH</c> on the same name, which Celery's <c>AsyncResult.get()</c> waits on. Writes from
+/// concurrent tasks are group-committed (<see cref="RedisWriteBatcher"/>).
 /// </summary>
-public sealed class RedisResultStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ResultOptions> resultOptions) : IResultStore
+public sealed class RedisResultStore : IResultStore, IAsyncDisposable
 {
-    // Store-then-announce in one round trip, as Celery's pipeline does.
-    private const string StoreScript = """
-        redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
-        redis.call('PUBLISH', KEYS[1], ARGV[1])
-        return 1
-        """;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly string _prefix;
+    private readonly int _database;
+    private readonly long _expirySeconds;
+    private readonly RedisWriteBatcher _writes;
 
-    // The runner's first step: a terminal result wins; otherwise record STARTED (when given).
-    private const string BeginScript = """
-        local current = redis.call('GET', KEYS[1])
-        if current then
-          local status = string.match(current, '"status"%s*:%s*"(%u+)"')
-          if status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED' then
-            return current
-          end
-        end
-        if ARGV[1] ~= '' then
-          redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
-          redis.call('PUBLISH', KEYS[1], ARGV[1])
-        end
-        return false
-        """;
-
-    private readonly string _prefix = redisOptions.Value.KeyPrefix;
-    private readonly int _database = redisOptions.Value.Database;
-    private readonly long _expirySeconds = Math.Max(1, (long)resultOptions.Value.Expires.TotalSeconds);
+    public RedisResultStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ResultOptions> resultOptions)
+    {
+        _redis = redis;
+        _prefix = redisOptions.Value.KeyPrefix;
+        _database = redisOptions.Value.Database;
+        _expirySeconds = Math.Max(1, (long)resultOptions.Value.Expires.TotalSeconds);
+        _writes = new RedisWriteBatcher(redis, _database, _expirySeconds);
+    }
 
     public async Task<TaskResultMeta?> GetAsync(string taskId, CancellationToken cancellationToken)
     {
-        var value = await Run(db => db.StringGetAsync(Key(taskId)), taskId).ConfigureAwait(false);
+        var value = await Run(() => _redis.GetDatabase(_database).StringGetAsync(Key(taskId)), taskId).ConfigureAwait(false);
         return value.IsNull ? null : CeleryResultSerializer.Deserialize((byte[])value!);
     }
 
-    public Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken)
-    {
-        var json = CeleryResultSerializer.Serialize(meta);
-        return Run(db => db.ScriptEvaluateAsync(StoreScript, [Key(meta.TaskId)], [json, _expirySeconds]), meta.TaskId);
-    }
+    public Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            await _writes.StoreAsync(Key(meta.TaskId), CeleryResultSerializer.Serialize(meta)).ConfigureAwait(false);
+            return true;
+        }, meta.TaskId);
 
     public Task<bool> TryStorePendingAsync(TaskResultMeta pending, CancellationToken cancellationToken) =>
-        Run(db => db.StringSetAsync(Key(pending.TaskId), CeleryResultSerializer.Serialize(pending), TimeSpan.FromSeconds(_expirySeconds), When.NotExists), pending.TaskId);
+        Run(() => _redis.GetDatabase(_database).StringSetAsync(Key(pending.TaskId), CeleryResultSerializer.Serialize(pending), TimeSpan.FromSeconds(_expirySeconds), When.NotExists), pending.TaskId);
 
     public async Task<TaskResultMeta?> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
         RedisValue startedJson = started is null ? RedisValue.EmptyString : CeleryResultSerializer.Serialize(started);
-        var result = await Run(db => db.ScriptEvaluateAsync(BeginScript, [Key(taskId)], [startedJson, _expirySeconds]), taskId).ConfigureAwait(false);
-        return result.IsNull ? null : CeleryResultSerializer.Deserialize((byte[])result!);
+        var found = await Run(() => _writes.BeginAsync(Key(taskId), startedJson), taskId).ConfigureAwait(false);
+        return found.IsNull ? null : CeleryResultSerializer.Deserialize((byte[])found!);
     }
+
+    public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
     private RedisKey Key(string taskId) => _prefix + CeleryResultSerializer.KeyFor(taskId);
 
-    private async Task<T> Run<T>(Func<IDatabase, Task<T>> command, string taskId)
+    private static async Task<T> Run<T>(Func<Task<T>> command, string taskId)
     {
         try
         {
-            return await command(redis.GetDatabase(_database)).ConfigureAwait(false);
+            return await command().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

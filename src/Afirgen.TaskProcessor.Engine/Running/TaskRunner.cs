@@ -226,8 +226,11 @@ public sealed class TaskRunner
         var soft = message.SoftTimeLimit ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
         var hard = message.HardTimeLimit ?? definition.Options.HardTimeLimit ?? _limits.Hard;
 
-        using var softLimit = new CancellationTokenSource(soft, _time);
+        // The soft limit's timer is armed only for a handler that did not finish synchronously: most
+        // quick tasks never pay for one.
+        using var softLimit = new CancellationTokenSource();
         using var abortLink = abortToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), softLimit);
+        ITimer? softTimer = null;
 
         var children = new ChildCollector(this, message, priority);
         AsyncServiceScope? scope = definition.HandlerType is null ? null : _scopes.CreateAsyncScope();
@@ -254,6 +257,7 @@ public sealed class TaskRunner
             }
             else
             {
+                softTimer = _time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), softLimit, soft, Timeout.InfiniteTimeSpan);
                 var running = pending.AsTask();
                 try
                 {
@@ -279,6 +283,7 @@ public sealed class TaskRunner
         }
         finally
         {
+            softTimer?.Dispose();
             if (scope is { } s)
             {
                 await s.DisposeAsync().ConfigureAwait(false);
@@ -429,11 +434,15 @@ public sealed class TaskRunner
 
     private async Task SettleAsync(ReceivedDelivery delivery, Func<IMessageSettlement, CancellationToken, Task> settle)
     {
-        // Once the outcome is stored, settling must not be cut short by shutdown: it gets its own timeout.
-        using var timeout = new CancellationTokenSource(SettleTimeout, _time);
+        // Once the outcome is stored, settling must not be cut short by shutdown: it is not given the
+        // abort token, only a timeout of its own (and a timer only when the broker did not answer at once).
         try
         {
-            await settle(delivery.Settlement, timeout.Token).ConfigureAwait(false);
+            var settling = settle(delivery.Settlement, CancellationToken.None);
+            if (!settling.IsCompletedSuccessfully)
+            {
+                await settling.WaitAsync(SettleTimeout, _time).ConfigureAwait(false);
+            }
         }
         catch (MessageLockLostException)
         {

@@ -175,4 +175,21 @@ public sealed class MalformedMessageTests
         var rewritten = CeleryMessageWriter.Write(parsed.Message with { Retries = 1 }, "email", 3);
         Assert.Contains("traceparent", Encoding.UTF8.GetString(rewritten));
     }
+
+    [Fact]
+    public void Parse_ReadsABase64Body_WhoseSlashesTheProducerEscaped()
+    {
+        // Some JSON writers escape '/' as '\/'; the body is still valid base64 once unescaped.
+        var body = Encoding.UTF8.GetBytes("""[["???>>>"], {"k": "~~~"}, null]""");
+        var base64 = Convert.ToBase64String(body);
+        Assert.Contains('/', base64);
+        var s = Sample();
+        s["body"] = "PLACEHOLDER";
+        var text = s.ToJsonString().Replace("PLACEHOLDER", base64.Replace("/", "\\/"));
+        Assert.Contains("\\/", text);
+
+        var parsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(Encoding.UTF8.GetBytes(text)));
+        Assert.Equal("???>>>", parsed.Message.Args[0]!.GetValue<string>());
+        Assert.Equal("~~~", parsed.Message.Kwargs["k"]!.GetValue<string>());
+    }
 }
