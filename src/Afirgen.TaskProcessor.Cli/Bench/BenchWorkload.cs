@@ -20,4 +20,9 @@ internal sealed record BenchWorkload(string Name, string TaskName, Func<JsonObje
 }
 
 /// <summary>One workload's figures: medians over the rounds.</summary>
-internal sealed record BenchFigures(string Workload, int Count, int Rounds, double TasksPerSecond, double P50Ms, double P99Ms, double CpuMicrosecondsPerTask, int Concurrency);
+/// <remarks>
+/// <see cref="CpuMicrosecondsPerTask"/> is the engine's CPU per task: the process's, less what the
+/// in-process producer costs. <see cref="ProcessCpuMicrosecondsPerTask"/> is the whole process's,
+/// producer and result poller included.
+/// </remarks>
+internal sealed record BenchFigures(string Workload, int Count, int Rounds, double TasksPerSecond, double P50Ms, double P99Ms, double CpuMicrosecondsPerTask, double ProcessCpuMicrosecondsPerTask, int Concurrency);
