@@ -12,8 +12,14 @@ namespace Afirgen.TaskProcessor.Testing;
 public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
+    private readonly bool _cluster;
+    private string? _clusterDirectory;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, bool cluster = false)
+    {
+        Port = port;
+        _cluster = cluster;
+    }
 
     public int Port { get; }
 
@@ -30,6 +36,26 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A one-node Redis Cluster owning every hash slot: clients see a cluster and its rules (no multi-key
+    /// command across slots), as with Azure Managed Redis.
+    /// </summary>
+    public static async Task<RedisServer> StartClusterAsync()
+    {
+        var server = new RedisServer(FreePort(), cluster: true);
+        await server.StartAgainAsync();
+        using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},connectTimeout=2000,allowAdmin=true");
+        var node = admin.GetServer("127.0.0.1", server.Port);
+        await node.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!((string)(await node.ExecuteAsync("CLUSTER", "INFO"))!).Contains("cluster_state:ok"))
+        {
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException("The one-node Redis cluster did not become ready within 10 s.");
+            await Task.Delay(50);
+        }
+        return server;
+    }
+
     /// <summary>Starts the server (again) on its port and waits until it answers PING.</summary>
     public async Task StartAgainAsync()
     {
@@ -41,6 +67,14 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_cluster)
+        {
+            _clusterDirectory ??= Directory.CreateTempSubdirectory("afirgen-redis-cluster-").FullName;
+            foreach (var a in new[] { "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_clusterDirectory, "nodes.conf"), "--dir", _clusterDirectory })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -76,7 +110,14 @@ public sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_clusterDirectory is not null)
+        {
+            Directory.Delete(_clusterDirectory, recursive: true);
+        }
+    }
 
     private static string FindBinary()
     {

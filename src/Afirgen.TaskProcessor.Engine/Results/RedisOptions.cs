@@ -16,4 +16,11 @@ public sealed class RedisOptions
 
     /// <summary>A prefix before every key this processor writes, for sharing one Redis between installs.</summary>
     public string KeyPrefix { get; set; } = "";
+
+    /// <summary>
+    /// Write the results of concurrent tasks in one script call per batch. A clustered Redis that refuses
+    /// scripts across hash slots is detected on the first batch and written one key per call from then
+    /// on; set false to start that way.
+    /// </summary>
+    public bool GroupCommit { get; set; } = true;
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -16,13 +18,14 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     private readonly long _expirySeconds;
     private readonly RedisWriteBatcher _writes;
 
-    public RedisResultStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ResultOptions> resultOptions)
+    public RedisResultStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ResultOptions> resultOptions, ILogger<RedisResultStore>? logger = null)
     {
         _redis = redis;
         _prefix = redisOptions.Value.KeyPrefix;
         _database = redisOptions.Value.Database;
         _expirySeconds = Math.Max(1, (long)resultOptions.Value.Expires.TotalSeconds);
-        _writes = new RedisWriteBatcher(redis, _database, _expirySeconds);
+        _writes = new RedisWriteBatcher(redis, _database, _expirySeconds, !redisOptions.Value.GroupCommit,
+            ex => ResultsLog.GroupCommitOff(logger ?? (ILogger)NullLogger.Instance, ex));
     }
 
     public async Task<TaskResultMeta?> GetAsync(string taskId, CancellationToken cancellationToken)
@@ -47,6 +50,9 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         var found = await Run(() => _writes.BeginAsync(Key(taskId), startedJson), taskId).ConfigureAwait(false);
         return found.IsNull ? null : CeleryResultSerializer.Deserialize((byte[])found!);
     }
+
+    /// <summary>True when result writes go one key per call (configured, or a clustered server refused batches).</summary>
+    public bool WritesOneKeyPerCall => _writes.OneKeyPerCall;
 
     public ValueTask DisposeAsync() => _writes.DisposeAsync();
 

@@ -9,6 +9,12 @@ namespace Afirgen.TaskProcessor.Engine.Results;
 /// many tasks (the profile showed per-command client and server work as the largest cost of a quick
 /// task); alone, an operation still goes out at once as a batch of one.
 /// </summary>
+/// <remarks>
+/// A clustered Redis (Azure Managed Redis shards; its Enterprise policy allows no script across hash
+/// slots, and Celery's key names leave no room for hash tags) refuses a script over many keys. The first
+/// such refusal switches this batcher to one key per call for good, and the refused batch is sent again
+/// that way: nothing is lost, only the saving.
+/// </remarks>
 internal sealed class RedisWriteBatcher : IAsyncDisposable
 {
     private const int MaxBatch = 256;
@@ -47,14 +53,26 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _inFlight = new(MaxBatchesInFlight, MaxBatchesInFlight);
     private readonly Task _pump;
+    private readonly Action<Exception>? _onCrossSlot;
+    private volatile bool _oneKeyPerCall;
 
-    public RedisWriteBatcher(IConnectionMultiplexer redis, int database, long expirySeconds)
+    /// <param name="redis">The shared multiplexer.</param>
+    /// <param name="database">The results database.</param>
+    /// <param name="expirySeconds">The results' time to live.</param>
+    /// <param name="oneKeyPerCall">Start without batching (the <c>GroupCommit</c> setting off).</param>
+    /// <param name="onCrossSlot">Told once when a clustered server made the batcher fall back to one key per call.</param>
+    public RedisWriteBatcher(IConnectionMultiplexer redis, int database, long expirySeconds, bool oneKeyPerCall = false, Action<Exception>? onCrossSlot = null)
     {
         _redis = redis;
         _database = database;
         _expirySeconds = expirySeconds;
+        _oneKeyPerCall = oneKeyPerCall;
+        _onCrossSlot = onCrossSlot;
         _pump = PumpAsync();
     }
+
+    /// <summary>True once writes go one key per call (configured, or after a clustered server refused a batch).</summary>
+    public bool OneKeyPerCall => _oneKeyPerCall;
 
     /// <summary>Stores <paramref name="json"/> at <paramref name="key"/> unless a terminal result is there; returns that result, or null.</summary>
     public Task<RedisValue> BeginAsync(RedisKey key, RedisValue json) => Enqueue(new Operation(key, "B", json));
@@ -93,20 +111,23 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     {
         try
         {
-            var keys = new RedisKey[batch.Count];
-            var values = new RedisValue[1 + 2 * batch.Count];
-            values[0] = _expirySeconds;
-            for (var i = 0; i < batch.Count; i++)
+            if (_oneKeyPerCall || batch.Count == 1)
             {
-                keys[i] = batch[i].Key;
-                values[1 + 2 * i] = batch[i].Kind;
-                values[2 + 2 * i] = batch[i].Json;
+                await SendEachAsync(batch).ConfigureAwait(false);
+                return;
             }
-            var reply = await _redis.GetDatabase(_database).ScriptEvaluateAsync(Script, keys, values).ConfigureAwait(false);
-            var found = (RedisValue[])reply!;
-            for (var i = 0; i < batch.Count; i++)
+            try
             {
-                batch[i].TrySetResult(found[i].IsNullOrEmpty ? RedisValue.Null : found[i]);
+                await SendBatchAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsCrossSlot(ex))
+            {
+                if (!_oneKeyPerCall)
+                {
+                    _oneKeyPerCall = true;
+                    _onCrossSlot?.Invoke(ex);
+                }
+                await SendEachAsync(batch).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -121,6 +142,54 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
             _inFlight.Release();
         }
     }
+
+    private async Task SendEachAsync(List<Operation> batch)
+    {
+        // Still pipelined: every call is issued before any is awaited.
+        var calls = new Task[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            calls[i] = SendOneAsync(batch[i]);
+        }
+        await Task.WhenAll(calls).ConfigureAwait(false);
+    }
+
+    private async Task SendOneAsync(Operation operation)
+    {
+        try
+        {
+            await SendBatchAsync([operation]).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            operation.TrySetException(ex);
+        }
+    }
+
+    private async Task SendBatchAsync(List<Operation> batch)
+    {
+        var keys = new RedisKey[batch.Count];
+        var values = new RedisValue[1 + 2 * batch.Count];
+        values[0] = _expirySeconds;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            keys[i] = batch[i].Key;
+            values[1 + 2 * i] = batch[i].Kind;
+            values[2 + 2 * i] = batch[i].Json;
+        }
+        var reply = await _redis.GetDatabase(_database).ScriptEvaluateAsync(Script, keys, values).ConfigureAwait(false);
+        var found = (RedisValue[])reply!;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].TrySetResult(found[i].IsNullOrEmpty ? RedisValue.Null : found[i]);
+        }
+    }
+
+    // A Redis Cluster or proxy answers CROSSSLOT; StackExchange.Redis in cluster mode refuses before sending.
+    private static bool IsCrossSlot(Exception ex) =>
+        ex.Message.Contains("CROSSSLOT", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.Contains("single slot", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.Contains("same slot", StringComparison.OrdinalIgnoreCase);
 
     public async ValueTask DisposeAsync()
     {

@@ -117,4 +117,36 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
         var ex = await Assert.ThrowsAsync<ResultStoreUnavailableException>(() => store.StoreAsync(Success("down-1"), CancellationToken.None));
         Assert.Contains("could not be reached while handling task down-1", ex.Message);
     }
+
+    [Fact]
+    public async Task Store_GroupsConcurrentWrites_AndFallsBackToOneKeyPerCall_OnAClusteredRedis()
+    {
+        // Azure Managed Redis is clustered: a script over keys in different hash slots is refused there.
+        await using var cluster = await RedisServer.StartClusterAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration);
+        await using var store = new RedisResultStore(connection, Options.Create(new RedisOptions()), Options.Create(new ResultOptions()));
+
+        var ids = Enumerable.Range(0, 200).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        await Task.WhenAll(ids.Select(id => store.StoreAsync(Success(id), CancellationToken.None)));
+        var begun = await Task.WhenAll(ids.Select(id => store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None)));
+
+        Assert.True(store.WritesOneKeyPerCall);
+        Assert.All(begun, b => Assert.Equal(TaskStates.Success, b!.Status));
+        foreach (var id in ids)
+        {
+            Assert.Equal(TaskStates.Success, (await store.GetAsync(id, CancellationToken.None))!.Status);
+        }
+    }
+
+    [Fact]
+    public async Task Store_GroupsConcurrentWrites_OnAPlainRedis()
+    {
+        await using var store = new RedisResultStore(redis.Connection, Options.Create(new RedisOptions()), Options.Create(new ResultOptions()));
+        var ids = Enumerable.Range(0, 500).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        await Task.WhenAll(ids.Select(id => store.StoreAsync(Success(id), CancellationToken.None)));
+
+        Assert.False(store.WritesOneKeyPerCall);
+        var values = await redis.Connection.GetDatabase().StringGetAsync(ids.Select(id => (RedisKey)("celery-task-meta-" + id)).ToArray());
+        Assert.All(values, v => Assert.Contains("SUCCESS", (string)v!));
+    }
 }
