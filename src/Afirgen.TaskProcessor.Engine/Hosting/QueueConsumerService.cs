@@ -139,8 +139,10 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             {
                 Interlocked.Increment(ref _running);
                 _inFlight[delivery] = new InFlight(delivery.Message.LockedUntil, _time.GetUtcNow());
-                // Owned: counted in _running and awaited through _drained on shutdown.
-                _ = Task.Run(() => RunOneAsync(delivery, credits));
+                // Owned: counted in _running and awaited through _drained on shutdown. The global queue keeps
+                // hand-offs roughly in arrival order (the gate orders by enqueued time in any case).
+                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Service.RunOneAsync(state.Delivery, state.Credits),
+                    (Service: this, Delivery: delivery, Credits: credits), preferLocal: false);
             }
         }
     }

@@ -226,11 +226,13 @@ public sealed class TaskRunner
         var soft = message.SoftTimeLimit ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
         var hard = message.HardTimeLimit ?? definition.Options.HardTimeLimit ?? _limits.Hard;
 
-        // The soft limit's timer is armed only for a handler that did not finish synchronously: most
-        // quick tasks never pay for one.
+        // The soft limit's timer and the link to the shutdown token are set up only for a handler that did
+        // not finish synchronously: most quick tasks never pay for them (and every task registering on the
+        // one shutdown token contends on it).
+        abortToken.ThrowIfCancellationRequested();
         using var softLimit = new CancellationTokenSource();
-        using var abortLink = abortToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), softLimit);
         ITimer? softTimer = null;
+        CancellationTokenRegistration abortLink = default;
 
         var children = new ChildCollector(this, message, priority);
         AsyncServiceScope? scope = definition.HandlerType is null ? null : _scopes.CreateAsyncScope();
@@ -257,6 +259,7 @@ public sealed class TaskRunner
             }
             else
             {
+                abortLink = abortToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), softLimit);
                 softTimer = _time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), softLimit, soft, Timeout.InfiniteTimeSpan);
                 var running = pending.AsTask();
                 try
@@ -283,6 +286,7 @@ public sealed class TaskRunner
         }
         finally
         {
+            abortLink.Dispose();
             softTimer?.Dispose();
             if (scope is { } s)
             {
