@@ -50,7 +50,7 @@ public static class TaskEngineRegistration
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new RetryRandom(new Random()));
-        services.TryAddSingleton(new WorkerIdentity());
+        services.TryAddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CeleryMessageParser>();
         services.TryAddSingleton<TaskRouter>();
         services.TryAddSingleton(sp => new TaskRegistry(sp.GetServices<TaskDefinition>()));

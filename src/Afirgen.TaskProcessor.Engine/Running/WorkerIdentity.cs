@@ -3,12 +3,12 @@ namespace Afirgen.TaskProcessor.Engine.Running;
 /// <summary>Who this worker instance is, as results (<c>worker</c>) and monitoring name it.</summary>
 public sealed class WorkerIdentity
 {
-    public WorkerIdentity(string? name = null)
+    public WorkerIdentity(TimeProvider time, string? name = null)
     {
         Hostname = Environment.MachineName;
         ProcessId = Environment.ProcessId;
         Name = name ?? $"afirgen-tasks-{ProcessId}@{Hostname}";
-        StartedAt = DateTimeOffset.UtcNow;
+        StartedAt = time.GetUtcNow();
     }
 
     /// <summary>The worker's name, Celery style (<c>name@host</c>).</summary>
