@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace Afirgen.TaskProcessor.Engine.Results;
@@ -50,7 +50,12 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     private readonly IConnectionMultiplexer _redis;
     private readonly int _database;
     private readonly long _expirySeconds;
-    private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    // Writers add without a lock (a channel's writer lock was contended by every task); the pump is woken
+    // only when it may be asleep.
+    private readonly ConcurrentQueue<Operation> _operations = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private int _pumpAwake;
+    private volatile bool _disposed;
     private readonly SemaphoreSlim _inFlight = new(MaxBatchesInFlight, MaxBatchesInFlight);
     private readonly Task _pump;
     private readonly Action<Exception>? _onCrossSlot;
@@ -82,28 +87,52 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
 
     private Task<RedisValue> Enqueue(Operation operation)
     {
-        if (!_operations.Writer.TryWrite(operation))
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _operations.Enqueue(operation);
+        if (Interlocked.Exchange(ref _pumpAwake, 1) == 0)
         {
-            throw new ObjectDisposedException(nameof(RedisWriteBatcher));
+            _signal.Release();
         }
         return operation.Task;
     }
 
     private async Task PumpAsync()
     {
-        // Yield first so the constructor returns, then serve until disposal completes the channel.
+        // Yield first so the constructor returns, then serve until disposed.
         await Task.Yield();
-        var reader = _operations.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            await _inFlight.WaitAsync().ConfigureAwait(false);
-            var batch = new List<Operation>();
-            while (batch.Count < MaxBatch && reader.TryRead(out var operation))
+            await _signal.WaitAsync().ConfigureAwait(false);
+            while (true)
             {
-                batch.Add(operation);
+                if (_operations.IsEmpty)
+                {
+                    // Going to sleep: say so, then look once more, so an operation enqueued in between
+                    // either sees the flag down (and wakes us) or is found here.
+                    Volatile.Write(ref _pumpAwake, 0);
+                    if (_operations.IsEmpty || Interlocked.Exchange(ref _pumpAwake, 1) == 1)
+                    {
+                        break;
+                    }
+                }
+                await _inFlight.WaitAsync().ConfigureAwait(false);
+                var batch = new List<Operation>();
+                while (batch.Count < MaxBatch && _operations.TryDequeue(out var operation))
+                {
+                    batch.Add(operation);
+                }
+                if (batch.Count == 0)
+                {
+                    _inFlight.Release();
+                    continue;
+                }
+                // Owned: at most MaxBatchesInFlight at once, awaited through _inFlight on dispose.
+                _ = SendAsync(batch);
             }
-            // Owned: at most MaxBatchesInFlight at once, awaited through _inFlight on dispose.
-            _ = SendAsync(batch);
+            if (_disposed && _operations.IsEmpty)
+            {
+                return;
+            }
         }
     }
 
@@ -193,13 +222,20 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _operations.Writer.TryComplete();
+        _disposed = true;
+        _signal.Release();
         await _pump.ConfigureAwait(false);
+        // Anything enqueued while the pump was leaving must not wait for ever.
+        while (_operations.TryDequeue(out var stranded))
+        {
+            stranded.TrySetException(new ObjectDisposedException(nameof(RedisWriteBatcher)));
+        }
         for (var i = 0; i < MaxBatchesInFlight; i++)
         {
             await _inFlight.WaitAsync().ConfigureAwait(false);
         }
         _inFlight.Dispose();
+        _signal.Dispose();
     }
 
     private sealed class Operation(RedisKey key, string kind, RedisValue json) : TaskCompletionSource<RedisValue>(TaskCreationOptions.RunContinuationsAsynchronously)

@@ -470,10 +470,8 @@ public sealed class TaskRunner
         private JsonArray? _children;
         private int _ordinal;
 
-        public JsonArray? Children
-        {
-            get { lock (_lock) return _children; }
-        }
+        // Read once the handler has finished, when no more children can be added.
+        public JsonArray? Children => Volatile.Read(ref _children);
 
         public async Task<string> EnqueueAsync(ChildTaskRequest request, CancellationToken cancellationToken)
         {
