@@ -1,0 +1,36 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Cli.LocalHost;
+using Afirgen.TaskProcessor.Testing;
+
+namespace Afirgen.TaskProcessor.Cli.Tests.Api;
+
+/// <summary>The API while Redis is down: a clear 503, and nothing enqueued that could not be tracked.</summary>
+public sealed class RedisOutageTests
+{
+    [Fact]
+    public async Task Post_Answers503_AndEnqueuesNothing_WhileRedisIsDown()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        await using var app = LocalHostApp.Build(new Dictionary<string, string?>
+        {
+            ["TaskProcessor:LocalHost:Urls"] = url,
+            ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
+            ["Logging:LogLevel:Default"] = "None",
+        });
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await redis.StopAsync();
+
+        using var response = await http.PostAsJsonAsync("/api/tasks", new { name = "diagnostics.echo" });
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var queues = JsonNode.Parse(await http.GetStringAsync("/api/queues"))!.AsArray();
+        await app.StopAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("The task was not enqueued; try again when Redis is back.", body["detail"]!.GetValue<string>());
+        Assert.All(queues, q => Assert.Equal(0, q!["waiting"]!.GetValue<long>() + q["inFlight"]!.GetValue<long>() + q["scheduled"]!.GetValue<long>()));
+    }
+}
