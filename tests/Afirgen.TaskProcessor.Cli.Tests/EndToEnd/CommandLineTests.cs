@@ -44,6 +44,8 @@ public sealed class CommandLineTests
             var exited = run.WaitForExit(TimeSpan.FromSeconds(20));
             if (!exited) run.Kill(entireProcessTree: true);
             Assert.True(exited, "afirgen-tasks run did not stop within 20 s of SIGTERM");
+            // The timed wait can return before the output handlers have seen the last lines; this one waits for them.
+            run.WaitForExit();
         }
         lock (output)
         {
