@@ -43,6 +43,10 @@ internal static class RunCommand
             {
                 await app.RunAsync(cancellationToken);
             }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                throw new CliException($"The configuration is invalid, so nothing was started: {string.Join(" ", ex.Failures)}");
+            }
             catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
                 throw new CliException($"Cannot listen on {listenOn}: the address is in use (is another `afirgen-tasks run` running?). Stop it, or pass --urls http://127.0.0.1:<port>.");

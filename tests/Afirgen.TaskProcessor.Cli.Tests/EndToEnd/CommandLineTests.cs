@@ -55,6 +55,16 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Run_RefusesAnInvalidSetting_InOneSentenceNamingIt()
+    {
+        var (code, _, stderr) = await ExecAsync(["run", "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}"],
+            new() { ["TaskProcessor__Routing__Queues__email__DefaultPriority"] = "12" });
+        Assert.Equal(2, code);
+        Assert.Contains("afirgen-tasks: The configuration is invalid, so nothing was started: Queue 'email' has default priority 12; use 1 (lowest) to 10 (highest).", stderr);
+        Assert.DoesNotContain("Unhandled exception", stderr);
+    }
+
+    [Fact]
     public async Task Status_SaysWhatToDo_WhenNoHostIsRunning()
     {
         var (code, _, stderr) = await ExecAsync("status", "some-id", "--api", $"http://127.0.0.1:{RedisServer.FreePort()}");
@@ -62,17 +72,22 @@ public sealed class CommandLineTests
         Assert.Contains("Is `afirgen-tasks run` running?", stderr);
     }
 
-    private static Process Start(params string[] args)
+    private static Process Start(params string[] args) => Start(args, []);
+
+    private static Process Start(string[] args, Dictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(Cli);
         foreach (var a in args) info.ArgumentList.Add(a);
         return Process.Start(info)!;
     }
 
-    private static async Task<(int Code, string StdOut, string StdErr)> ExecAsync(params string[] args)
+    private static Task<(int Code, string StdOut, string StdErr)> ExecAsync(params string[] args) => ExecAsync(args, []);
+
+    private static async Task<(int Code, string StdOut, string StdErr)> ExecAsync(string[] args, Dictionary<string, string> environment)
     {
-        using var p = Start(args);
+        using var p = Start(args, environment);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
