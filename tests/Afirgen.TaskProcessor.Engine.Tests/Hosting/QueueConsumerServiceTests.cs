@@ -4,6 +4,7 @@ using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
@@ -68,12 +69,13 @@ public sealed class QueueConsumerServiceTests
         }
         await publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Kwargs = new JsonObject { ["label"] = "high" }, Priority = 10 }, CancellationToken.None);
 
-        // Wait until the consumer holds all eleven (prefetched, waiting for the slot) before releasing.
-        var broker = host.Services.GetRequiredService<EmbeddedBroker>();
+        // Wait until all eleven are waiting at the gate (received is not enough: a message may still be on
+        // its way from the consumer to the gate) before releasing the slot.
+        var gate = host.Services.GetRequiredService<PriorityGate>();
         var deadline = DateTime.UtcNow + Timeout;
-        while ((await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0].InFlight < 12)
+        while (gate.Waiting < 11)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the consumer did not prefetch the messages");
+            Assert.True(DateTime.UtcNow < deadline, $"only {gate.Waiting} of 11 prefetched messages reached the gate");
             await Task.Delay(10);
         }
         release.SetResult(null);
@@ -112,11 +114,12 @@ public sealed class QueueConsumerServiceTests
             Assert.True(DateTime.UtcNow < deadline, "the task did not start");
             await Task.Delay(10);
         }
-        // Six lock durations pass, a second at a time so the renewal sweep gets its turns.
-        for (var second = 0; second < 60 && !finished.Task.IsCompleted; second++)
+        // Six lock durations pass, half a second at a time: the renewal sweep (every 2.5 s, renewing when
+        // under 5 s remain) gets about ten steps of real time to run before a lock could expire.
+        for (var step = 0; step < 120 && !finished.Task.IsCompleted; step++)
         {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(5);
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(10);
         }
         await finished.Task.WaitAsync(Timeout);
         deadline = DateTime.UtcNow + Timeout;

@@ -371,11 +371,12 @@ public sealed class TaskRunnerTests(RedisFixture redis)
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        // Polls real I/O (Redis) only; the engine's own clock is fake and never waited on.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        // Polls real I/O (Redis) only; the engine's own clock is fake and never waited on. Generous, because
+        // the Redis client's reconnect back-off after a restart takes seconds on a loaded machine.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
             await Task.Yield();
             await Task.Delay(10);
         }
