@@ -46,7 +46,9 @@ public static class TaskEngineRegistration
             .Validate(o => o.LockDuration >= TimeSpan.FromSeconds(5), "The lock duration must be at least 5 seconds (TaskProcessor:Broker:LockDuration).")
             .Validate(o => o.MaxDeliveryCount >= 1, "The max delivery count must be at least 1 (TaskProcessor:Broker:MaxDeliveryCount).")
             .ValidateOnStart();
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section)
+            .Validate(o => o.Database >= 0, "The Redis database number must be 0 or more (TaskProcessor:Redis:Database).")
+            .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new RetryRandom(new Random()));

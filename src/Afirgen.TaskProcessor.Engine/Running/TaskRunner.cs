@@ -236,6 +236,7 @@ public sealed class TaskRunner
 
         var children = new ChildCollector(this, message, priority);
         AsyncServiceScope? scope = definition.HandlerType is null ? null : _scopes.CreateAsyncScope();
+        Task? runaway = null;
         try
         {
             IReadOnlyDictionary<string, JsonNode?> arguments = definition.Options.Parameters is { } parameters
@@ -269,8 +270,7 @@ public sealed class TaskRunner
                 catch (TimeoutException) when (!running.IsCompleted)
                 {
                     softLimit.Cancel();
-                    // The handler ignored its token; observe whatever it ends with so it is not unobserved.
-                    _ = running.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    runaway = running;
                     return new RunOutcome.HardTimeLimitExceeded(hard);
                 }
             }
@@ -288,7 +288,17 @@ public sealed class TaskRunner
         {
             abortLink.Dispose();
             softTimer?.Dispose();
-            if (scope is { } s)
+            if (runaway is not null)
+            {
+                // The handler ignored its token and still runs: its scope (and what it resolved from it)
+                // is disposed when it ends, not under it; whatever it ends with is observed.
+                _ = runaway.ContinueWith(static (t, state) =>
+                {
+                    _ = t.Exception;
+                    return ((AsyncServiceScope?)state)?.DisposeAsync().AsTask() ?? Task.CompletedTask;
+                }, scope, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            }
+            else if (scope is { } s)
             {
                 await s.DisposeAsync().ConfigureAwait(false);
             }

@@ -255,6 +255,54 @@ public sealed class TaskRunnerTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Run_KeepsARunawayHandlersScope_UntilTheHandlerEnds()
+    {
+        await using var h = Harness(s =>
+        {
+            s.AddScoped<ScopedResource>();
+            s.AddTask<StuckHandler>("test.stuck_scoped");
+        });
+        var published = await h.Publisher.PublishAsync(Request("test.stuck_scoped") with { SoftTimeLimit = TimeSpan.FromSeconds(5), HardTimeLimit = TimeSpan.FromSeconds(10) }, CancellationToken.None);
+        var run = h.Runner.RunAsync(await h.ReceiveAsync(), CancellationToken.None);
+        await WaitForStateAsync(h, published.TaskId, TaskStates.Started);
+
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(TaskStates.Failure, (await h.ResultAsync(published.TaskId))!.Status);
+        var resource = await StuckHandler.Resource.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(resource.Disposed); // the handler still runs: its scope must not be torn down under it
+
+        StuckHandler.Release.SetResult();
+        await resource.DisposedSignal.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    private sealed class ScopedResource : IDisposable
+    {
+        public bool Disposed { get; private set; }
+        public TaskCompletionSource DisposedSignal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Dispose()
+        {
+            Disposed = true;
+            DisposedSignal.TrySetResult();
+        }
+    }
+
+    /// <summary>Ignores its cancellation token until the test releases it.</summary>
+    private sealed class StuckHandler(ScopedResource resource) : ITaskHandler
+    {
+        public static readonly TaskCompletionSource<ScopedResource> Resource = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public static readonly TaskCompletionSource Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<JsonNode?> RunAsync(TaskContext context)
+        {
+            Resource.TrySetResult(resource);
+            await Release.Task;
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task Run_SendsTheNextChainLink_WithTheResultAndTheParentsPriority()
     {
         await using var h = Harness(s => s.AddTask("test.first", _ => ValueTask.FromResult<JsonNode?>("FIR-9")));
