@@ -57,6 +57,7 @@ public static class TaskEngineRegistration
         services.TryAddSingleton<TaskRouter>();
         services.TryAddSingleton(sp => new TaskRegistry(sp.GetServices<TaskDefinition>()));
         services.TryAddSingleton<TaskPublisher>();
+        services.TryAddSingleton<TaskObservers>();
         services.TryAddSingleton<TaskRunner>();
         services.TryAddSingleton(sp =>
         {

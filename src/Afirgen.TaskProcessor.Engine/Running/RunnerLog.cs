@@ -40,4 +40,7 @@ internal static partial class RunnerLog
 
     [LoggerMessage(1011, LogLevel.Error, "Enqueuing the follow-up {FollowUpTaskName} of task {TaskId} failed; the message is abandoned so the follow-up is sent again on redelivery")]
     public static partial void FollowUpFailed(ILogger logger, Exception exception, string followUpTaskName, string taskId);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Task observer {Observer} failed for task {TaskId}; the task goes on unaffected")]
+    public static partial void ObserverFailed(ILogger logger, Exception exception, string observer, string taskId);
 }

@@ -43,13 +43,14 @@ public sealed class TaskRunner
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly TaskObservers _observers;
     private readonly ConcurrentDictionary<string, ILogger> _taskLoggers = new(StringComparer.Ordinal);
 
     public TaskRunner(
         CeleryMessageParser parser, TaskRegistry registry, TaskRouter router, TaskPublisher publisher,
         IResultStore results, IMessageSender sender, PriorityGate gate, IServiceScopeFactory scopes,
         TimeProvider time, IOptions<TimeLimitOptions> limits, IOptions<ResultOptions> resultOptions,
-        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory)
+        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory, TaskObservers observers)
     {
         _parser = parser;
         _registry = registry;
@@ -65,6 +66,7 @@ public sealed class TaskRunner
         _worker = worker;
         _random = random.Random;
         _loggerFactory = loggerFactory;
+        _observers = observers;
         _logger = loggerFactory.CreateLogger<TaskRunner>();
     }
 
@@ -165,6 +167,7 @@ public sealed class TaskRunner
                 await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Revoked,
                     CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", "expired"), done: true), abortToken).ConfigureAwait(false);
                 RunnerLog.Expired(_logger, message.Id, message.TaskName, message.Expires!.Value);
+                _observers.Revoked(EventFor(message, received, priority), "expired");
                 await CompleteAsync(delivery).ConfigureAwait(false);
                 return;
             }
@@ -193,33 +196,49 @@ public sealed class TaskRunner
             return;
         }
 
-        var run = await ExecuteAsync(definition, message, received, priority, abortToken).ConfigureAwait(false);
-        switch (run)
+        var observed = EventFor(message, received, priority);
+        _observers.Started(observed);
+        try
         {
-            case RunOutcome.Succeeded success:
-                if (!(message.IgnoreResult || definition.Options.IgnoreResult))
-                {
-                    await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Success, success.Result, done: true) with { Children = success.Children }, abortToken).ConfigureAwait(false);
-                }
-                await SendFollowUpsAsync(message, priority, success.Result, abortToken).ConfigureAwait(false);
-                RunnerLog.Succeeded(_logger, message.Id, message.TaskName);
-                await CompleteAsync(delivery).ConfigureAwait(false);
-                break;
+            var run = await ExecuteAsync(definition, message, received, priority, abortToken).ConfigureAwait(false);
+            switch (run)
+            {
+                case RunOutcome.Succeeded success:
+                    if (!(message.IgnoreResult || definition.Options.IgnoreResult))
+                    {
+                        await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Success, success.Result, done: true) with { Children = success.Children }, abortToken).ConfigureAwait(false);
+                    }
+                    _observers.Succeeded(observed, success.Result);
+                    await SendFollowUpsAsync(message, priority, success.Result, abortToken).ConfigureAwait(false);
+                    RunnerLog.Succeeded(_logger, message.Id, message.TaskName);
+                    await CompleteAsync(delivery).ConfigureAwait(false);
+                    break;
 
-            case RunOutcome.Failed failure:
-                await HandleFailureAsync(delivery, message, priority, definition, failure, abortToken).ConfigureAwait(false);
-                break;
+                case RunOutcome.Failed failure:
+                    await HandleFailureAsync(delivery, message, priority, definition, failure, observed, abortToken).ConfigureAwait(false);
+                    break;
 
-            case RunOutcome.HardTimeLimitExceeded timeout:
-                RunnerLog.HardTimeLimit(_logger, message.Id, message.TaskName, timeout.Limit);
-                var description = $"The task ran longer than its hard time limit of {timeout.Limit.TotalSeconds:0.###} s.";
-                await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure,
-                    CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description), done: true), abortToken).ConfigureAwait(false);
-                await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
-                await DeadLetterAsync(delivery, DeadLetterReasons.HardTimeLimitExceeded, description).ConfigureAwait(false);
-                break;
+                case RunOutcome.HardTimeLimitExceeded timeout:
+                    RunnerLog.HardTimeLimit(_logger, message.Id, message.TaskName, timeout.Limit);
+                    var description = $"The task ran longer than its hard time limit of {timeout.Limit.TotalSeconds:0.###} s.";
+                    await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure,
+                        CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description), done: true), abortToken).ConfigureAwait(false);
+                    _observers.Failed(observed, DeadLetterReasons.HardTimeLimitExceeded, "TimeLimitExceeded: " + description);
+                    await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
+                    await DeadLetterAsync(delivery, DeadLetterReasons.HardTimeLimitExceeded, description).ConfigureAwait(false);
+                    break;
+            }
+        }
+        finally
+        {
+            _observers.Finished(observed);
         }
     }
+
+    // Only built when someone listens: the quick path of a worker with no observers allocates nothing here.
+    private TaskEvent? EventFor(TaskMessage message, ReceivedMessage received, int priority) => _observers.Any
+        ? new TaskEvent(message.Id, message.TaskName, received.Queue, priority, message.Retries, received.DeliveryCount, received.MessageId, _time.GetUtcNow())
+        : null;
 
     private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, CancellationToken abortToken)
     {
@@ -305,7 +324,7 @@ public sealed class TaskRunner
         }
     }
 
-    private async Task HandleFailureAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunOutcome.Failed failure, CancellationToken abortToken)
+    private async Task HandleFailureAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunOutcome.Failed failure, TaskEvent? observed, CancellationToken abortToken)
     {
         var received = delivery.Message;
         var policy = definition.Options.Retry;
@@ -323,6 +342,7 @@ public sealed class TaskRunner
                 new OutgoingMessage(MessageIds.ForRetry(message.Id, retryNumber), message.Id, message.TaskName, priority, CeleryMessageWriter.Write(retry, received.Queue, priority)),
                 eta, abortToken).ConfigureAwait(false);
             RunnerLog.RetryScheduled(_logger, message.Id, message.TaskName, exception.GetType().Name, retryNumber, policy.MaxRetries, delay);
+            _observers.RetryScheduled(observed, retryNumber, $"{exception.GetType().Name}: {exception.Message}", eta);
             await CompleteAsync(delivery).ConfigureAwait(false);
             return;
         }
@@ -351,6 +371,7 @@ public sealed class TaskRunner
 
         await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
         RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
+        _observers.Failed(observed, reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}");
         await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
         await DeadLetterAsync(delivery, reason, description).ConfigureAwait(false);
     }

@@ -299,7 +299,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
 
         await delivery.Settlement.DeadLetterAsync(DeadLetterReasons.UnknownTask, "no handler for x", CancellationToken.None);
 
-        var deadLetter = Assert.Single(await _broker.GetDeadLettersAsync(Queue, CancellationToken.None));
+        var deadLetter = Assert.Single(await _broker.GetDeadLettersAsync(Queue, 100, CancellationToken.None));
         Assert.Equal(Queue, deadLetter.Queue);
         Assert.Equal("a", deadLetter.MessageId);
         Assert.Equal("task-a", deadLetter.TaskId);
@@ -424,7 +424,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
             await received.Settlement.AbandonAsync(CancellationToken.None);
         }
 
-        var deadLetter = Assert.Single(await broker.GetDeadLettersAsync(Queue, CancellationToken.None));
+        var deadLetter = Assert.Single(await broker.GetDeadLettersAsync(Queue, 100, CancellationToken.None));
         Assert.Equal(DeadLetterReasons.MaxDeliveryCountExceeded, deadLetter.Reason);
         Assert.Equal(3, deadLetter.DeliveryCount);
         Assert.Equal(new QueueStatistics(Queue, 0, 0, 0, 1), await StatisticsAsync(Queue, broker));
@@ -441,7 +441,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
         Assert.Equal(2, Assert.Single(await ReceiveAsync(1, broker)).Message.DeliveryCount);
         _clock.Advance(LockDuration);
 
-        var deadLetter = Assert.Single(await broker.GetDeadLettersAsync(Queue, CancellationToken.None));
+        var deadLetter = Assert.Single(await broker.GetDeadLettersAsync(Queue, 100, CancellationToken.None));
         Assert.Equal(DeadLetterReasons.MaxDeliveryCountExceeded, deadLetter.Reason);
         Assert.Equal(2, deadLetter.DeliveryCount);
         Assert.Equal(new QueueStatistics(Queue, 0, 0, 0, 1), await StatisticsAsync(Queue, broker));
@@ -483,7 +483,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
         Assert.Equal("a", delivery.Message.MessageId);
         Assert.Equal("body of a", Encoding.UTF8.GetString(delivery.Message.Body.Span));
         Assert.Equal(1, delivery.Message.DeliveryCount);
-        Assert.Empty(await _broker.GetDeadLettersAsync(Queue, CancellationToken.None));
+        Assert.Empty(await _broker.GetDeadLettersAsync(Queue, 100, CancellationToken.None));
     }
 
     [Fact]
@@ -499,7 +499,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
         var replayed = await _broker.ReplayDeadLettersAsync(Queue, ["b"], CancellationToken.None);
 
         Assert.Equal(1, replayed);
-        Assert.Equal("a", Assert.Single(await _broker.GetDeadLettersAsync(Queue, CancellationToken.None)).MessageId);
+        Assert.Equal("a", Assert.Single(await _broker.GetDeadLettersAsync(Queue, 100, CancellationToken.None)).MessageId);
         Assert.Equal("b", (await ReceiveOneAsync()).Message.MessageId);
     }
 
@@ -515,7 +515,7 @@ public sealed class EmbeddedBrokerTests : IDisposable
         }
 
         var purgedB = await _broker.PurgeDeadLettersAsync(Queue, ["b"], CancellationToken.None);
-        var remaining = await _broker.GetDeadLettersAsync(Queue, CancellationToken.None);
+        var remaining = await _broker.GetDeadLettersAsync(Queue, 100, CancellationToken.None);
         var purgedRest = await _broker.PurgeDeadLettersAsync(Queue, null, CancellationToken.None);
 
         Assert.Equal(1, purgedB);

@@ -153,7 +153,7 @@ public sealed class QueueConsumerServiceTests
 
         var broker = host.Services.GetRequiredService<EmbeddedBroker>();
         Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), (await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0]);
-        Assert.Empty(await broker.GetDeadLettersAsync("default", CancellationToken.None));
+        Assert.Empty(await broker.GetDeadLettersAsync("default", 100, CancellationToken.None));
         // Cancelled by shutdown is not a failure.
         Assert.Equal(TaskStates.Started, (await host.Services.GetRequiredService<IResultStore>().GetAsync(published.TaskId, CancellationToken.None))!.Status);
     }

@@ -105,7 +105,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         var result = await h.ResultAsync(message.Id);
         Assert.Equal(TaskStates.Failure, result!.Status);
         Assert.Equal("NotRegistered", result.Result!["exc_type"]!.GetValue<string>());
-        var dead = Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None));
+        var dead = Assert.Single(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None));
         Assert.Equal(DeadLetterReasons.UnknownTask, dead.Reason);
         Assert.Contains("afirgen_tasks.nope.missing", dead.Description);
     }
@@ -123,7 +123,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
 
         var result = await h.ResultAsync("2021bb9b-6d64-4e4d-8388-ceadefbaef25");
         Assert.Equal(TaskStates.Failure, result!.Status);
-        var dead = await h.Broker.GetDeadLettersAsync("email", CancellationToken.None);
+        var dead = await h.Broker.GetDeadLettersAsync("email", 100, CancellationToken.None);
         Assert.Equal(2, dead.Count);
         Assert.All(dead, d => Assert.Equal(DeadLetterReasons.MalformedMessage, d.Reason));
         Assert.Contains(dead, d => d.Description.Contains("base64"));
@@ -181,7 +181,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         Assert.Equal(TaskStates.Failure, result!.Status);
         Assert.Equal("TimeoutError", result.Result!["exc_type"]!.GetValue<string>());
         Assert.Contains("upstream slow", result.Traceback);
-        var dead = Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None));
+        var dead = Assert.Single(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None));
         Assert.Equal(DeadLetterReasons.MaxRetriesExceeded, dead.Reason);
         Assert.StartsWith("Failed after 2 retries: TimeoutException: upstream slow", dead.Description);
     }
@@ -196,7 +196,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         var result = await h.ResultAsync(published.TaskId);
         Assert.Equal(TaskStates.Failure, result!.Status);
         Assert.Equal("ValueError", result.Result!["exc_type"]!.GetValue<string>());
-        Assert.Equal(DeadLetterReasons.TaskFailed, Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None)).Reason);
+        Assert.Equal(DeadLetterReasons.TaskFailed, Assert.Single(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None)).Reason);
         Assert.Equal(0, (await h.StatsAsync()).Scheduled);
     }
 
@@ -232,7 +232,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         var result = await h.ResultAsync(published.TaskId);
         Assert.Equal(TaskStates.Failure, result!.Status);
         Assert.Equal("SoftTimeLimitExceeded", result.Result!["exc_type"]!.GetValue<string>());
-        Assert.Equal(DeadLetterReasons.SoftTimeLimitExceeded, Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None)).Reason);
+        Assert.Equal(DeadLetterReasons.SoftTimeLimitExceeded, Assert.Single(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None)).Reason);
     }
 
     [Fact]
@@ -251,7 +251,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         var result = await h.ResultAsync(published.TaskId);
         Assert.Equal(TaskStates.Failure, result!.Status);
         Assert.Equal("TimeLimitExceeded", result.Result!["exc_type"]!.GetValue<string>());
-        Assert.Equal(DeadLetterReasons.HardTimeLimitExceeded, Assert.Single(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None)).Reason);
+        Assert.Equal(DeadLetterReasons.HardTimeLimitExceeded, Assert.Single(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None)).Reason);
     }
 
     [Fact]
@@ -389,7 +389,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         // Cancelled by shutdown is not a failure: the message goes back for another worker.
         Assert.Equal(TaskStates.Started, (await h.ResultAsync(published.TaskId))!.Status);
         Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), await h.StatsAsync());
-        Assert.Empty(await h.Broker.GetDeadLettersAsync("default", CancellationToken.None));
+        Assert.Empty(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None));
     }
 
     private static async Task<TaskResultMeta?> TryGetAsync(EngineHarness h, string id)

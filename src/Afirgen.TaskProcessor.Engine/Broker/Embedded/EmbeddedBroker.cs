@@ -23,7 +23,7 @@ namespace Afirgen.TaskProcessor.Engine.Broker.Embedded;
 /// so tests drive it with a fake clock.
 /// </para>
 /// </remarks>
-public sealed class EmbeddedBroker : IMessageSender, IMessageSource, IQueueStatisticsSource, IDisposable
+public sealed class EmbeddedBroker : IMessageSender, IMessageSource, IQueueStatisticsSource, IDeadLetterStore, IDisposable
 {
     private readonly ConcurrentDictionary<string, EmbeddedQueue> _queues = new(StringComparer.OrdinalIgnoreCase);
     private readonly BrokerQueueOptions _options;
@@ -113,23 +113,22 @@ public sealed class EmbeddedBroker : IMessageSender, IMessageSource, IQueueStati
         return Task.FromResult<IReadOnlyList<QueueStatistics>>(statistics);
     }
 
-    /// <summary>The messages in <paramref name="queue"/>'s dead-letter queue, oldest first.</summary>
-    public Task<IReadOnlyList<DeadLetteredMessage>> GetDeadLettersAsync(string queue, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<DeadLetteredMessage>> GetDeadLettersAsync(string queue, int maxMessages, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queue);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxMessages);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Task.FromResult(
-            _queues.TryGetValue(queue, out var found) ? found.GetDeadLetters() : Array.Empty<DeadLetteredMessage>());
+        if (!_queues.TryGetValue(queue, out var found))
+        {
+            return Task.FromResult<IReadOnlyList<DeadLetteredMessage>>(Array.Empty<DeadLetteredMessage>());
+        }
+        var all = found.GetDeadLetters();
+        return Task.FromResult(all.Count <= maxMessages ? all : all.Take(maxMessages).ToArray());
     }
 
-    /// <summary>
-    /// Moves dead-lettered messages back to <paramref name="queue"/> as fresh messages (same message id and
-    /// body, delivery count starting again), ready at once and not subject to duplicate detection.
-    /// </summary>
-    /// <param name="queue">The queue whose dead letters to replay.</param>
-    /// <param name="messageIds">The message ids to replay; <see langword="null"/> replays them all.</param>
-    /// <param name="cancellationToken">Not observed: the move is immediate.</param>
-    /// <returns>How many messages were replayed.</returns>
+    /// <inheritdoc/>
+    /// <remarks>Embedded: the move is immediate and the token is not observed.</remarks>
     public Task<int> ReplayDeadLettersAsync(string queue, IReadOnlyCollection<string>? messageIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queue);
@@ -137,11 +136,8 @@ public sealed class EmbeddedBroker : IMessageSender, IMessageSource, IQueueStati
         return Task.FromResult(_queues.TryGetValue(queue, out var found) ? found.ReplayDeadLetters(messageIds) : 0);
     }
 
-    /// <summary>Deletes dead-lettered messages from <paramref name="queue"/>'s dead-letter queue.</summary>
-    /// <param name="queue">The queue whose dead letters to delete.</param>
-    /// <param name="messageIds">The message ids to delete; <see langword="null"/> deletes them all.</param>
-    /// <param name="cancellationToken">Not observed: the deletion is immediate.</param>
-    /// <returns>How many messages were deleted.</returns>
+    /// <inheritdoc/>
+    /// <remarks>Embedded: the deletion is immediate and the token is not observed.</remarks>
     public Task<int> PurgeDeadLettersAsync(string queue, IReadOnlyCollection<string>? messageIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queue);

@@ -12,6 +12,7 @@ public static class EmbeddedBrokerRegistration
         services.TryAddSingleton<IMessageSender>(sp => sp.GetRequiredService<EmbeddedBroker>());
         services.TryAddSingleton<IMessageSource>(sp => sp.GetRequiredService<EmbeddedBroker>());
         services.TryAddSingleton<IQueueStatisticsSource>(sp => sp.GetRequiredService<EmbeddedBroker>());
+        services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<EmbeddedBroker>());
         return services;
     }
 }

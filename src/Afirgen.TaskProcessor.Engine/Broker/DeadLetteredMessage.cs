@@ -1,6 +1,6 @@
-namespace Afirgen.TaskProcessor.Engine.Broker.Embedded;
+namespace Afirgen.TaskProcessor.Engine.Broker;
 
-/// <summary>A message in an embedded queue's dead-letter queue, as monitoring shows it.</summary>
+/// <summary>A message in a queue's dead-letter queue, as monitoring shows it.</summary>
 /// <param name="Queue">The queue whose dead-letter queue holds it.</param>
 /// <param name="SequenceNumber">The broker's number for it, unique within the queue (a replayed message gets a new one).</param>
 /// <param name="MessageId">The broker message id it was sent with.</param>

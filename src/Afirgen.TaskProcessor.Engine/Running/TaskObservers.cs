@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Afirgen.TaskProcessor.Engine.Running;
+
+/// <summary>
+/// The registered <see cref="ITaskObserver"/>s, called so that one that throws never reaches the task.
+/// With none registered the runner creates no <see cref="TaskEvent"/> at all.
+/// </summary>
+public sealed class TaskObservers
+{
+    private readonly ITaskObserver[] _observers;
+    private readonly ILogger _logger;
+
+    public TaskObservers(IEnumerable<ITaskObserver> observers, ILogger<TaskObservers> logger)
+    {
+        _observers = observers.ToArray();
+        _logger = logger;
+    }
+
+    /// <summary>Whether any observer is registered.</summary>
+    public bool Any => _observers.Length > 0;
+
+    internal void Started(TaskEvent? task) => Notify(task, static (o, t, _) => o.OnStarted(t), 0);
+
+    internal void Succeeded(TaskEvent? task, JsonNode? result) => Notify(task, static (o, t, r) => o.OnSucceeded(t, r), result);
+
+    internal void RetryScheduled(TaskEvent? task, int retryNumber, string error, DateTimeOffset eta) =>
+        Notify(task, static (o, t, s) => o.OnRetryScheduled(t, s.retryNumber, s.error, s.eta), (retryNumber, error, eta));
+
+    internal void Failed(TaskEvent? task, string reason, string error) =>
+        Notify(task, static (o, t, s) => o.OnFailed(t, s.reason, s.error), (reason, error));
+
+    internal void Revoked(TaskEvent? task, string reason) => Notify(task, static (o, t, r) => o.OnRevoked(t, r), reason);
+
+    internal void Finished(TaskEvent? task) => Notify(task, static (o, t, _) => o.OnFinished(t), 0);
+
+    private void Notify<TState>(TaskEvent? task, Action<ITaskObserver, TaskEvent, TState> call, TState state)
+    {
+        if (task is null)
+        {
+            return;
+        }
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                call(observer, task, state);
+            }
+            catch (Exception ex)
+            {
+                RunnerLog.ObserverFailed(_logger, ex, observer.GetType().Name, task.TaskId);
+            }
+        }
+    }
+}
