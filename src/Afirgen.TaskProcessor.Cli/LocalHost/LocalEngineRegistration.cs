@@ -1,6 +1,7 @@
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Scheduling;
 using Microsoft.Extensions.Hosting;
 
 namespace Afirgen.TaskProcessor.Cli.LocalHost;
@@ -15,6 +16,7 @@ internal static class LocalEngineRegistration
         builder.Services.AddEmbeddedBroker();
         builder.Services.AddQueueConsumers();
         builder.Services.AddDiagnosticTasks();
+        builder.Services.AddTaskScheduleService();
         return builder;
     }
 }

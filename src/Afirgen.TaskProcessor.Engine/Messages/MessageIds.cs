@@ -29,4 +29,12 @@ public static class MessageIds
     /// </summary>
     public static string ForFollowUp(string parentTaskId, string taskName, string role) =>
         DeterministicGuid.Create($"{parentTaskId}/{taskName}/{role}").ToString();
+
+    /// <summary>
+    /// A deterministic task id for <paramref name="taskName"/> enqueued by schedule <paramref name="schedule"/>
+    /// for its occurrence at <paramref name="occurrence"/>, so a timer that fires twice for one occurrence
+    /// (a restart, two hosts) enqueues the task once.
+    /// </summary>
+    public static string ForScheduledOccurrence(string schedule, string taskName, DateTimeOffset occurrence) =>
+        DeterministicGuid.Create($"schedule/{schedule}/{taskName}/{occurrence.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}").ToString();
 }

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.Engine.Scheduling;
+
+/// <summary>Registers the periodic schedule.</summary>
+public static class ScheduleRegistration
+{
+    /// <summary>
+    /// Adds <see cref="ScheduledTaskEnqueuer"/> with its options (checked at start-up). The Functions app
+    /// calls this and drives it from its timer function.
+    /// </summary>
+    public static IServiceCollection AddTaskSchedule(this IServiceCollection services)
+    {
+        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>());
+        services.TryAddSingleton<ScheduledTaskEnqueuer>();
+        return services;
+    }
+
+    /// <summary>Adds the schedule and <see cref="ScheduleService"/>, which runs it in-process (the local host).</summary>
+    public static IServiceCollection AddTaskScheduleService(this IServiceCollection services)
+    {
+        services.AddTaskSchedule();
+        services.AddHostedService<ScheduleService>();
+        return services;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.Engine.Scheduling;
+
+/// <summary>
+/// Enqueues the schedule's tasks for one occurrence. Both hosts call it: the local host's
+/// <see cref="ScheduleService"/> and the Functions app's timer function. Task ids are derived from the
+/// occurrence, so firing twice for one occurrence enqueues each task once.
+/// </summary>
+public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOptions<ScheduleOptions> options, ILogger<ScheduledTaskEnqueuer> logger)
+{
+    /// <summary>The tasks the schedule enqueues (the configured ones, or the defaults).</summary>
+    public IReadOnlyList<ScheduledTaskOptions> Tasks =>
+        options.Value.Tasks.Count > 0 ? options.Value.Tasks : ScheduleOptions.DefaultTasks;
+
+    /// <summary>Enqueues every scheduled task for <paramref name="occurrence"/> (the time the schedule was due).</summary>
+    public async Task<IReadOnlyList<PublishedTask>> EnqueueOccurrenceAsync(DateTimeOffset occurrence, CancellationToken cancellationToken)
+    {
+        var published = new List<PublishedTask>();
+        foreach (var task in Tasks)
+        {
+            var kwargs = new JsonObject();
+            foreach (var (name, value) in task.Kwargs)
+            {
+                kwargs[name] = ParseValue(value);
+            }
+            published.Add(await publisher.PublishAsync(new TaskRequest
+            {
+                TaskName = task.Task,
+                TaskId = MessageIds.ForScheduledOccurrence(ScheduleOptions.Name, task.Task, occurrence),
+                Kwargs = kwargs,
+                Priority = task.Priority,
+            }, cancellationToken).ConfigureAwait(false));
+        }
+        LogEnqueued(logger, ScheduleOptions.Name, occurrence, published.Count);
+        return published;
+    }
+
+    private static JsonNode? ParseValue(string value)
+    {
+        try
+        {
+            return JsonNode.Parse(value);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(value);
+        }
+    }
+
+    [LoggerMessage(1300, LogLevel.Information, "Schedule {Schedule}: enqueued {Count} tasks for the occurrence at {Occurrence:o}")]
+    private static partial void LogEnqueued(ILogger logger, string schedule, DateTimeOffset occurrence, int count);
+}
