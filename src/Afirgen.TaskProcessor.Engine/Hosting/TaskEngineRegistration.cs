@@ -4,6 +4,7 @@ using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.Engine.Running;
 using Microsoft.Extensions.Configuration;
@@ -46,8 +47,13 @@ public static class TaskEngineRegistration
             .Validate(o => o.LockDuration >= TimeSpan.FromSeconds(5), "The lock duration must be at least 5 seconds (TaskProcessor:Broker:LockDuration).")
             .Validate(o => o.MaxDeliveryCount >= 1, "The max delivery count must be at least 1 (TaskProcessor:Broker:MaxDeliveryCount).")
             .ValidateOnStart();
+        services.AddOptions<RevocationOptions>().BindConfiguration(RevocationOptions.Section)
+            .Validate(o => o.Expires >= TimeSpan.FromSeconds(1), "Revocations must be kept at least one second (TaskProcessor:Revocation:Expires).")
+            .ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section)
             .Validate(o => o.Database >= 0, "The Redis database number must be 0 or more (TaskProcessor:Redis:Database).")
+            // Braces would change the hash slot of Celery's result keys and part them from their revocations on a clustered Redis.
+            .Validate(o => o.KeyPrefix.IndexOfAny(['{', '}']) < 0, "The Redis key prefix must not contain braces (TaskProcessor:Redis:KeyPrefix).")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -58,6 +64,8 @@ public static class TaskEngineRegistration
         services.TryAddSingleton(sp => new TaskRegistry(sp.GetServices<TaskDefinition>()));
         services.TryAddSingleton<TaskPublisher>();
         services.TryAddSingleton<TaskObservers>();
+        services.TryAddSingleton<RunningTasks>();
+        services.TryAddSingleton<TaskRevoker>();
         services.TryAddSingleton<TaskRunner>();
         services.TryAddSingleton(sp =>
         {
@@ -76,10 +84,14 @@ public static class TaskEngineRegistration
                 return ConnectionMultiplexer.Connect(options);
             });
             services.TryAddSingleton<IResultStore, RedisResultStore>();
+            services.TryAddSingleton<RedisRevocationBroadcast>();
+            services.TryAddSingleton<IRevocationBroadcast>(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
+            services.AddHostedService(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
         }
         else
         {
             services.TryAddSingleton<IResultStore, InMemoryResultStore>();
+            services.TryAddSingleton<IRevocationBroadcast, LocalRevocationBroadcast>();
             services.AddHostedService<InMemoryResultsNotice>();
         }
         return builder;

@@ -21,8 +21,19 @@ public interface IResultStore
 
     /// <summary>
     /// The runner's first step, atomic: when a terminal result (SUCCESS, FAILURE, REVOKED) is stored for the
-    /// task, returns it and changes nothing; otherwise stores <paramref name="started"/> (if not null) and
-    /// returns null.
+    /// task, returns it and changes nothing; when the task id is revoked, says so and changes nothing;
+    /// otherwise stores <paramref name="started"/> (if not null) and lets the run go.
     /// </summary>
-    Task<TaskResultMeta?> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken);
+    Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Revokes a task id, atomically: remembers it as revoked for <paramref name="keepFor"/> (so its
+    /// messages, scheduled ones included, are dropped when they come up), and stores <paramref name="revoked"/>
+    /// as its result unless it is running (STARTED) or already finished.
+    /// </summary>
+    /// <returns>The state the task was in before (null when nothing was stored for it).</returns>
+    Task<string?> RevokeAsync(TaskResultMeta revoked, TimeSpan keepFor, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="taskId"/> is revoked (and the revocation has not expired).</summary>
+    Task<bool> IsRevokedAsync(string taskId, CancellationToken cancellationToken);
 }

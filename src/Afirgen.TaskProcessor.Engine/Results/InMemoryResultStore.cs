@@ -11,6 +11,7 @@ public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimePro
 {
     private readonly ConcurrentDictionary<string, (byte[] Json, DateTimeOffset ExpiresAt)> _results = new(StringComparer.Ordinal);
     private readonly TimeSpan _expires = options.Value.Expires;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
     private readonly object _beginLock = new();
     private long _writes;
 
@@ -36,22 +37,45 @@ public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimePro
         }
     }
 
-    public Task<TaskResultMeta?> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
+    public Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
         lock (_beginLock)
         {
             var current = Read(taskId);
             if (current is not null && TaskStates.IsTerminal(current.Status))
             {
-                return Task.FromResult<TaskResultMeta?>(current);
+                return Task.FromResult(new BeginResult(current, false));
+            }
+            if (IsRevoked(taskId))
+            {
+                return Task.FromResult(new BeginResult(null, true));
             }
             if (started is not null)
             {
                 Write(started);
             }
-            return Task.FromResult<TaskResultMeta?>(null);
+            return Task.FromResult(BeginResult.Go);
         }
     }
+
+    public Task<string?> RevokeAsync(TaskResultMeta revoked, TimeSpan keepFor, CancellationToken cancellationToken)
+    {
+        lock (_beginLock)
+        {
+            _revoked[revoked.TaskId] = timeProvider.GetUtcNow() + keepFor;
+            var previous = Read(revoked.TaskId)?.Status;
+            if (previous is null || !(previous == TaskStates.Started || TaskStates.IsTerminal(previous)))
+            {
+                Write(revoked);
+            }
+            return Task.FromResult(previous);
+        }
+    }
+
+    public Task<bool> IsRevokedAsync(string taskId, CancellationToken cancellationToken) => Task.FromResult(IsRevoked(taskId));
+
+    private bool IsRevoked(string taskId) =>
+        _revoked.TryGetValue(taskId, out var until) && until > timeProvider.GetUtcNow();
 
     private TaskResultMeta? Read(string taskId)
     {

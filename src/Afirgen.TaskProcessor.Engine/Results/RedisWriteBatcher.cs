@@ -20,27 +20,35 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     private const int MaxBatch = 256;
     private const int MaxBatchesInFlight = 2;
 
-    // ARGV[1] is the expiry; then per key i: ARGV[2i] the kind ('B' begin, 'S' store), ARGV[2i+1] the JSON.
-    // Returns, per key, the terminal result found by a begin (or '' for none / for a store).
+    /// <summary>What a begin returns when the task is revoked and has no terminal result.</summary>
+    public const string RevokedMarker = "revoked";
+
+    // Per operation i two keys: KEYS[2i-1] the result, KEYS[2i] its revocation (same hash slot).
+    // ARGV[1] is the expiry; then per operation: ARGV[2i] the kind ('B' begin, 'S' store), ARGV[2i+1] the JSON.
+    // Returns, per operation, the terminal result found by a begin, 'revoked', or '' (none / a store).
     private const string Script = """
         local ttl = ARGV[1]
         local results = {}
-        for i = 1, #KEYS do
+        for i = 1, #KEYS / 2 do
+          local key = KEYS[2 * i - 1]
           local kind = ARGV[2 * i]
           local json = ARGV[2 * i + 1]
           local found = ''
           if kind == 'B' then
-            local current = redis.call('GET', KEYS[i])
+            local current = redis.call('GET', key)
             if current then
               local status = string.match(current, '"status"%s*:%s*"(%u+)"')
               if status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED' then
                 found = current
               end
             end
+            if found == '' and redis.call('EXISTS', KEYS[2 * i]) == 1 then
+              found = 'revoked'
+            end
           end
           if found == '' and json ~= '' then
-            redis.call('SETEX', KEYS[i], ttl, json)
-            redis.call('PUBLISH', KEYS[i], json)
+            redis.call('SETEX', key, ttl, json)
+            redis.call('PUBLISH', key, json)
           end
           results[i] = found
         end
@@ -79,11 +87,14 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     /// <summary>True once writes go one key per call (configured, or after a clustered server refused a batch).</summary>
     public bool OneKeyPerCall => _oneKeyPerCall;
 
-    /// <summary>Stores <paramref name="json"/> at <paramref name="key"/> unless a terminal result is there; returns that result, or null.</summary>
-    public Task<RedisValue> BeginAsync(RedisKey key, RedisValue json) => Enqueue(new Operation(key, "B", json));
+    /// <summary>
+    /// Stores <paramref name="json"/> at <paramref name="key"/> unless a terminal result is there or
+    /// <paramref name="revokedKey"/> exists; returns that result, <see cref="RevokedMarker"/>, or null.
+    /// </summary>
+    public Task<RedisValue> BeginAsync(RedisKey key, RedisKey revokedKey, RedisValue json) => Enqueue(new Operation(key, revokedKey, "B", json));
 
     /// <summary>Stores <paramref name="json"/> at <paramref name="key"/> and publishes it.</summary>
-    public Task StoreAsync(RedisKey key, RedisValue json) => Enqueue(new Operation(key, "S", json));
+    public Task StoreAsync(RedisKey key, RedisKey revokedKey, RedisValue json) => Enqueue(new Operation(key, revokedKey, "S", json));
 
     private Task<RedisValue> Enqueue(Operation operation)
     {
@@ -197,12 +208,13 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
 
     private async Task SendBatchAsync(List<Operation> batch)
     {
-        var keys = new RedisKey[batch.Count];
+        var keys = new RedisKey[2 * batch.Count];
         var values = new RedisValue[1 + 2 * batch.Count];
         values[0] = _expirySeconds;
         for (var i = 0; i < batch.Count; i++)
         {
-            keys[i] = batch[i].Key;
+            keys[2 * i] = batch[i].Key;
+            keys[2 * i + 1] = batch[i].RevokedKey;
             values[1 + 2 * i] = batch[i].Kind;
             values[2 + 2 * i] = batch[i].Json;
         }
@@ -238,9 +250,10 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
         _signal.Dispose();
     }
 
-    private sealed class Operation(RedisKey key, string kind, RedisValue json) : TaskCompletionSource<RedisValue>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Operation(RedisKey key, RedisKey revokedKey, string kind, RedisValue json) : TaskCompletionSource<RedisValue>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public RedisKey Key { get; } = key;
+        public RedisKey RevokedKey { get; } = revokedKey;
         public string Kind { get; } = kind;
         public RedisValue Json { get; } = json;
     }

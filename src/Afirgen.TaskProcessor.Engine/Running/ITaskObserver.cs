@@ -36,6 +36,13 @@ public interface ITaskObserver
     void OnRevoked(TaskEvent task, string reason) { }
 
     /// <summary>
+    /// A revoke was asked for on this instance (API, CLI): <paramref name="previousState"/> is the task's
+    /// state before it (null when nothing was stored; STARTED when it is running somewhere).
+    /// Not tied to a delivery: the task may be queued, scheduled, running elsewhere or finished.
+    /// </summary>
+    void OnRevokeRequested(string taskId, string? previousState, bool terminate) { }
+
+    /// <summary>
     /// The runner is done with this delivery, whatever happened (settled, abandoned, or lock lost). Called
     /// once for every <see cref="OnStarted"/>, so a live view can drop the task.
     /// </summary>

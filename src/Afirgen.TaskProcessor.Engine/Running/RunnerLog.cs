@@ -43,4 +43,7 @@ internal static partial class RunnerLog
 
     [LoggerMessage(1012, LogLevel.Warning, "Task observer {Observer} failed for task {TaskId}; the task goes on unaffected")]
     public static partial void ObserverFailed(ILogger logger, Exception exception, string observer, string taskId);
+
+    [LoggerMessage(1013, LogLevel.Information, "Task {TaskId} ({TaskName}) was not run to its end: {Reason}; REVOKED stored and the message completed")]
+    public static partial void Revoked(ILogger logger, string taskId, string taskName, string reason);
 }

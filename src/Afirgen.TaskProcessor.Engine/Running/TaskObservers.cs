@@ -33,6 +33,21 @@ public sealed class TaskObservers
 
     internal void Revoked(TaskEvent? task, string reason) => Notify(task, static (o, t, r) => o.OnRevoked(t, r), reason);
 
+    internal void RevokeRequested(string taskId, string? previousState, bool terminate)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnRevokeRequested(taskId, previousState, terminate);
+            }
+            catch (Exception ex)
+            {
+                RunnerLog.ObserverFailed(_logger, ex, observer.GetType().Name, taskId);
+            }
+        }
+    }
+
     internal void Finished(TaskEvent? task) => Notify(task, static (o, t, _) => o.OnFinished(t), 0);
 
     private void Notify<TState>(TaskEvent? task, Action<ITaskObserver, TaskEvent, TState> call, TState state)

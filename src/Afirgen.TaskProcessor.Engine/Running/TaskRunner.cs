@@ -6,6 +6,7 @@ using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,13 +45,14 @@ public sealed class TaskRunner
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TaskObservers _observers;
+    private readonly RunningTasks _running;
     private readonly ConcurrentDictionary<string, ILogger> _taskLoggers = new(StringComparer.Ordinal);
 
     public TaskRunner(
         CeleryMessageParser parser, TaskRegistry registry, TaskRouter router, TaskPublisher publisher,
         IResultStore results, IMessageSender sender, PriorityGate gate, IServiceScopeFactory scopes,
         TimeProvider time, IOptions<TimeLimitOptions> limits, IOptions<ResultOptions> resultOptions,
-        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory, TaskObservers observers)
+        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory, TaskObservers observers, RunningTasks running)
     {
         _parser = parser;
         _registry = registry;
@@ -67,6 +69,7 @@ public sealed class TaskRunner
         _random = random.Random;
         _loggerFactory = loggerFactory;
         _observers = observers;
+        _running = running;
         _logger = loggerFactory.CreateLogger<TaskRunner>();
     }
 
@@ -188,19 +191,45 @@ public sealed class TaskRunner
             return;
         }
 
-        var started = _resultOptions.TrackStarted ? Meta(message, received.Queue, TaskStates.Started, null, done: false) : null;
-        var finished = await _results.BeginAsync(message.Id, started, abortToken).ConfigureAwait(false);
-        if (finished is not null)
+        // Registered before the revocation check, so a terminate sent after the check still finds the run.
+        var handle = _running.Register(message.Id);
+        try
         {
-            await FinishDuplicateAsync(delivery, message, priority, finished, abortToken).ConfigureAwait(false);
-            return;
+            var started = _resultOptions.TrackStarted ? Meta(message, received.Queue, TaskStates.Started, null, done: false) : null;
+            var begin = await _results.BeginAsync(message.Id, started, abortToken).ConfigureAwait(false);
+            if (begin.Finished is { } finished)
+            {
+                await FinishDuplicateAsync(delivery, message, priority, finished, abortToken).ConfigureAwait(false);
+                return;
+            }
+            if (begin.Revoked || handle.Terminated)
+            {
+                await FinishRevokedAsync(delivery, message, EventFor(message, received, priority), "revoked", abortToken).ConfigureAwait(false);
+                return;
+            }
+            await RunToOutcomeAsync(delivery, message, priority, definition, handle, abortToken).ConfigureAwait(false);
         }
+        finally
+        {
+            _running.Unregister(handle);
+        }
+    }
 
+    private async Task RunToOutcomeAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunHandle handle, CancellationToken abortToken)
+    {
+        var received = delivery.Message;
         var observed = EventFor(message, received, priority);
         _observers.Started(observed);
         try
         {
-            var run = await ExecuteAsync(definition, message, received, priority, abortToken).ConfigureAwait(false);
+            var run = await ExecuteAsync(definition, message, received, priority, handle, abortToken).ConfigureAwait(false);
+            if (handle.Terminated && run is not RunOutcome.Succeeded)
+            {
+                // Revoked with terminate while running: whatever the cancelled handler ended with, the
+                // outcome is REVOKED (Celery: "terminated"), not a failure to retry or dead-letter.
+                await FinishRevokedAsync(delivery, message, observed, "terminated", abortToken).ConfigureAwait(false);
+                return;
+            }
             switch (run)
             {
                 case RunOutcome.Succeeded success:
@@ -235,12 +264,21 @@ public sealed class TaskRunner
         }
     }
 
+    private async Task FinishRevokedAsync(ReceivedDelivery delivery, TaskMessage message, TaskEvent? observed, string reason, CancellationToken abortToken)
+    {
+        await _results.StoreAsync(Meta(message, delivery.Message.Queue, TaskStates.Revoked,
+            CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", reason), done: true), abortToken).ConfigureAwait(false);
+        RunnerLog.Revoked(_logger, message.Id, message.TaskName, reason);
+        _observers.Revoked(observed, reason);
+        await CompleteAsync(delivery).ConfigureAwait(false);
+    }
+
     // Only built when someone listens: the quick path of a worker with no observers allocates nothing here.
     private TaskEvent? EventFor(TaskMessage message, ReceivedMessage received, int priority) => _observers.Any
         ? new TaskEvent(message.Id, message.TaskName, received.Queue, priority, message.Retries, received.DeliveryCount, received.MessageId, _time.GetUtcNow())
         : null;
 
-    private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, CancellationToken abortToken)
+    private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, RunHandle handle, CancellationToken abortToken)
     {
         var soft = message.SoftTimeLimit ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
         var hard = message.HardTimeLimit ?? definition.Options.HardTimeLimit ?? _limits.Hard;
@@ -249,6 +287,10 @@ public sealed class TaskRunner
         // not finish synchronously: most quick tasks never pay for them (and every task registering on the
         // one shutdown token contends on it).
         abortToken.ThrowIfCancellationRequested();
+        if (handle.Terminated)
+        {
+            return new RunOutcome.Failed(new OperationCanceledException("The task was revoked with terminate before its handler started."), false);
+        }
         using var softLimit = new CancellationTokenSource();
         ITimer? softTimer = null;
         CancellationTokenRegistration abortLink = default;
@@ -279,6 +321,7 @@ public sealed class TaskRunner
             }
             else
             {
+                handle.Attach(softLimit);
                 abortLink = abortToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), softLimit);
                 softTimer = _time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), softLimit, soft, Timeout.InfiniteTimeSpan);
                 var running = pending.AsTask();
@@ -305,6 +348,7 @@ public sealed class TaskRunner
         }
         finally
         {
+            handle.Detach();
             abortLink.Dispose();
             softTimer?.Dispose();
             if (runaway is not null)

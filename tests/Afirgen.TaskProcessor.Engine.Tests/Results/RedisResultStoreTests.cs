@@ -83,7 +83,7 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
         var id = Guid.NewGuid().ToString();
         var store = Store();
         await store.StoreAsync(Success(id), CancellationToken.None);
-        var existing = await store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None);
+        var existing = (await store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None)).Finished;
         Assert.NotNull(existing);
         Assert.Equal(TaskStates.Success, existing.Status);
         Assert.Equal(TaskStates.Success, (await store.GetAsync(id, CancellationToken.None))!.Status);
@@ -95,7 +95,7 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
         var id = Guid.NewGuid().ToString();
         var store = Store();
         await store.StoreAsync(new TaskResultMeta { TaskId = id, Status = TaskStates.Retry }, CancellationToken.None);
-        var existing = await store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None);
+        var existing = (await store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None)).Finished;
         Assert.Null(existing);
         Assert.Equal(TaskStates.Started, (await store.GetAsync(id, CancellationToken.None))!.Status);
     }
@@ -119,6 +119,28 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task RevokeAndBegin_WorkOnAClusteredRedis_BecauseTheRevocationSharesTheResultsHashSlot()
+    {
+        await using var cluster = await RedisServer.StartClusterAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration);
+        await using var store = new RedisResultStore(connection, Options.Create(new RedisOptions { KeyPrefix = "afirgen:" }), Options.Create(new ResultOptions()));
+
+        var ids = Enumerable.Range(0, 50).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        foreach (var id in ids.Take(25))
+        {
+            Assert.Null(await store.RevokeAsync(new TaskResultMeta { TaskId = id, Status = TaskStates.Revoked }, TimeSpan.FromMinutes(5), CancellationToken.None));
+            // Drop the REVOKED result: the revocation on its own must stop the run.
+            await connection.GetDatabase().KeyDeleteAsync("afirgen:celery-task-meta-" + id);
+        }
+        var begun = await Task.WhenAll(ids.Select(id => store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None)));
+
+        Assert.All(begun.Take(25), b => Assert.True(b.Revoked));
+        Assert.All(begun.Skip(25), b => Assert.True(b.MayRun));
+        Assert.True(await store.IsRevokedAsync(ids[0], CancellationToken.None));
+        Assert.False(await store.IsRevokedAsync(ids[49], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Store_GroupsConcurrentWrites_AndFallsBackToOneKeyPerCall_OnAClusteredRedis()
     {
         // Azure Managed Redis is clustered: a script over keys in different hash slots is refused there.
@@ -131,7 +153,7 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
         var begun = await Task.WhenAll(ids.Select(id => store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None)));
 
         Assert.True(store.WritesOneKeyPerCall);
-        Assert.All(begun, b => Assert.Equal(TaskStates.Success, b!.Status));
+        Assert.All(begun, b => Assert.Equal(TaskStates.Success, b.Finished!.Status));
         foreach (var id in ids)
         {
             Assert.Equal(TaskStates.Success, (await store.GetAsync(id, CancellationToken.None))!.Status);
