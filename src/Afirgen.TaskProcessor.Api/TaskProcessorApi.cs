@@ -6,6 +6,7 @@ using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.AspNetCore.Http;
 
@@ -16,7 +17,7 @@ namespace Afirgen.TaskProcessor.Api;
 /// (<see cref="TaskProcessorApiEndpoints"/>); the Functions app calls the same methods from its HTTP
 /// functions. Errors are RFC 9457 problem documents whose detail says what to change.
 /// </summary>
-public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TimeProvider time)
+public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time)
 {
     /// <summary><c>POST /api/tasks</c>: enqueue a task; 202 with its id, queue and priority.</summary>
     public async Task<IResult> EnqueueAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -80,6 +81,65 @@ public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry regis
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", ex.Message);
         }
+    }
+
+    /// <summary>
+    /// <c>POST /api/tasks/{id}/revoke</c>: Celery's <c>revoke(id, terminate=…)</c>. <c>terminate</c> comes from
+    /// the query string (<c>?terminate=true</c>) or a JSON body <c>{"terminate": true}</c>.
+    /// </summary>
+    public async Task<IResult> RevokeAsync(string id, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "No task id", "Give the id of the task to revoke in the path: /api/tasks/{id}/revoke.");
+        }
+        var (terminate, error) = await ReadTerminateAsync(request, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The revoke request is invalid", error);
+        }
+        try
+        {
+            var outcome = await revoker.RevokeAsync(id, terminate, cancellationToken).ConfigureAwait(false);
+            return Results.Ok(RevokeResponse.From(outcome));
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", $"{ex.Message} The task was not revoked; try again when Redis is back.");
+        }
+    }
+
+    private static async Task<(bool Terminate, string? Error)> ReadTerminateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var terminate = false;
+        if (request.Query.TryGetValue("terminate", out var values))
+        {
+            if (!bool.TryParse(values.ToString(), out terminate))
+            {
+                return (false, $"The query parameter terminate must be true or false; got '{values}'.");
+            }
+        }
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            JsonNode? body;
+            try
+            {
+                body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                return (false, $"The request body is not valid JSON: {ex.Message}");
+            }
+            if (body is JsonObject o && o["terminate"] is { } t)
+            {
+                if (t.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    return (false, "The field terminate must be true or false.");
+                }
+                terminate = t.GetValue<bool>();
+            }
+        }
+        return (terminate, null);
     }
 
     /// <summary><c>GET /api/queues</c>: per queue, what waits, what is scheduled, in flight and dead-lettered.</summary>

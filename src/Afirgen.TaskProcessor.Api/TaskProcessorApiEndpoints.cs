@@ -20,6 +20,7 @@ public static class TaskProcessorApiEndpoints
         var api = endpoints.MapGroup("/api");
         api.MapPost("/tasks", (HttpRequest request, TaskProcessorApi handlers, CancellationToken ct) => handlers.EnqueueAsync(request, ct));
         api.MapGet("/tasks/{id}", (string id, TaskProcessorApi handlers, CancellationToken ct) => handlers.GetTaskAsync(id, ct));
+        api.MapPost("/tasks/{id}/revoke", (string id, HttpRequest request, TaskProcessorApi handlers, CancellationToken ct) => handlers.RevokeAsync(id, request, ct));
         api.MapGet("/queues", (TaskProcessorApi handlers, CancellationToken ct) => handlers.GetQueuesAsync(ct));
         return endpoints;
     }

@@ -7,6 +7,7 @@ var root = new RootCommand("afirgen-tasks: AFIRGen's background task processor (
     RunCommand.Create(),
     EnqueueCommand.Create(),
     StatusCommand.Create(),
+    RevokeCommand.Create(),
     BenchCommand.Create(),
 };
 
