@@ -86,6 +86,13 @@ def main(argv=None):
             "successful": r.successful(),
             "date_done": None if r.date_done is None else str(r.date_done),
             "children": None if not r.children else repr(r.children),
+            # result_extended: what Celery 5.2's AsyncResult reads from the meta (None when not stored).
+            "name": r.name,
+            "args": r.args,
+            "kwargs": r.kwargs,
+            "worker": r.worker,
+            "retries": r.retries,
+            "queue": r.queue,
             # get() timed out. With ready true this means the key was written
             # without the PUBLISH that wakes Celery's waiting clients.
             "timed_out": timed_out,

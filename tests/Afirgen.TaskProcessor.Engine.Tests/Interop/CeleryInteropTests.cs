@@ -42,6 +42,27 @@ public sealed class CeleryInteropTests(RedisFixture redis)
         Assert.Equal("FIR-2026-0001", result["result"]!["args"]![0]!.GetValue<string>());
         Assert.Equal(3, result["result"]!["kwargs"]!["n"]!.GetValue<int>());
         Assert.NotNull(result["date_done"]);
+
+        // result_extended is on by default (AFIRGen's setting): Celery's AsyncResult reads every field.
+        Assert.Equal(DiagnosticTasks.Echo, result["name"]!.GetValue<string>());
+        Assert.Equal("FIR-2026-0001", result["args"]![0]!.GetValue<string>());
+        Assert.Equal(3, result["kwargs"]!["n"]!.GetValue<int>());
+        Assert.Equal(0, result["retries"]!.GetValue<int>());
+        Assert.Equal("default", result["queue"]!.GetValue<string>());
+        Assert.Contains("@", result["worker"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AsyncResult_ReadsOurRevoked_AsTaskRevokedError()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(new TaskRequest { TaskName = DiagnosticTasks.Echo }, CancellationToken.None);
+        await h.Services.GetRequiredService<Afirgen.TaskProcessor.Engine.Revocation.TaskRevoker>().RevokeAsync(published.TaskId, terminate: false, CancellationToken.None);
+
+        var result = await CeleryTools.ResultAsync(redis.Server, 2, published.TaskId, TimeSpan.FromSeconds(20));
+        Assert.Equal("REVOKED", result["state"]!.GetValue<string>());
+        Assert.True(result["ready"]!.GetValue<bool>());
+        Assert.Equal("TaskRevokedError", result["result"]!["exc_type"]!.GetValue<string>());
     }
 
     [Fact]
