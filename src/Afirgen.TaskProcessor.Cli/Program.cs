@@ -8,6 +8,7 @@ var root = new RootCommand("afirgen-tasks: AFIRGen's background task processor (
     EnqueueCommand.Create(),
     StatusCommand.Create(),
     RevokeCommand.Create(),
+    ReconcileCommand.Create(),
     BenchCommand.Create(),
 };
 

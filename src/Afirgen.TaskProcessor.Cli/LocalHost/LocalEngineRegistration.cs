@@ -2,6 +2,7 @@ using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Scheduling;
+using Afirgen.TaskProcessor.StatusMirror;
 using Microsoft.Extensions.Hosting;
 
 namespace Afirgen.TaskProcessor.Cli.LocalHost;
@@ -17,6 +18,7 @@ internal static class LocalEngineRegistration
         builder.Services.AddQueueConsumers();
         builder.Services.AddDiagnosticTasks();
         builder.Services.AddTaskScheduleService();
+        builder.AddAfirgenStatusMirror();
         return builder;
     }
 }

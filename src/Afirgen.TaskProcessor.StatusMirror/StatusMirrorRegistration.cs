@@ -1,0 +1,52 @@
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Running;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.StatusMirror;
+
+/// <summary>Registers the status mirror with a host that has the engine.</summary>
+public static class StatusMirrorRegistration
+{
+    /// <summary>
+    /// Adds the mirror when a MySQL connection is configured (<c>TaskProcessor:StatusMirror:ConnectionString</c>,
+    /// else <c>ConnectionStrings:Afirgen</c>); otherwise adds nothing and returns false. Both hosts call this.
+    /// </summary>
+    public static bool AddAfirgenStatusMirror(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration[StatusMirrorOptions.Section + ":ConnectionString"];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            connectionString = builder.Configuration.GetConnectionString("Afirgen");
+        }
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return false;
+        }
+
+        var services = builder.Services;
+        services.AddOptions<StatusMirrorOptions>().BindConfiguration(StatusMirrorOptions.Section)
+            .PostConfigure(o => o.ConnectionString = connectionString)
+            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Table, "^[A-Za-z0-9_]+$"),
+                "The status mirror table name may hold only letters, digits and underscores (TaskProcessor:StatusMirror:Table).")
+            .Validate(o => o.Capacity >= 1 && o.BatchSize >= 1 && o.MaxAttempts >= 1,
+                "TaskProcessor:StatusMirror:Capacity, BatchSize and MaxAttempts must be at least 1.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StatusMirrorMetrics>();
+        services.TryAddSingleton(sp => new MirrorDatabase(sp.GetRequiredService<IOptions<StatusMirrorOptions>>()));
+        services.TryAddSingleton<StatusMirror>();
+        services.AddSingleton<ITaskObserver>(sp => sp.GetRequiredService<StatusMirror>());
+        services.TryAddSingleton(sp => new StatusMirrorReconciler(
+            sp.GetRequiredService<IResultStore>(), sp.GetRequiredService<MirrorDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => new StatusMirrorWriter(
+            sp.GetRequiredService<StatusMirror>(), sp.GetRequiredService<MirrorDatabase>(), sp.GetRequiredService<StatusMirrorReconciler>(),
+            sp.GetRequiredService<StatusMirrorMetrics>(), sp.GetRequiredService<IOptions<StatusMirrorOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatusMirrorWriter>>()));
+        return true;
+    }
+}
