@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -11,10 +12,13 @@ namespace Afirgen.TaskProcessor.StatusMirror;
 /// </summary>
 internal static class PythonText
 {
+    // The column is MySQL JSON, not HTML: no need to escape quotes or non-ASCII text (FIR content is Hindi too).
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The <c>result</c> column for a task that returned <paramref name="result"/>.</summary>
     public static string ResultColumn(JsonNode? result) => result is JsonObject
-        ? result.ToJsonString()
-        : new JsonObject { ["result"] = Str(result) }.ToJsonString();
+        ? result.ToJsonString(Relaxed)
+        : new JsonObject { ["result"] = Str(result) }.ToJsonString(Relaxed);
 
     /// <summary>Python's <c>str()</c> of a JSON value: strings bare, the rest as Python prints them.</summary>
     public static string Str(JsonNode? value) => value is JsonValue v && v.GetValueKind() == JsonValueKind.String

@@ -6,7 +6,6 @@ using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
-using Afirgen.TaskProcessor.Engine.Tests.Running;
 using Afirgen.TaskProcessor.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;

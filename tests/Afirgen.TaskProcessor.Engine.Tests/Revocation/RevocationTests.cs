@@ -7,7 +7,6 @@ using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Running;
-using Afirgen.TaskProcessor.Engine.Tests.Running;
 using Afirgen.TaskProcessor.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -2,7 +2,6 @@ using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Scheduling;
-using Afirgen.TaskProcessor.Engine.Tests.Running;
 using Afirgen.TaskProcessor.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using Xunit;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
@@ -10,13 +11,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Afirgen.TaskProcessor.Engine.Tests.Running;
+namespace Afirgen.TaskProcessor.Testing;
 
 /// <summary>
 /// The engine on the embedded broker with a fake clock and real Redis results, driven one message at a
 /// time so each runner branch can be observed.
 /// </summary>
-internal sealed class EngineHarness : IAsyncDisposable
+public sealed class EngineHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
