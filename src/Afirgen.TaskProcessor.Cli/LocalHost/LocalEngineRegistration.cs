@@ -19,6 +19,7 @@ internal static class LocalEngineRegistration
         builder.Services.AddDiagnosticTasks();
         builder.Services.AddTaskScheduleService();
         builder.AddAfirgenStatusMirror();
+        builder.AddLocalTelemetry();
         return builder;
     }
 }

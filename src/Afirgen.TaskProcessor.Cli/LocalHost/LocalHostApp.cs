@@ -32,6 +32,7 @@ public static class LocalHostApp
 
         var app = builder.Build();
         app.MapTaskProcessorApi();
+        app.MapLocalTelemetry();
         return app;
     }
 }

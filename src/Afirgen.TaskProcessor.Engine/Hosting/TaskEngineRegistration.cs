@@ -6,6 +6,7 @@ using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Telemetry;
 using Afirgen.TaskProcessor.Engine.Running;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,6 +66,7 @@ public static class TaskEngineRegistration
         services.TryAddSingleton<TaskPublisher>();
         services.TryAddSingleton<TaskObservers>();
         services.TryAddSingleton<RunningTasks>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskObserver, TaskMetricsObserver>());
         services.TryAddSingleton<TaskRevoker>();
         services.TryAddSingleton<TaskRunner>();
         services.TryAddSingleton(sp =>

@@ -3,6 +3,7 @@ using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Afirgen.TaskProcessor.Engine.Publishing;
@@ -79,7 +80,7 @@ public sealed class TaskPublisher(TaskRouter router, TaskRegistry registry, IMes
             Chain = request.Chain,
             Callbacks = request.Callbacks,
             Errbacks = request.Errbacks,
-            ExtraHeaders = request.ExtraHeaders,
+            ExtraHeaders = TaskTelemetry.CreateMessage(request.TaskName, id, queue, request.ExtraHeaders),
             IgnoreResult = request.IgnoreResult,
         };
         var body = CeleryMessageWriter.Write(message, queue, priority);

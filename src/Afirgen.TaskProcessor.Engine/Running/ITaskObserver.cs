@@ -57,7 +57,8 @@ public interface ITaskObserver
 /// <param name="Retries">Retries before this run (Celery's <c>request.retries</c>).</param>
 /// <param name="DeliveryCount">How many times the broker has delivered this message, this time included.</param>
 /// <param name="MessageId">The broker's message id.</param>
-/// <param name="ReceivedAt">When this worker took the message.</param>
+/// <param name="ReceivedAt">When the run began (after the priority gate).</param>
+/// <param name="EnqueuedAt">When the message became available on its queue (for a scheduled message, when it was due).</param>
 public sealed record TaskEvent(
     string TaskId,
     string TaskName,
@@ -66,4 +67,5 @@ public sealed record TaskEvent(
     int Retries,
     int DeliveryCount,
     string MessageId,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset EnqueuedAt);

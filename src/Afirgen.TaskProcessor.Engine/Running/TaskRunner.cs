@@ -8,6 +8,7 @@ using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -102,6 +103,7 @@ public sealed class TaskRunner
         }
 
         using (slot)
+        using (TaskTelemetry.StartRun(message, received.Queue, priority, received.DeliveryCount))
         {
             try
             {
@@ -275,7 +277,7 @@ public sealed class TaskRunner
 
     // Only built when someone listens: the quick path of a worker with no observers allocates nothing here.
     private TaskEvent? EventFor(TaskMessage message, ReceivedMessage received, int priority) => _observers.Any
-        ? new TaskEvent(message.Id, message.TaskName, received.Queue, priority, message.Retries, received.DeliveryCount, received.MessageId, _time.GetUtcNow())
+        ? new TaskEvent(message.Id, message.TaskName, received.Queue, priority, message.Retries, received.DeliveryCount, received.MessageId, _time.GetUtcNow(), received.EnqueuedAt)
         : null;
 
     private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, RunHandle handle, CancellationToken abortToken)
@@ -381,7 +383,7 @@ public sealed class TaskRunner
             var delay = policy.DelayFor(retryNumber, _random, (failure.Exception as TaskRetryException)?.Countdown);
             var eta = _time.GetUtcNow() + delay;
             await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Retry, CeleryExceptionInfo.From(exception), done: false) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
-            var retry = message with { Retries = retryNumber, Eta = eta };
+            var retry = message with { Retries = retryNumber, Eta = eta, ExtraHeaders = TaskTelemetry.CreateMessage(message.TaskName, message.Id, received.Queue, message.ExtraHeaders) };
             await _sender.SendAsync(received.Queue,
                 new OutgoingMessage(MessageIds.ForRetry(message.Id, retryNumber), message.Id, message.TaskName, priority, CeleryMessageWriter.Write(retry, received.Queue, priority)),
                 eta, abortToken).ConfigureAwait(false);
@@ -502,6 +504,7 @@ public sealed class TaskRunner
     private Task DeadLetterAsync(ReceivedDelivery delivery, string reason, string description)
     {
         RunnerLog.DeadLettered(_logger, delivery.Message.MessageId, delivery.Message.Queue, reason, description);
+        TaskTelemetry.CountDeadLettered(delivery.Message.Queue, reason);
         return SettleAsync(delivery, (s, ct) => s.DeadLetterAsync(reason, description, ct));
     }
 
