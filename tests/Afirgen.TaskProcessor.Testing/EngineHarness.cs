@@ -34,7 +34,12 @@ public sealed class EngineHarness : IAsyncDisposable
     public IResultStore Results => _services.GetRequiredService<IResultStore>();
     public IServiceProvider Services => _services;
 
-    public static EngineHarness Create(string redisConfiguration, Action<IServiceCollection>? tasks = null, Dictionary<string, string?>? settings = null)
+    /// <param name="redisConfiguration">The redis-server results go to.</param>
+    /// <param name="tasks">Registers the tasks under test (the diagnostic tasks are always there).</param>
+    /// <param name="settings">Configuration entries on top of the harness's own.</param>
+    /// <param name="host">Adds components that register through the host builder (the status mirror, the AFIRGen tasks).</param>
+    public static EngineHarness Create(string redisConfiguration, Action<IServiceCollection>? tasks = null, Dictionary<string, string?>? settings = null,
+        Action<IHostApplicationBuilder>? host = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var config = new Dictionary<string, string?>
@@ -52,6 +57,7 @@ public sealed class EngineHarness : IAsyncDisposable
         builder.Services.AddEmbeddedBroker();
         builder.Services.AddDiagnosticTasks();
         tasks?.Invoke(builder.Services);
+        host?.Invoke(builder);
         return new EngineHarness(builder.Services.BuildServiceProvider(), time);
     }
 

@@ -429,13 +429,4 @@ public sealed class TaskRunnerTests(RedisFixture redis)
             await Task.Delay(10);
         }
     }
-
-    /// <summary>A worker that dies before its settlement reaches the broker.</summary>
-    private sealed class CrashBeforeSettling : IMessageSettlement
-    {
-        public Task CompleteAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task AbandonAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task<DateTimeOffset> RenewLockAsync(CancellationToken cancellationToken) => Task.FromResult(DateTimeOffset.MaxValue);
-    }
 }
