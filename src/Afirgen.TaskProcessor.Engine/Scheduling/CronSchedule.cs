@@ -54,4 +54,28 @@ public sealed class CronSchedule
     /// <summary>The first occurrence strictly after <paramref name="after"/>, or null when there is none.</summary>
     public DateTimeOffset? NextAfter(DateTimeOffset after) =>
         _expression.GetNextOccurrence(after, _zone, inclusive: false);
+
+    /// <summary>
+    /// The last occurrence at or before <paramref name="at"/>, looking back at most
+    /// <paramref name="lookBack"/>; null when there is none in that span.
+    /// </summary>
+    public DateTimeOffset? LatestAtOrBefore(DateTimeOffset at, TimeSpan lookBack)
+    {
+        // Cronos only counts forwards: search windows ending at 'at', widening from a minute, so a frequent
+        // schedule enumerates few occurrences and a rare one few empty windows.
+        DateTimeOffset? latest = null;
+        for (var span = TimeSpan.FromMinutes(1); latest is null; span *= 4)
+        {
+            var window = span < lookBack ? span : lookBack;
+            foreach (var occurrence in _expression.GetOccurrences(at - window, at, _zone, fromInclusive: true, toInclusive: true))
+            {
+                latest = occurrence;
+            }
+            if (window == lookBack)
+            {
+                break;
+            }
+        }
+        return latest;
+    }
 }

@@ -12,6 +12,12 @@ public sealed class ScheduleOptions
     public const string Name = "cleanup";
 
     /// <summary>
+    /// The app setting the Functions app's timer trigger reads (<c>%CleanupSchedule%</c>). When set, it
+    /// overrides <see cref="Cron"/> in every host, so the local host runs the schedule the deployed app runs.
+    /// </summary>
+    public const string AppSetting = "CleanupSchedule";
+
+    /// <summary>
     /// Whether the local host runs the schedule. The Functions app ignores this: its timer function is
     /// switched off with the app setting <c>AzureWebJobs.ScheduleCleanup.Disabled</c>.
     /// </summary>
@@ -20,7 +26,7 @@ public sealed class ScheduleOptions
     /// <summary>
     /// When to fire, in the six-field NCRONTAB form Azure Functions timers use
     /// (<c>second minute hour day month day-of-week</c>); a five-field cron expression is accepted too.
-    /// Default: daily at 02:00. The Functions app reads its own setting <c>CleanupSchedule</c> instead.
+    /// Default: daily at 02:00. The app setting <see cref="AppSetting"/> (<c>CleanupSchedule</c>), when set, wins.
     /// </summary>
     public string Cron { get; set; } = "0 0 2 * * *";
 

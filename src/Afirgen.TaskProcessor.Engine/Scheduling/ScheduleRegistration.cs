@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,16 @@ public static class ScheduleRegistration
     /// </summary>
     public static IServiceCollection AddTaskSchedule(this IServiceCollection services)
     {
-        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section).ValidateOnStart();
+        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                // One setting for both hosts: the Functions timer's %CleanupSchedule% also drives the local host.
+                if (configuration[ScheduleOptions.AppSetting] is { Length: > 0 } cron)
+                {
+                    options.Cron = cron;
+                }
+            })
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>());
         services.TryAddSingleton<ScheduledTaskEnqueuer>();
         return services;

@@ -18,6 +18,33 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
     public IReadOnlyList<ScheduledTaskOptions> Tasks =>
         options.Value.Tasks.Count > 0 ? options.Value.Tasks : ScheduleOptions.DefaultTasks;
 
+    /// <summary>
+    /// For hosts whose own timer fires the schedule (the Functions app's timer trigger): enqueues the
+    /// occurrence the firing at <paramref name="firedAt"/> stands for, the latest one of
+    /// <see cref="ScheduleOptions.Cron"/> at or before it. Taking the occurrence from the schedule, not the
+    /// clock, keeps the task ids equal when the timer fires late, twice, or on two instances.
+    /// </summary>
+    /// <returns>The enqueued tasks; empty when the schedule has no occurrence in the year before <paramref name="firedAt"/>.</returns>
+    public Task<IReadOnlyList<PublishedTask>> EnqueueFiredAsync(DateTimeOffset firedAt, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!CronSchedule.TryParse(settings.Cron, settings.TimeZone, out var schedule, out var error))
+        {
+            throw new InvalidOperationException($"{error} Set {ScheduleOptions.AppSetting} (or TaskProcessor:Schedule:Cron) to a valid schedule.");
+        }
+        // A timer may fire a little before its occurrence by this process's clock.
+        var occurrence = schedule!.LatestAtOrBefore(firedAt + FiringTolerance, TimeSpan.FromDays(366));
+        if (occurrence is null)
+        {
+            LogNoOccurrence(logger, ScheduleOptions.Name, firedAt);
+            return Task.FromResult<IReadOnlyList<PublishedTask>>([]);
+        }
+        return EnqueueOccurrenceAsync(occurrence.Value, cancellationToken);
+    }
+
+    /// <summary>How far ahead of its occurrence a timer's firing is still taken as that occurrence.</summary>
+    public static TimeSpan FiringTolerance { get; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Enqueues every scheduled task for <paramref name="occurrence"/> (the time the schedule was due).</summary>
     public async Task<IReadOnlyList<PublishedTask>> EnqueueOccurrenceAsync(DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
@@ -52,6 +79,9 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
             return JsonValue.Create(value);
         }
     }
+
+    [LoggerMessage(1305, LogLevel.Warning, "Schedule {Schedule} fired at {FiredAt:o} but has no occurrence in the year before; nothing was enqueued")]
+    private static partial void LogNoOccurrence(ILogger logger, string schedule, DateTimeOffset firedAt);
 
     [LoggerMessage(1300, LogLevel.Information, "Schedule {Schedule}: enqueued {Count} tasks for the occurrence at {Occurrence:o}")]
     private static partial void LogEnqueued(ILogger logger, string schedule, DateTimeOffset occurrence, int count);

@@ -103,6 +103,44 @@ public sealed class ScheduleTests(RedisFixture redis)
             schedule!.NextAfter(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero))!.Value.ToUniversalTime());
     }
 
+    [Theory]
+    [InlineData("0 0 2 * * *", "2026-11-26T02:00:00.010Z", "2026-11-26T02:00:00Z")] // fired just after
+    [InlineData("0 0 2 * * *", "2026-11-26T01:59:59.500Z", "2026-11-26T02:00:00Z")] // a little early by this clock
+    [InlineData("0 0 2 * * *", "2026-11-26T09:30:00Z", "2026-11-26T02:00:00Z")]     // late (past due)
+    [InlineData("*/5 * * * * *", "2026-11-26T09:30:07Z", "2026-11-26T09:30:05Z")]   // frequent
+    [InlineData("0 0 2 1 1 *", "2026-11-26T02:00:00Z", "2026-01-01T02:00:00Z")]     // yearly
+    public async Task FiredTimer_EnqueuesTheOccurrenceItStandsFor(string cron, string firedAt, string occurrence)
+    {
+        await using var h = Harness(new() { [ScheduleOptions.AppSetting] = cron });
+        var enqueuer = h.Services.GetRequiredService<ScheduledTaskEnqueuer>();
+
+        var published = await enqueuer.EnqueueFiredAsync(DateTimeOffset.Parse(firedAt), CancellationToken.None);
+
+        var due = DateTimeOffset.Parse(occurrence);
+        Assert.Equal(ScheduleOptions.DefaultTasks.Select(t => MessageIds.ForScheduledOccurrence(ScheduleOptions.Name, t.Task, due)),
+            published.Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public async Task CleanupScheduleSetting_OverridesTheConfiguredCron_InEveryHost()
+    {
+        await using var h = Harness(new()
+        {
+            ["TaskProcessor:Schedule:Cron"] = "0 0 3 * * *",
+            [ScheduleOptions.AppSetting] = "0 30 1 * * *",
+        });
+        Assert.Equal("0 30 1 * * *", h.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value.Cron);
+    }
+
+    [Fact]
+    public async Task FiredTimer_WithAnInvalidSchedule_SaysWhichSettingToFix()
+    {
+        await using var h = Harness(new() { [ScheduleOptions.AppSetting] = "nightly", ["TaskProcessor:Schedule:Enabled"] = "false" });
+        var enqueuer = h.Services.GetRequiredService<ScheduledTaskEnqueuer>();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => enqueuer.EnqueueFiredAsync(h.Time.GetUtcNow(), CancellationToken.None));
+        Assert.Contains(ScheduleOptions.AppSetting, error.Message);
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -1,0 +1,36 @@
+using Afirgen.TaskProcessor.Api;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Afirgen.TaskProcessor.Functions.Http;
+
+/// <summary>
+/// The local host's HTTP API, served by Functions: each function calls the shared
+/// <see cref="TaskProcessorApi"/> (routes under host.json's <c>api</c> prefix). Function keys guard them.
+/// </summary>
+public sealed class TaskApiFunctions(TaskProcessorApi api)
+{
+    /// <summary><c>POST /api/tasks</c>.</summary>
+    [Function("EnqueueTask")]
+    public Task<IResult> EnqueueTask(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "tasks")] HttpRequest request, CancellationToken cancellationToken) =>
+        api.EnqueueAsync(request, cancellationToken);
+
+    /// <summary><c>GET /api/tasks/{id}</c>.</summary>
+    [Function("GetTask")]
+    public Task<IResult> GetTask(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "tasks/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+        api.GetTaskAsync(id, cancellationToken);
+
+    /// <summary><c>POST /api/tasks/{id}/revoke</c>.</summary>
+    [Function("RevokeTask")]
+    public Task<IResult> RevokeTask(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "tasks/{id}/revoke")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+        api.RevokeAsync(id, request, cancellationToken);
+
+    /// <summary><c>GET /api/queues</c>.</summary>
+    [Function("GetQueues")]
+    public Task<IResult> GetQueues(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "queues")] HttpRequest request, CancellationToken cancellationToken) =>
+        api.GetQueuesAsync(cancellationToken);
+}

@@ -1,0 +1,23 @@
+using Afirgen.TaskProcessor.Api;
+using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Scheduling;
+using Afirgen.TaskProcessor.Functions.Telemetry;
+using Afirgen.TaskProcessor.ServiceBus.Hosting;
+using Afirgen.TaskProcessor.StatusMirror;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+
+// The Functions host: the same engine, tasks and API as the local host, on Service Bus. Wiring only.
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication(); // ASP.NET Core integration: HTTP functions take HttpRequest and return IResult
+
+builder.AddTaskEngine();       // options from TaskProcessor__* app settings, checked at start-up; results in Redis
+builder.AddServiceBusBroker(); // ServiceBusConnection__fullyQualifiedNamespace, the trigger binding's setting too
+builder.Services.AddDiagnosticTasks();
+builder.Services.AddTaskSchedule(); // the ScheduleCleanup timer drives it; CleanupSchedule is its schedule
+builder.AddAfirgenStatusMirror(); // AFIRGen's background_tasks, when a MySQL connection is configured
+builder.Services.AddTaskProcessorApi();
+builder.AddAzureMonitorTelemetry();
+
+builder.Build().Run();

@@ -1,0 +1,61 @@
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.ServiceBus.Statistics;
+using Azure;
+using Azure.Messaging.ServiceBus;
+using Azure.Messaging.ServiceBus.Administration;
+
+namespace Afirgen.TaskProcessor.ServiceBus.Tests.Statistics;
+
+/// <summary>GET /api/queues figures from the queues' runtime properties.</summary>
+public sealed class ServiceBusQueueStatisticsTests
+{
+    [Fact]
+    public async Task EachQueue_ReportsActiveScheduledAndBothDeadLetterCounts_InTheOrderAsked()
+    {
+        var administration = new FakeAdministrationClient(new()
+        {
+            ["email"] = ServiceBusModelFactory.QueueRuntimeProperties("email", activeMessageCount: 12, scheduledMessageCount: 3,
+                deadLetterMessageCount: 2, transferDeadLetterMessageCount: 1, totalMessageCount: 18),
+            ["cleanup"] = ServiceBusModelFactory.QueueRuntimeProperties("cleanup"),
+        });
+
+        var stats = await new ServiceBusQueueStatistics(administration).GetStatisticsAsync(["email", "cleanup"], CancellationToken.None);
+
+        Assert.Equal([new QueueStatistics("email", 12, 3, 0, 3), new QueueStatistics("cleanup", 0, 0, 0, 0)], stats);
+    }
+
+    [Fact]
+    public async Task WithoutTheManageRight_TheErrorSaysWhichRoleToAssign()
+    {
+        var administration = new FakeAdministrationClient([]) { Refuse = true };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => new ServiceBusQueueStatistics(administration).GetStatisticsAsync(["email"], CancellationToken.None));
+
+        Assert.Contains("Azure Service Bus Data Owner", error.Message);
+    }
+
+    private sealed class FakeAdministrationClient(Dictionary<string, QueueRuntimeProperties> queues) : ServiceBusAdministrationClient
+    {
+        public bool Refuse { get; init; }
+
+        public override Task<Response<QueueRuntimeProperties>> GetQueueRuntimePropertiesAsync(string name, CancellationToken cancellationToken = default) =>
+            Refuse
+                ? throw new UnauthorizedAccessException("Manage,EntityRead claims required for this operation.")
+                : Task.FromResult(Response.FromValue(queues[name], new NoResponse()));
+    }
+
+    /// <summary>The HTTP response behind a value; the statistics never read it.</summary>
+    private sealed class NoResponse : Response
+    {
+        public override int Status => 200;
+        public override string ReasonPhrase => "OK";
+        public override Stream? ContentStream { get; set; }
+        public override string ClientRequestId { get; set; } = "";
+        public override void Dispose() { }
+        protected override bool ContainsHeader(string name) => false;
+        protected override IEnumerable<Azure.Core.HttpHeader> EnumerateHeaders() => [];
+        protected override bool TryGetHeader(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) { value = null; return false; }
+        protected override bool TryGetHeaderValues(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IEnumerable<string>? values) { values = null; return false; }
+    }
+}
