@@ -32,7 +32,7 @@ internal sealed class MirrorHarness : IAsyncDisposable
     {
         var database = "afirgen_" + Guid.NewGuid().ToString("N")[..12];
         var connectionString = await mariaDb.Server.CreateDatabaseAsync(database);
-        await MariaDbServer.ExecuteAsync(connectionString, await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Schema", "background_tasks.sql")));
+        await ExecuteAsync(connectionString, await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Schema", "background_tasks.sql")));
 
         var config = new Dictionary<string, string?>
         {
@@ -50,8 +50,16 @@ internal sealed class MirrorHarness : IAsyncDisposable
 
     /// <summary>What AFIRGen does right after <c>send_task</c>: a <c>pending</c> row keyed by the task id.</summary>
     public Task InsertPendingRowAsync(string taskId, string taskName, JsonObject? parameters = null) =>
-        MariaDbServer.ExecuteAsync(ConnectionString,
+        ExecuteAsync(ConnectionString,
             $"INSERT INTO background_tasks (task_id, task_name, task_type, priority, status, params) VALUES ('{taskId}', '{taskName}', '{taskName.Split('.').ElementAtOrDefault(1) ?? "default"}', 5, 'pending', '{(parameters ?? []).ToJsonString()}')");
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
 
     /// <summary>The row as AFIRGen's status query reads it, or null when there is none.</summary>
     public async Task<Row?> RowAsync(string taskId)
