@@ -37,6 +37,16 @@ public sealed class CommandLineTests
             (code, _, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--priority", "12", "--api", url);
             Assert.Equal(1, code);
             Assert.Contains("Priority 12 is out of range", stderr);
+
+            // celery control revoke, in our terms: a task due in a minute is revoked and never runs.
+            (code, stdout, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--countdown", "60", "--api", url);
+            Assert.True(code == 0, stderr);
+            var later = stdout.Split(' ')[1];
+            (code, stdout, stderr) = await ExecAsync("revoke", later, "--terminate", "--api", url);
+            Assert.True(code == 0, stderr);
+            Assert.Contains($"Revoked {later} (was PENDING).", stdout);
+            (code, stdout, _) = await ExecAsync("status", later, "--api", url);
+            Assert.Contains($"{later}  REVOKED", stdout);
         }
         finally
         {
@@ -62,6 +72,15 @@ public sealed class CommandLineTests
         Assert.Equal(2, code);
         Assert.Contains("afirgen-tasks: The configuration is invalid, so nothing was started: Queue 'email' has default priority 12; use 1 (lowest) to 10 (highest).", stderr);
         Assert.DoesNotContain("Unhandled exception", stderr);
+    }
+
+    [Fact]
+    public async Task Reconcile_SaysWhichSettingIsMissing()
+    {
+        var (code, _, stderr) = await ExecAsync("reconcile", "--redis", "127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.Contains("No MySQL connection is configured", stderr);
+        Assert.Contains("--mysql", stderr);
     }
 
     [Fact]
