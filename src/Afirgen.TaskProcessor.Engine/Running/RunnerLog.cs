@@ -46,4 +46,7 @@ internal static partial class RunnerLog
 
     [LoggerMessage(1013, LogLevel.Information, "Task {TaskId} ({TaskName}) was not run to its end: {Reason}; REVOKED stored and the message completed")]
     public static partial void Revoked(ILogger logger, string taskId, string taskName, string reason);
+
+    [LoggerMessage(1014, LogLevel.Information, "Task {TaskId} ({TaskName}) attempt after {Retries} retries was redelivered as message {MessageId}, but its retry was already scheduled; settled without running it again")]
+    public static partial void SupersededByRetry(ILogger logger, string taskId, string taskName, int retries, string messageId);
 }

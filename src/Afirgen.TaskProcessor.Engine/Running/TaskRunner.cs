@@ -193,6 +193,13 @@ public sealed class TaskRunner
             return;
         }
 
+        if (received.DeliveryCount > 1 && await IsSupersededByRetryAsync(message, abortToken).ConfigureAwait(false))
+        {
+            RunnerLog.SupersededByRetry(_logger, message.Id, message.TaskName, message.Retries, received.MessageId);
+            await CompleteAsync(delivery).ConfigureAwait(false);
+            return;
+        }
+
         // Registered before the revocation check, so a terminate sent after the check still finds the run.
         var handle = _running.Register(message.Id);
         try
@@ -215,6 +222,22 @@ public sealed class TaskRunner
         {
             _running.Unregister(handle);
         }
+    }
+
+    /// <summary>
+    /// A redelivered attempt whose retry was already scheduled (the worker sent the retry, then lost the
+    /// lock before completing this message) must not run again: the retry message carries the task on.
+    /// Known from the stored result's retry count, which only extended results carry; checked on
+    /// redeliveries alone, so first deliveries pay nothing.
+    /// </summary>
+    private async Task<bool> IsSupersededByRetryAsync(TaskMessage message, CancellationToken abortToken)
+    {
+        var stored = await _results.GetAsync(message.Id, abortToken).ConfigureAwait(false);
+        if (stored?.Extended is not { } extended || TaskStates.IsTerminal(stored.Status))
+        {
+            return false; // terminal results are handled by the normal path, which also re-sends follow-ups
+        }
+        return extended.Retries > message.Retries || (extended.Retries == message.Retries && stored.Status == TaskStates.Retry);
     }
 
     private async Task RunToOutcomeAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunHandle handle, CancellationToken abortToken)

@@ -160,6 +160,32 @@ public sealed class TaskRunnerTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Run_DoesNotRepeatAFailedAttempt_WhenItsRetryWasSentButTheLockWasLost()
+    {
+        var runs = 0;
+        await using var h = Harness(s => s.AddTask("test.flaky_once", ctx =>
+        {
+            Interlocked.Increment(ref runs);
+            return ctx.Retries == 0 ? throw new TimeoutException("upstream slow") : ValueTask.FromResult<JsonNode?>("done");
+        }, o => o.Retry = new RetryPolicy { MaxRetries = 3, InitialDelay = TimeSpan.FromMinutes(2) }));
+        var published = await h.Publisher.PublishAsync(Request("test.flaky_once"), CancellationToken.None);
+
+        // The attempt fails, its retry is scheduled, and the worker dies before completing the message.
+        await h.RunNextAsync(settlementOverride: new CrashBeforeSettling());
+        h.Time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1)); // the lock expires; the retry is not due yet
+        var first = await h.RunNextAsync();
+        Assert.Equal(1, runs);
+        h.Time.Advance(TimeSpan.FromMinutes(3));
+        var second = await h.RunNextAsync();
+
+        Assert.Equal(2, first.Message.DeliveryCount);
+        Assert.Equal(1, second.Message.DeliveryCount);
+        Assert.Equal(2, runs); // the failed attempt once, the retry once
+        Assert.Equal(TaskStates.Success, (await h.ResultAsync(published.TaskId))!.Status);
+        Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await h.StatsAsync());
+    }
+
+    [Fact]
     public async Task Run_StoresFailureAndDeadLetters_AfterTheLastRetry()
     {
         var runs = 0;
