@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Running;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.Engine.Monitoring;
+
+/// <summary>
+/// This instance's live view of its tasks, fed by the runner: what runs now, counters per task name, and
+/// task events queued for the index. Every call returns at once: events go into a bounded channel that
+/// <see cref="MonitoringService"/> drains in batches; when it is full they are dropped and counted,
+/// never waited for.
+/// </summary>
+public sealed class TaskMonitor : ITaskObserver
+{
+    private readonly ConcurrentDictionary<string, ActiveTask> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MutableCounters> _counters = new(StringComparer.Ordinal);
+    private readonly Channel<TaskIndexUpdate> _events;
+    private readonly TimeProvider _time;
+    private readonly string _worker;
+    private long _dropped;
+    private long _version;
+
+    public TaskMonitor(TimeProvider time, WorkerIdentity worker, IOptions<MonitoringOptions> options)
+    {
+        _time = time;
+        _worker = worker.Name;
+        _events = Channel.CreateBounded<TaskIndexUpdate>(
+            new BoundedChannelOptions(Math.Max(16, options.Value.MaxPendingEvents))
+            {
+                FullMode = BoundedChannelFullMode.DropWrite,
+                SingleReader = true,
+                SingleWriter = false,
+            },
+            _ => Interlocked.Increment(ref _dropped));
+    }
+
+    /// <summary>Task events waiting to be written (read by <see cref="MonitoringService"/> only).</summary>
+    internal ChannelReader<TaskIndexUpdate> Events => _events.Reader;
+
+    /// <summary>Events dropped because the writer could not keep up.</summary>
+    public long DroppedEvents => Interlocked.Read(ref _dropped);
+
+    /// <summary>Changes whenever a task starts or finishes here, so the heartbeat can be sent early.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>The tasks running on this instance now, oldest first.</summary>
+    public IReadOnlyList<ActiveTask> Active => _active.Values.OrderBy(t => t.StartedAt).ToArray();
+
+    /// <summary>Counters per task name since this instance started.</summary>
+    public IReadOnlyDictionary<string, TaskCounters> Counters =>
+        _counters.ToDictionary(kv => kv.Key, kv => kv.Value.Snapshot(), StringComparer.Ordinal);
+
+    /// <summary>Records a task enqueued through this instance (PENDING, with its ETA and expiry).</summary>
+    public void Sent(PublishedTask task)
+    {
+        var now = _time.GetUtcNow();
+        var fields = new List<KeyValuePair<string, string>>(6)
+        {
+            new(TaskIndexFields.Sent, TaskIndexFields.FormatTime(now)),
+            new(TaskIndexFields.Name, task.TaskName),
+            new(TaskIndexFields.Queue, task.Queue),
+            new(TaskIndexFields.Priority, task.Priority.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (task.Eta is { } eta) fields.Add(new(TaskIndexFields.Eta, TaskIndexFields.FormatTime(eta)));
+        if (task.Expires is { } expires) fields.Add(new(TaskIndexFields.Expires, TaskIndexFields.FormatTime(expires)));
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Pending, now, fields));
+    }
+
+    public void OnStarted(TaskEvent task)
+    {
+        var now = _time.GetUtcNow();
+        _active[task.MessageId] = new ActiveTask(task.TaskId, task.TaskName, task.Queue, task.Priority, task.Retries, task.DeliveryCount, task.MessageId, task.ReceivedAt, now);
+        Interlocked.Increment(ref _version);
+        Interlocked.Increment(ref CountersOf(task.TaskName).Received);
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Started, now,
+        [
+            new(TaskIndexFields.Received, TaskIndexFields.FormatTime(task.ReceivedAt)),
+            new(TaskIndexFields.Started, TaskIndexFields.FormatTime(now)),
+            new(TaskIndexFields.Name, task.TaskName),
+            new(TaskIndexFields.Queue, task.Queue),
+            new(TaskIndexFields.Priority, task.Priority.ToString(CultureInfo.InvariantCulture)),
+            new(TaskIndexFields.Worker, _worker),
+            new(TaskIndexFields.Retries, task.Retries.ToString(CultureInfo.InvariantCulture)),
+            new(TaskIndexFields.DeliveryCount, task.DeliveryCount.ToString(CultureInfo.InvariantCulture)),
+            new(TaskIndexFields.MessageId, task.MessageId),
+        ]));
+    }
+
+    public void OnSucceeded(TaskEvent task, JsonNode? result)
+    {
+        var now = _time.GetUtcNow();
+        Interlocked.Increment(ref CountersOf(task.TaskName).Succeeded);
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Success, now,
+        [
+            new(TaskIndexFields.Succeeded, TaskIndexFields.FormatTime(now)),
+            new(TaskIndexFields.Runtime, Runtime(task, now)),
+        ]));
+    }
+
+    public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta)
+    {
+        var now = _time.GetUtcNow();
+        Interlocked.Increment(ref CountersOf(task.TaskName).Retried);
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Retry, now,
+        [
+            new(TaskIndexFields.Retried, TaskIndexFields.FormatTime(now)),
+            new(TaskIndexFields.Runtime, Runtime(task, now)),
+            new(TaskIndexFields.Exception, error),
+            new(TaskIndexFields.Eta, TaskIndexFields.FormatTime(eta)),
+            new(TaskIndexFields.Retries, retryNumber.ToString(CultureInfo.InvariantCulture)),
+        ]));
+    }
+
+    public void OnFailed(TaskEvent task, string reason, string error)
+    {
+        var now = _time.GetUtcNow();
+        var counters = CountersOf(task.TaskName);
+        Interlocked.Increment(ref counters.Failed);
+        // The runner dead-letters every message whose task failed for good.
+        Interlocked.Increment(ref counters.DeadLettered);
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Failure, now,
+        [
+            new(TaskIndexFields.Failed, TaskIndexFields.FormatTime(now)),
+            new(TaskIndexFields.Runtime, Runtime(task, now)),
+            new(TaskIndexFields.Exception, error),
+            new(TaskIndexFields.Reason, reason),
+        ]));
+    }
+
+    public void OnRevoked(TaskEvent task, string reason)
+    {
+        // REVOKE (issue 7): count revocations here (TaskCounters.Revoked) once the revocation store lands.
+        var now = _time.GetUtcNow();
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now,
+        [
+            new(TaskIndexFields.Revoked, TaskIndexFields.FormatTime(now)),
+            new(TaskIndexFields.Name, task.TaskName),
+            new(TaskIndexFields.Queue, task.Queue),
+            new(TaskIndexFields.Worker, _worker),
+            new(TaskIndexFields.Reason, reason),
+        ]));
+    }
+
+    public void OnFinished(TaskEvent task)
+    {
+        _active.TryRemove(task.MessageId, out _);
+        Interlocked.Increment(ref _version);
+    }
+
+    private string Runtime(TaskEvent task, DateTimeOffset now) =>
+        (_active.TryGetValue(task.MessageId, out var active) ? (now - active.StartedAt).TotalSeconds : 0)
+            .ToString("0.######", CultureInfo.InvariantCulture);
+
+    private MutableCounters CountersOf(string taskName) => _counters.GetOrAdd(taskName, static _ => new MutableCounters());
+
+    private sealed class MutableCounters
+    {
+        public long Received;
+        public long Succeeded;
+        public long Failed;
+        public long Retried;
+        public long DeadLettered;
+
+        public TaskCounters Snapshot() => new(
+            Interlocked.Read(ref Received), Interlocked.Read(ref Succeeded), Interlocked.Read(ref Failed),
+            Interlocked.Read(ref Retried), Interlocked.Read(ref DeadLettered));
+    }
+}
