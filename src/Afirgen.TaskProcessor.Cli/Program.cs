@@ -7,6 +7,8 @@ var root = new RootCommand("afirgen-tasks: AFIRGen's background task processor (
     RunCommand.Create(),
     EnqueueCommand.Create(),
     StatusCommand.Create(),
+    InspectCommand.Create(),
+    DeadLettersCommand.Create(),
     BenchCommand.Create(),
 };
 
