@@ -1,0 +1,38 @@
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Results;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Afirgen.TaskProcessor.Engine.Tests.Monitoring;
+
+/// <summary>The in-memory store (a host without Redis) keeps the same rules as the Redis one.</summary>
+public sealed class InMemoryMonitoringStoreTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    private InMemoryMonitoringStore Store() => new(
+        Options.Create(new ResultOptions { Expires = TimeSpan.FromHours(1) }), Options.Create(new MonitoringOptions { MaxIndexedTasks = 100 }), _time);
+
+    [Fact]
+    public async Task Index_KeepsTheNewestState_FiltersAndTrims()
+    {
+        var store = Store();
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([
+            new("a", TaskStates.Success, t0.AddSeconds(2), [new(TaskIndexFields.Name, "x")]),
+            new("a", TaskStates.Pending, t0, [new(TaskIndexFields.Sent, TaskIndexFields.FormatTime(t0))]),
+            new("b", TaskStates.Failure, t0.AddSeconds(1), [new(TaskIndexFields.Name, "y")]),
+        ], CancellationToken.None);
+
+        var a = await store.GetTaskAsync("a", CancellationToken.None);
+        Assert.Equal((TaskStates.Success, "x", (DateTimeOffset?)t0), (a!.State, a.Name, a.Sent));
+        Assert.Equal(["a", "b"], (await store.QueryTasksAsync(new TaskQuery(), CancellationToken.None)).Select(e => e.TaskId));
+        Assert.Equal("b", Assert.Single(await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Failure }, CancellationToken.None)).TaskId);
+        var buckets = await store.GetThroughputAsync(t0, CancellationToken.None);
+        Assert.Equal((1L, 1L), (buckets[0].Succeeded, buckets[0].Failed));
+
+        _time.Advance(TimeSpan.FromHours(2));
+        await store.TrimAsync(CancellationToken.None);
+        Assert.Empty(await store.QueryTasksAsync(new TaskQuery(), CancellationToken.None));
+    }
+}
