@@ -9,7 +9,7 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// <summary>
 /// Monitoring state in the results' Redis, shared by every instance. Keys (all behind one hash tag, so
 /// one script may touch them on a clustered Redis too):
-/// <c>{afirgen-monitor}:task:&lt;id&gt;</c> a hash per task, expiring with its result;
+/// <c>{afirgen-monitor}:task:&lt;id&gt;</c> a hash per task, expiring a result's lifetime after it was first indexed;
 /// <c>…:tasks</c> and <c>…:tasks:&lt;STATE&gt;</c> sorted sets of task ids by time of their latest state;
 /// <c>…:throughput:&lt;n&gt;</c> finished tasks per 10-second bucket (one hour);
 /// <c>…:instances</c> (sorted by heartbeat) and <c>…:instance:&lt;name&gt;</c> each instance's heartbeat as JSON.
@@ -35,19 +35,24 @@ public sealed class RedisMonitoringStore : IMonitoringStore
           i = i + 4
           local key = p .. 'task:' .. id
           local old = redis.call('HMGET', key, 'state', 'timestamp')
-          if nf > 0 then
-            local fields = {}
-            for f = 0, 2 * nf - 1 do fields[f + 1] = ARGV[i + f] end
-            redis.call('HSET', key, unpack(fields))
-            i = i + 2 * nf
+          local fields = {}
+          for f = 0, 2 * nf - 1 do fields[f + 1] = ARGV[i + f] end
+          i = i + 2 * nf
+          local newer = (not old[2]) or tonumber(ts) >= tonumber(old[2])
+          if newer then
+            fields[2 * nf + 1] = 'state'
+            fields[2 * nf + 2] = state
+            fields[2 * nf + 3] = 'timestamp'
+            fields[2 * nf + 4] = ts
           end
-          if (not old[2]) or tonumber(ts) >= tonumber(old[2]) then
-            redis.call('HSET', key, 'state', state, 'timestamp', ts)
+          if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
+          if newer then
             if old[1] and old[1] ~= state then redis.call('ZREM', p .. 'tasks:' .. old[1], id) end
             redis.call('ZADD', p .. 'tasks:' .. state, ts, id)
             redis.call('ZADD', p .. 'tasks', ts, id)
           end
-          redis.call('EXPIRE', key, ttl)
+          -- A task's entry lives as long as its result, counted from when it was first indexed.
+          if not old[2] then redis.call('EXPIRE', key, ttl) end
         end
         for b = 1, tonumber(ARGV[i]) do
           local key = p .. 'throughput:' .. ARGV[i + 3 * b - 2]
