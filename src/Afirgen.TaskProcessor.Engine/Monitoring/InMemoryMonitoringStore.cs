@@ -46,7 +46,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
                 {
                     _tasks[update.TaskId] = fields = new Dictionary<string, string>(StringComparer.Ordinal);
                 }
-                foreach (var (field, value) in update.Fields)
+                foreach (var (field, value) in update.Fields())
                 {
                     fields[field] = value;
                 }

@@ -135,9 +135,7 @@ public sealed class MonitoringService : BackgroundService
                 taken++;
                 if (byTask.TryGetValue(update.TaskId, out var at))
                 {
-                    var earlier = batch[at];
-                    var latest = update.At >= earlier.At ? update : earlier;
-                    batch[at] = latest with { Fields = [.. earlier.Fields, .. update.Fields] };
+                    batch[at] = batch[at].Then(update);
                 }
                 else
                 {

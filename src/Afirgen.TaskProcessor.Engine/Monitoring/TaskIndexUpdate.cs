@@ -2,14 +2,86 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 
 /// <summary>
 /// One change to a task in the index: its new state at <see cref="At"/>, and the fields that change with
-/// it. A store applies the state only if it is not older than the one it holds (events from several
-/// instances may arrive out of order), and always merges the fields.
+/// it (null: unchanged). A store applies the state only if it is not older than the one it holds (events
+/// from several instances may arrive out of order), and always merges the fields. Built on the runner's
+/// path, so it is one allocation and no formatting; the writer formats.
 /// </summary>
-/// <param name="TaskId">The task.</param>
-/// <param name="State">Its state from now on.</param>
-/// <param name="At">When it changed.</param>
-/// <param name="Fields">Field/value pairs (<see cref="TaskIndexFields"/>) to set.</param>
-public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset At, IReadOnlyList<KeyValuePair<string, string>> Fields);
+public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset At)
+{
+    public string? Name { get; init; }
+    public string? Queue { get; init; }
+    public int? Priority { get; init; }
+    public string? Worker { get; init; }
+    public int? Retries { get; init; }
+    public int? DeliveryCount { get; init; }
+    public string? MessageId { get; init; }
+    public DateTimeOffset? Sent { get; init; }
+    public DateTimeOffset? Received { get; init; }
+    public DateTimeOffset? Started { get; init; }
+    public DateTimeOffset? Succeeded { get; init; }
+    public DateTimeOffset? Failed { get; init; }
+    public DateTimeOffset? Retried { get; init; }
+    public DateTimeOffset? Revoked { get; init; }
+    public DateTimeOffset? Eta { get; init; }
+    public DateTimeOffset? Expires { get; init; }
+    public double? Runtime { get; init; }
+    public string? Exception { get; init; }
+    public string? Reason { get; init; }
+
+    /// <summary>This update followed by <paramref name="next"/> (same task): fields of the later win, and the later state.</summary>
+    public TaskIndexUpdate Then(TaskIndexUpdate next)
+    {
+        var (earlier, later) = next.At >= At ? (this, next) : (next, this);
+        return later with
+        {
+            Name = later.Name ?? earlier.Name,
+            Queue = later.Queue ?? earlier.Queue,
+            Priority = later.Priority ?? earlier.Priority,
+            Worker = later.Worker ?? earlier.Worker,
+            Retries = later.Retries ?? earlier.Retries,
+            DeliveryCount = later.DeliveryCount ?? earlier.DeliveryCount,
+            MessageId = later.MessageId ?? earlier.MessageId,
+            Sent = later.Sent ?? earlier.Sent,
+            Received = later.Received ?? earlier.Received,
+            Started = later.Started ?? earlier.Started,
+            Succeeded = later.Succeeded ?? earlier.Succeeded,
+            Failed = later.Failed ?? earlier.Failed,
+            Retried = later.Retried ?? earlier.Retried,
+            Revoked = later.Revoked ?? earlier.Revoked,
+            Eta = later.Eta ?? earlier.Eta,
+            Expires = later.Expires ?? earlier.Expires,
+            Runtime = later.Runtime ?? earlier.Runtime,
+            Exception = later.Exception ?? earlier.Exception,
+            Reason = later.Reason ?? earlier.Reason,
+        };
+    }
+
+    /// <summary>The fields this update sets, as stored (<see cref="TaskIndexFields"/>; times in Unix seconds).</summary>
+    public IEnumerable<KeyValuePair<string, string>> Fields()
+    {
+        static KeyValuePair<string, string> T(string key, DateTimeOffset value) => new(key, TaskIndexFields.FormatTime(value));
+        static KeyValuePair<string, string> I(string key, int value) => new(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (Name is not null) yield return new(TaskIndexFields.Name, Name);
+        if (Queue is not null) yield return new(TaskIndexFields.Queue, Queue);
+        if (Priority is { } priority) yield return I(TaskIndexFields.Priority, priority);
+        if (Worker is not null) yield return new(TaskIndexFields.Worker, Worker);
+        if (Retries is { } retries) yield return I(TaskIndexFields.Retries, retries);
+        if (DeliveryCount is { } deliveries) yield return I(TaskIndexFields.DeliveryCount, deliveries);
+        if (MessageId is not null) yield return new(TaskIndexFields.MessageId, MessageId);
+        if (Sent is { } sent) yield return T(TaskIndexFields.Sent, sent);
+        if (Received is { } received) yield return T(TaskIndexFields.Received, received);
+        if (Started is { } started) yield return T(TaskIndexFields.Started, started);
+        if (Succeeded is { } succeeded) yield return T(TaskIndexFields.Succeeded, succeeded);
+        if (Failed is { } failed) yield return T(TaskIndexFields.Failed, failed);
+        if (Retried is { } retried) yield return T(TaskIndexFields.Retried, retried);
+        if (Revoked is { } revoked) yield return T(TaskIndexFields.Revoked, revoked);
+        if (Eta is { } eta) yield return T(TaskIndexFields.Eta, eta);
+        if (Expires is { } expires) yield return T(TaskIndexFields.Expires, expires);
+        if (Runtime is { } runtime) yield return new(TaskIndexFields.Runtime, runtime.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture));
+        if (Exception is not null) yield return new(TaskIndexFields.Exception, Exception);
+        if (Reason is not null) yield return new(TaskIndexFields.Reason, Reason);
+    }
+}
 
 /// <summary>A filter over the task index, Flower's <c>/api/tasks</c> parameters.</summary>
 public sealed record TaskQuery

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Afirgen.TaskProcessor.Engine.Publishing;
@@ -59,16 +58,10 @@ public sealed class TaskMonitor : ITaskObserver
     public void Sent(PublishedTask task)
     {
         var now = _time.GetUtcNow();
-        var fields = new List<KeyValuePair<string, string>>(6)
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Pending, now)
         {
-            new(TaskIndexFields.Sent, TaskIndexFields.FormatTime(now)),
-            new(TaskIndexFields.Name, task.TaskName),
-            new(TaskIndexFields.Queue, task.Queue),
-            new(TaskIndexFields.Priority, task.Priority.ToString(CultureInfo.InvariantCulture)),
-        };
-        if (task.Eta is { } eta) fields.Add(new(TaskIndexFields.Eta, TaskIndexFields.FormatTime(eta)));
-        if (task.Expires is { } expires) fields.Add(new(TaskIndexFields.Expires, TaskIndexFields.FormatTime(expires)));
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Pending, now, fields));
+            Sent = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority, Eta = task.Eta, Expires = task.Expires,
+        });
     }
 
     public void OnStarted(TaskEvent task)
@@ -77,43 +70,28 @@ public sealed class TaskMonitor : ITaskObserver
         _active[task.MessageId] = new ActiveTask(task.TaskId, task.TaskName, task.Queue, task.Priority, task.Retries, task.DeliveryCount, task.MessageId, task.ReceivedAt, now);
         Interlocked.Increment(ref _version);
         Interlocked.Increment(ref CountersOf(task.TaskName).Received);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Started, now,
-        [
-            new(TaskIndexFields.Received, TaskIndexFields.FormatTime(task.ReceivedAt)),
-            new(TaskIndexFields.Started, TaskIndexFields.FormatTime(now)),
-            new(TaskIndexFields.Name, task.TaskName),
-            new(TaskIndexFields.Queue, task.Queue),
-            new(TaskIndexFields.Priority, task.Priority.ToString(CultureInfo.InvariantCulture)),
-            new(TaskIndexFields.Worker, _worker),
-            new(TaskIndexFields.Retries, task.Retries.ToString(CultureInfo.InvariantCulture)),
-            new(TaskIndexFields.DeliveryCount, task.DeliveryCount.ToString(CultureInfo.InvariantCulture)),
-            new(TaskIndexFields.MessageId, task.MessageId),
-        ]));
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Started, now)
+        {
+            Received = task.ReceivedAt, Started = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority,
+            Worker = _worker, Retries = task.Retries, DeliveryCount = task.DeliveryCount, MessageId = task.MessageId,
+        });
     }
 
     public void OnSucceeded(TaskEvent task, JsonNode? result)
     {
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref CountersOf(task.TaskName).Succeeded);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Success, now,
-        [
-            new(TaskIndexFields.Succeeded, TaskIndexFields.FormatTime(now)),
-            new(TaskIndexFields.Runtime, Runtime(task, now)),
-        ]));
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Success, now) { Succeeded = now, Runtime = Runtime(task, now) });
     }
 
     public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta)
     {
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref CountersOf(task.TaskName).Retried);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Retry, now,
-        [
-            new(TaskIndexFields.Retried, TaskIndexFields.FormatTime(now)),
-            new(TaskIndexFields.Runtime, Runtime(task, now)),
-            new(TaskIndexFields.Exception, error),
-            new(TaskIndexFields.Eta, TaskIndexFields.FormatTime(eta)),
-            new(TaskIndexFields.Retries, retryNumber.ToString(CultureInfo.InvariantCulture)),
-        ]));
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Retry, now)
+        {
+            Retried = now, Runtime = Runtime(task, now), Exception = error, Eta = eta, Retries = retryNumber,
+        });
     }
 
     public void OnFailed(TaskEvent task, string reason, string error)
@@ -123,27 +101,20 @@ public sealed class TaskMonitor : ITaskObserver
         Interlocked.Increment(ref counters.Failed);
         // The runner dead-letters every message whose task failed for good.
         Interlocked.Increment(ref counters.DeadLettered);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Failure, now,
-        [
-            new(TaskIndexFields.Failed, TaskIndexFields.FormatTime(now)),
-            new(TaskIndexFields.Runtime, Runtime(task, now)),
-            new(TaskIndexFields.Exception, error),
-            new(TaskIndexFields.Reason, reason),
-        ]));
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Failure, now)
+        {
+            Failed = now, Runtime = Runtime(task, now), Exception = error, Reason = reason,
+        });
     }
 
     public void OnRevoked(TaskEvent task, string reason)
     {
         // REVOKE (issue 7): count revocations here (TaskCounters.Revoked) once the revocation store lands.
         var now = _time.GetUtcNow();
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now,
-        [
-            new(TaskIndexFields.Revoked, TaskIndexFields.FormatTime(now)),
-            new(TaskIndexFields.Name, task.TaskName),
-            new(TaskIndexFields.Queue, task.Queue),
-            new(TaskIndexFields.Worker, _worker),
-            new(TaskIndexFields.Reason, reason),
-        ]));
+        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now)
+        {
+            Revoked = now, Name = task.TaskName, Queue = task.Queue, Worker = _worker, Reason = reason,
+        });
     }
 
     public void OnFinished(TaskEvent task)
@@ -152,9 +123,8 @@ public sealed class TaskMonitor : ITaskObserver
         Interlocked.Increment(ref _version);
     }
 
-    private string Runtime(TaskEvent task, DateTimeOffset now) =>
-        (_active.TryGetValue(task.MessageId, out var active) ? (now - active.StartedAt).TotalSeconds : 0)
-            .ToString("0.######", CultureInfo.InvariantCulture);
+    private double Runtime(TaskEvent task, DateTimeOffset now) =>
+        _active.TryGetValue(task.MessageId, out var active) ? (now - active.StartedAt).TotalSeconds : 0;
 
     private MutableCounters CountersOf(string taskName) => _counters.GetOrAdd(taskName, static _ => new MutableCounters());
 

@@ -19,9 +19,9 @@ public sealed class InMemoryMonitoringStoreTests
         var store = Store();
         var t0 = _time.GetUtcNow();
         await store.WriteTaskUpdatesAsync([
-            new("a", TaskStates.Success, t0.AddSeconds(2), [new(TaskIndexFields.Name, "x")]),
-            new("a", TaskStates.Pending, t0, [new(TaskIndexFields.Sent, TaskIndexFields.FormatTime(t0))]),
-            new("b", TaskStates.Failure, t0.AddSeconds(1), [new(TaskIndexFields.Name, "y")]),
+            new TaskIndexUpdate("a", TaskStates.Success, t0.AddSeconds(2)) { Name = "x" },
+            new TaskIndexUpdate("a", TaskStates.Pending, t0) { Sent = t0 },
+            new TaskIndexUpdate("b", TaskStates.Failure, t0.AddSeconds(1)) { Name = "y" },
         ], CancellationToken.None);
 
         var a = await store.GetTaskAsync("a", CancellationToken.None);
@@ -34,5 +34,18 @@ public sealed class InMemoryMonitoringStoreTests
         _time.Advance(TimeSpan.FromHours(2));
         await store.TrimAsync(CancellationToken.None);
         Assert.Empty(await store.QueryTasksAsync(new TaskQuery(), CancellationToken.None));
+    }
+
+    [Fact]
+    public void Then_KeepsTheLaterStateAndEveryField_WhicheverArrivesFirst()
+    {
+        var t0 = _time.GetUtcNow();
+        var started = new TaskIndexUpdate("a", TaskStates.Started, t0) { Name = "x", Worker = "w1", Started = t0 };
+        var succeeded = new TaskIndexUpdate("a", TaskStates.Success, t0.AddSeconds(1)) { Succeeded = t0.AddSeconds(1), Runtime = 1 };
+        foreach (var merged in new[] { started.Then(succeeded), succeeded.Then(started) })
+        {
+            Assert.Equal((TaskStates.Success, "x", "w1", (double?)1), (merged.State, merged.Name, merged.Worker, merged.Runtime));
+            Assert.Equal(t0, merged.Started);
+        }
     }
 }

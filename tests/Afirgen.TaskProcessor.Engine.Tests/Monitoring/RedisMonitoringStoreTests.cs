@@ -21,8 +21,7 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
 
     private static string Prefix() => $"t{Guid.NewGuid():N}:";
 
-    private static TaskIndexUpdate Update(string id, string state, DateTimeOffset at, params (string, string)[] fields) =>
-        new(id, state, at, fields.Select(f => new KeyValuePair<string, string>(f.Item1, f.Item2)).ToArray());
+    private static TaskIndexUpdate Update(string id, string state, DateTimeOffset at) => new(id, state, at);
 
     [Fact]
     public async Task Updates_MergeFields_AndALateOlderStateDoesNotOverwriteANewerOne()
@@ -30,11 +29,11 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
         var store = Store(Prefix());
         var t0 = _time.GetUtcNow();
         await store.WriteTaskUpdatesAsync([
-            Update("a", TaskStates.Started, t0.AddSeconds(1), (TaskIndexFields.Name, "diagnostics.echo"), (TaskIndexFields.Worker, "w1")),
-            Update("a", TaskStates.Success, t0.AddSeconds(2), (TaskIndexFields.Runtime, "1.5")),
+            Update("a", TaskStates.Started, t0.AddSeconds(1)) with { Name = "diagnostics.echo", Worker = "w1" },
+            Update("a", TaskStates.Success, t0.AddSeconds(2)) with { Runtime = 1.5 },
         ], CancellationToken.None);
         // The producer's "sent" from another instance arrives last, but is older.
-        await store.WriteTaskUpdatesAsync([Update("a", TaskStates.Pending, t0, (TaskIndexFields.Sent, TaskIndexFields.FormatTime(t0)))], CancellationToken.None);
+        await store.WriteTaskUpdatesAsync([Update("a", TaskStates.Pending, t0) with { Sent = t0 }], CancellationToken.None);
 
         var entry = await store.GetTaskAsync("a", CancellationToken.None);
         Assert.NotNull(entry);
@@ -55,8 +54,8 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
     {
         var store = Store(Prefix());
         var t0 = _time.GetUtcNow();
-        var updates = Enumerable.Range(0, 30).Select(i => Update($"t{i:00}", i % 3 == 0 ? TaskStates.Failure : TaskStates.Success, t0.AddSeconds(i),
-            (TaskIndexFields.Name, i % 2 == 0 ? "even" : "odd"), (TaskIndexFields.Worker, i < 15 ? "w1" : "w2"))).ToArray();
+        var updates = Enumerable.Range(0, 30).Select(i => Update($"t{i:00}", i % 3 == 0 ? TaskStates.Failure : TaskStates.Success, t0.AddSeconds(i)) with
+            { Name = i % 2 == 0 ? "even" : "odd", Worker = i < 15 ? "w1" : "w2" }).ToArray();
         await store.WriteTaskUpdatesAsync(updates, CancellationToken.None);
 
         var newest = await store.QueryTasksAsync(new TaskQuery { Limit = 3 }, CancellationToken.None);
