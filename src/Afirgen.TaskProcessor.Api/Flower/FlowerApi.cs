@@ -49,6 +49,14 @@ public sealed class FlowerApi(
         {
             answer[w.Name] = statusOnly ? true : WorkerJson(w);
         }
+        if (statusOnly && workername.Length == 0)
+        {
+            // As Flower does for workers it has seen go offline: recently gone instances answer false.
+            foreach (var w in view.Gone.Where(g => !answer.ContainsKey(g.Name)))
+            {
+                answer[w.Name] = false;
+            }
+        }
         return Json(answer);
     }
 

@@ -9,8 +9,8 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// <param name="RedeliveryBy">When its lock expires at the latest, and the broker hands it to another worker.</param>
 public sealed record LostTask(ActiveTask Task, string Worker, DateTimeOffset LastHeartbeat, DateTimeOffset RedeliveryBy);
 
-/// <summary>The instances alive now, and the tasks of those that died.</summary>
-public sealed record WorkersView(IReadOnlyList<InstanceState> Alive, IReadOnlyList<LostTask> Lost);
+/// <summary>The instances alive now, those that stopped heartbeating recently, and the tasks of those.</summary>
+public sealed record WorkersView(IReadOnlyList<InstanceState> Alive, IReadOnlyList<InstanceState> Gone, IReadOnlyList<LostTask> Lost);
 
 /// <summary>Reads the monitoring state the way the API shows it: live instances, and lost tasks of dead ones.</summary>
 public sealed class MonitoringReader(IMonitoringStore store, IResultStore results, TimeProvider time)
@@ -22,8 +22,9 @@ public sealed class MonitoringReader(IMonitoringStore store, IResultStore result
         var now = time.GetUtcNow();
         var all = await store.GetInstancesAsync(cancellationToken).ConfigureAwait(false);
         var alive = all.Where(i => i.IsAliveAt(now)).ToArray();
+        var gone = all.Where(i => !i.IsAliveAt(now)).ToArray();
         var runningNow = alive.SelectMany(i => i.Active).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal);
-        var candidates = all.Where(i => !i.IsAliveAt(now))
+        var candidates = gone
             .SelectMany(i => i.Active.Select(t => new LostTask(t, i.Name, i.HeartbeatAt, i.HeartbeatAt + i.LockDuration)))
             .Where(l => l.RedeliveryBy > now && !runningNow.Contains(l.Task.TaskId))
             .ToArray();
@@ -37,6 +38,6 @@ public sealed class MonitoringReader(IMonitoringStore store, IResultStore result
                 lost.Add(candidate);
             }
         }
-        return new WorkersView(alive, lost);
+        return new WorkersView(alive, gone, lost);
     }
 }

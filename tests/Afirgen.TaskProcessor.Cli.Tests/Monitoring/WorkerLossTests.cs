@@ -50,6 +50,7 @@ public sealed class WorkerLossTests(TwoWorkersFixture workers) : IClassFixture<T
             // Heartbeat expiry 3 s, checked every poll: gone within the expiry plus one heartbeat interval and margin.
             Assert.True(DateTime.UtcNow - killedAt < TimeSpan.FromSeconds(10), "the dead worker stayed listed well past its heartbeat expiry");
 
+            Assert.False((await workers.A.GetJsonAsync("/api/workers?status=true"))[name]!.GetValue<bool>());
             var active = await workers.A.GetJsonAsync("/api/inspect/active");
             var lost = active[name]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == id)!;
             Assert.Equal("lost, awaiting redelivery", lost["state"]!.GetValue<string>());

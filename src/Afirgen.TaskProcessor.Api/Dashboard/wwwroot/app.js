@@ -141,6 +141,7 @@ async function refreshTasks() {
   if (n) params.set("taskname", n);
   if (w) params.set("workername", w);
   const tasks = await api("/api/tasks?" + params);
+  // REVOKE (issue 7): a revoke button per PENDING/STARTED/RETRY row goes in this table (POST /api/tasks/{id}/revoke).
   fill(document.querySelector("#tasks-table tbody"), Object.values(tasks).map(t => el("tr", { "data-task-id": t.uuid, onclick: () => showTask(t.uuid) },
     el("td", {}, el("code", {}, t.uuid)), el("td", {}, t.name || ""), stateCell(t.state), el("td", {}, t.routing_key || ""),
     el("td", { class: "num" }, t.retries ?? ""), el("td", {}, t.worker || ""), el("td", {}, time(t.timestamp)),
