@@ -190,9 +190,10 @@ async function refreshDeadLetters() {
   const queue = document.getElementById("dl-queue").value;
   const letters = await api("/api/dead-letters" + (queue ? "?queue=" + encodeURIComponent(queue) : ""));
   fill(document.querySelector("#dead-letters-table tbody"), letters.map(d => el("tr", { "data-message-id": d.messageId, "data-task-id": d.taskId },
-    el("td", {}, d.queue), el("td", {}, d.taskName), el("td", {}, el("code", {}, d.taskId)), el("td", { class: "state state-FAILURE" }, d.reason),
-    el("td", {}, d.description), el("td", { class: "num" }, d.deliveryCount), el("td", {}, time(d.deadLetteredAt)),
-    el("td", {}, el("button", { type: "button", class: "replay", onclick: () => replay({ queue: d.queue, messageIds: [d.messageId] }) }, "Replay")))),
+    el("td", {}, el("button", { type: "button", class: "replay", onclick: () => replay({ queue: d.queue, messageIds: [d.messageId] }) }, "Replay")),
+    el("td", {}, d.queue), el("td", {}, d.taskName), el("td", { class: "state state-FAILURE" }, d.reason),
+    el("td", { class: "wrap" }, d.description), el("td", { class: "num" }, d.deliveryCount), el("td", {}, time(d.deadLetteredAt)),
+    el("td", {}, el("code", {}, d.taskId)))),
     "no dead letters", 8);
 }
 
