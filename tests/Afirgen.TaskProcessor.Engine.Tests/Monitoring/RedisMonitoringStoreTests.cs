@@ -124,4 +124,18 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
         await store.RemoveInstanceAsync("w1@host", CancellationToken.None);
         Assert.Empty(await store.GetInstancesAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task OnAClusteredRedis_EveryKeyShareOneSlot_SoTheBatchScriptAndReadsWork()
+    {
+        await using var cluster = await RedisServer.StartClusterAsync();
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Configuration);
+        var store = new RedisMonitoringStore(connection, Options.Create(new RedisOptions()),
+            Options.Create(new ResultOptions { Expires = TimeSpan.FromHours(1) }), Options.Create(new MonitoringOptions()), _time);
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([Update("a", TaskStates.Success, t0) with { Name = "x" }, Update("b", TaskStates.Failure, t0.AddSeconds(1))], CancellationToken.None);
+        Assert.Equal(["b", "a"], (await store.QueryTasksAsync(new TaskQuery(), CancellationToken.None)).Select(e => e.TaskId));
+        Assert.Equal("x", (await store.GetTaskAsync("a", CancellationToken.None))!.Name);
+        await store.TrimAsync(CancellationToken.None);
+    }
 }
