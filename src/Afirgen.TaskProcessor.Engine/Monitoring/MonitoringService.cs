@@ -123,14 +123,14 @@ public sealed class MonitoringService : BackgroundService
 
     private async Task FlushEventsAsync(CancellationToken cancellationToken)
     {
-        var reader = _monitor.Events;
-        while (reader.TryPeek(out _))
+        var more = true;
+        while (more)
         {
             // Events of one task within a batch become one update (a quick task's start and end, typically).
             var batch = new List<TaskIndexUpdate>();
             var byTask = new Dictionary<string, int>(StringComparer.Ordinal);
             var taken = 0;
-            while (taken < MaxBatch && reader.TryRead(out var update))
+            while (taken < MaxBatch && _monitor.TryTake(out var update))
             {
                 taken++;
                 if (byTask.TryGetValue(update.TaskId, out var at))
@@ -143,7 +143,11 @@ public sealed class MonitoringService : BackgroundService
                     batch.Add(update);
                 }
             }
-            await _store.WriteTaskUpdatesAsync(batch, cancellationToken).ConfigureAwait(false);
+            if (batch.Count > 0)
+            {
+                await _store.WriteTaskUpdatesAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            more = taken == MaxBatch;
         }
         var dropped = _monitor.DroppedEvents;
         if (dropped != _droppedReported)

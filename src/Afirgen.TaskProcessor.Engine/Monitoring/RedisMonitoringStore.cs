@@ -10,7 +10,8 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// <summary>
 /// Monitoring state in the results' Redis, shared by every instance. Keys (all behind one hash tag, so
 /// one script may touch them on a clustered Redis too):
-/// <c>{afirgen-monitor}:task:&lt;id&gt;</c> a hash per task, expiring a result's lifetime after it was first indexed;
+/// <c>{afirgen-monitor}:index</c> a hash of task id → the task's fields as JSON, dropped (by <see cref="TrimAsync"/>)
+/// when its result expires or the index is over its size;
 /// <c>…:tasks</c> and <c>…:tasks:&lt;STATE&gt;</c> sorted sets of task ids by time of their latest state;
 /// <c>…:throughput:&lt;n&gt;</c> finished tasks per 10-second bucket (one hour);
 /// <c>…:instances</c> (sorted by heartbeat) and <c>…:instance:&lt;name&gt;</c> each instance's heartbeat as JSON.
@@ -19,37 +20,41 @@ public sealed class RedisMonitoringStore : IMonitoringStore
 {
     private const int PageSize = 500;
     private const int MaxScanned = 20_000;
+    private const int TrimBatch = 5_000;
     private static readonly TimeSpan ThroughputKept = TimeSpan.FromHours(1);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly string[] States =
         [TaskStates.Pending, TaskStates.Started, TaskStates.Retry, TaskStates.Success, TaskStates.Failure, TaskStates.Revoked];
 
-    // ARGV: prefix, index ttl, throughput ttl, the updates as JSON [[id, unix time, state, [field, value, ...]], ...]
+    // ARGV: prefix, unused, throughput ttl, the updates as JSON [[id, unix time, state, {field: value}], ...]
     // (all strings, decoded by Redis's cjson), bucket count, then per bucket: number, field, increment.
+    // A task's entry is one JSON field of one hash: no key, expiry or field list per task to write.
     private const string WriteScript = """
         local p = ARGV[1]
-        local ttl = tonumber(ARGV[2])
+        local index = p .. 'index'
         local bttl = tonumber(ARGV[3])
         for _, u in ipairs(cjson.decode(ARGV[4])) do
-          local id, ts, state, fields = u[1], u[2], u[3], u[4]
-          local key = p .. 'task:' .. id
-          local old = redis.call('HMGET', key, 'state', 'timestamp')
-          local newer = (not old[2]) or tonumber(ts) >= tonumber(old[2])
-          if newer then
-            local n = #fields
-            fields[n + 1] = 'state'
-            fields[n + 2] = state
-            fields[n + 3] = 'timestamp'
-            fields[n + 4] = ts
+          local id, ts, state, entry = u[1], u[2], u[3], u[4]
+          local old = redis.call('HGET', index, id)
+          local oldState
+          local newer = true
+          if old then
+            local stored = cjson.decode(old)
+            for k, v in pairs(entry) do stored[k] = v end
+            entry = stored
+            oldState = stored['state']
+            newer = (not stored['timestamp']) or tonumber(ts) >= tonumber(stored['timestamp'])
           end
-          if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
           if newer then
-            if old[1] and old[1] ~= state then redis.call('ZREM', p .. 'tasks:' .. old[1], id) end
+            entry['state'] = state
+            entry['timestamp'] = ts
+          end
+          redis.call('HSET', index, id, cjson.encode(entry))
+          if newer then
+            if oldState and oldState ~= state then redis.call('ZREM', p .. 'tasks:' .. oldState, id) end
             redis.call('ZADD', p .. 'tasks:' .. state, ts, id)
             redis.call('ZADD', p .. 'tasks', ts, id)
           end
-          -- A task's entry lives as long as its result, counted from when it was first indexed.
-          if not old[2] then redis.call('EXPIRE', key, ttl) end
         end
         local i = 5
         for b = 1, tonumber(ARGV[i]) do
@@ -144,13 +149,12 @@ public sealed class RedisMonitoringStore : IMonitoringStore
                 writer.WriteStringValue(update.TaskId);
                 writer.WriteStringValue(TaskIndexFields.FormatTime(update.At));
                 writer.WriteStringValue(update.State);
-                writer.WriteStartArray();
+                writer.WriteStartObject();
                 foreach (var (field, value) in update.Fields())
                 {
-                    writer.WriteStringValue(field);
-                    writer.WriteStringValue(value);
+                    writer.WriteString(field, value);
                 }
-                writer.WriteEndArray();
+                writer.WriteEndObject();
                 writer.WriteEndArray();
                 if (ThroughputField(update.State) is { } counted)
                 {
@@ -176,7 +180,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         }
         return Run(async () =>
         {
-            await Db.ScriptEvaluateAsync(WriteScript, [_prefix + "tasks"], args.ToArray()).ConfigureAwait(false);
+            await Db.ScriptEvaluateAsync(WriteScript, [_prefix + "index"], args.ToArray()).ConfigureAwait(false);
             return true;
         });
     }
@@ -227,26 +231,41 @@ public sealed class RedisMonitoringStore : IMonitoringStore
 
     public Task TrimAsync(CancellationToken cancellationToken) => Run(async () =>
     {
+        // Entries leave the index when their results expire (counted from their latest state) or when it is
+        // over its size, oldest first; a few thousand per call, so a large backlog goes over several calls.
         var db = Db;
-        var oldest = TaskIndexFields.FormatTime(_time.GetUtcNow() - _indexKept);
-        var trims = new List<Task>();
-        foreach (var key in States.Select(s => _prefix + "tasks:" + s).Append(_prefix + "tasks"))
+        var oldest = (_time.GetUtcNow() - _indexKept).ToUnixTimeMilliseconds() / 1000.0;
+        var expired = await db.SortedSetRangeByScoreAsync(_prefix + "tasks", double.NegativeInfinity, oldest, take: TrimBatch).ConfigureAwait(false);
+        var count = await db.SortedSetLengthAsync(_prefix + "tasks").ConfigureAwait(false);
+        var excess = count - expired.Length - _maxIndexed;
+        var dropped = excess > 0
+            ? expired.Concat(await db.SortedSetRangeByRankAsync(_prefix + "tasks", expired.Length, expired.Length + Math.Min(excess, TrimBatch) - 1).ConfigureAwait(false)).ToArray()
+            : expired;
+        if (dropped.Length == 0)
         {
-            trims.Add(db.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, double.Parse(oldest, CultureInfo.InvariantCulture)));
-            trims.Add(db.SortedSetRemoveRangeByRankAsync(key, 0, -_maxIndexed - 1));
+            return true;
         }
-        await Task.WhenAll(trims).ConfigureAwait(false);
+        var removals = new List<Task> { db.HashDeleteAsync(_prefix + "index", dropped) };
+        removals.AddRange(States.Select(s => _prefix + "tasks:" + s).Append(_prefix + "tasks").Select(key => db.SortedSetRemoveAsync(key, dropped)));
+        await Task.WhenAll(removals).ConfigureAwait(false);
         return true;
     });
 
     private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, IReadOnlyList<RedisValue> ids)
     {
-        var reads = ids.Select(id => db.HashGetAllAsync(_prefix + "task:" + id)).ToArray();
-        await Task.WhenAll(reads).ConfigureAwait(false);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var values = await db.HashGetAsync(_prefix + "index", ids.ToArray()).ConfigureAwait(false);
         var entries = new List<TaskIndexEntry>(ids.Count);
         for (var i = 0; i < ids.Count; i++)
         {
-            var fields = reads[i].Result.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+            if (values[i].IsNull)
+            {
+                continue;
+            }
+            var fields = JsonSerializer.Deserialize<Dictionary<string, string>>((string)values[i]!) ?? [];
             if (TaskIndexEntry.FromFields(ids[i]!, fields) is { } entry)
             {
                 entries.Add(entry);

@@ -49,6 +49,10 @@ public sealed record TaskIndexEntry
         {
             return null;
         }
+        var started = Time(f, TaskIndexFields.Started);
+        var ended = Time(f, TaskIndexFields.Succeeded) ?? Time(f, TaskIndexFields.Failed) ?? Time(f, TaskIndexFields.Retried);
+        var runtime = Get(f, TaskIndexFields.Runtime) is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : (double?)null;
+        // Left out when inferable (see TaskIndexUpdate.Fields): filled back in here.
         return new TaskIndexEntry
         {
             TaskId = taskId,
@@ -58,19 +62,19 @@ public sealed record TaskIndexEntry
             Queue = Get(f, TaskIndexFields.Queue),
             Priority = Int(f, TaskIndexFields.Priority),
             Worker = Get(f, TaskIndexFields.Worker),
-            Retries = Int(f, TaskIndexFields.Retries),
-            DeliveryCount = Int(f, TaskIndexFields.DeliveryCount),
-            MessageId = Get(f, TaskIndexFields.MessageId),
+            Retries = Int(f, TaskIndexFields.Retries) ?? (started is null ? null : 0),
+            DeliveryCount = Int(f, TaskIndexFields.DeliveryCount) ?? (started is null ? null : 1),
+            MessageId = Get(f, TaskIndexFields.MessageId) ?? (started is null ? null : taskId),
             Sent = Time(f, TaskIndexFields.Sent),
-            Received = Time(f, TaskIndexFields.Received),
-            Started = Time(f, TaskIndexFields.Started),
+            Received = Time(f, TaskIndexFields.Received) ?? started,
+            Started = started,
             Succeeded = Time(f, TaskIndexFields.Succeeded),
             Failed = Time(f, TaskIndexFields.Failed),
             Retried = Time(f, TaskIndexFields.Retried),
             Revoked = Time(f, TaskIndexFields.Revoked),
             Eta = Time(f, TaskIndexFields.Eta),
             Expires = Time(f, TaskIndexFields.Expires),
-            Runtime = Get(f, TaskIndexFields.Runtime) is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : null,
+            Runtime = (started is { } s && ended is { } e && e >= s ? (e - s).TotalSeconds : (double?)null) ?? runtime,
             Exception = Get(f, TaskIndexFields.Exception),
             Reason = Get(f, TaskIndexFields.Reason),
         };

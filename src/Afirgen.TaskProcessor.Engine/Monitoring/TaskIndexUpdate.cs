@@ -56,7 +56,12 @@ public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset
         };
     }
 
-    /// <summary>The fields this update sets, as stored (<see cref="TaskIndexFields"/>; times in Unix seconds).</summary>
+    /// <summary>
+    /// The fields this update sets, as stored (<see cref="TaskIndexFields"/>; times in Unix seconds). What a
+    /// reader can infer is left out, to keep the index cheap to write: retries 0, delivery count 1, a
+    /// message id equal to the task id, a receipt at the start, a runtime from start to end
+    /// (<see cref="TaskIndexEntry.FromFields"/> fills them back in).
+    /// </summary>
     public IEnumerable<KeyValuePair<string, string>> Fields()
     {
         static KeyValuePair<string, string> T(string key, DateTimeOffset value) => new(key, TaskIndexFields.FormatTime(value));
@@ -65,11 +70,11 @@ public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset
         if (Queue is not null) yield return new(TaskIndexFields.Queue, Queue);
         if (Priority is { } priority) yield return I(TaskIndexFields.Priority, priority);
         if (Worker is not null) yield return new(TaskIndexFields.Worker, Worker);
-        if (Retries is { } retries) yield return I(TaskIndexFields.Retries, retries);
-        if (DeliveryCount is { } deliveries) yield return I(TaskIndexFields.DeliveryCount, deliveries);
-        if (MessageId is not null) yield return new(TaskIndexFields.MessageId, MessageId);
+        if (Retries is { } retries && (retries != 0 || Started is null)) yield return I(TaskIndexFields.Retries, retries);
+        if (DeliveryCount is { } deliveries && deliveries != 1) yield return I(TaskIndexFields.DeliveryCount, deliveries);
+        if (MessageId is not null && MessageId != TaskId) yield return new(TaskIndexFields.MessageId, MessageId);
         if (Sent is { } sent) yield return T(TaskIndexFields.Sent, sent);
-        if (Received is { } received) yield return T(TaskIndexFields.Received, received);
+        if (Received is { } received && (Started is not { } s || (s - received).Duration() >= TimeSpan.FromMilliseconds(1))) yield return T(TaskIndexFields.Received, received);
         if (Started is { } started) yield return T(TaskIndexFields.Started, started);
         if (Succeeded is { } succeeded) yield return T(TaskIndexFields.Succeeded, succeeded);
         if (Failed is { } failed) yield return T(TaskIndexFields.Failed, failed);
@@ -77,7 +82,7 @@ public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset
         if (Revoked is { } revoked) yield return T(TaskIndexFields.Revoked, revoked);
         if (Eta is { } eta) yield return T(TaskIndexFields.Eta, eta);
         if (Expires is { } expires) yield return T(TaskIndexFields.Expires, expires);
-        if (Runtime is { } runtime) yield return new(TaskIndexFields.Runtime, runtime.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture));
+        if (Runtime is { } runtime && Started is null) yield return new(TaskIndexFields.Runtime, runtime.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture));
         if (Exception is not null) yield return new(TaskIndexFields.Exception, Exception);
         if (Reason is not null) yield return new(TaskIndexFields.Reason, Reason);
     }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
@@ -10,7 +9,7 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 
 /// <summary>
 /// This instance's live view of its tasks, fed by the runner: what runs now, counters per task name, and
-/// task events queued for the index. Every call returns at once: events go into a bounded channel that
+/// task events queued for the index. Every call returns at once: events go into a bounded queue that
 /// <see cref="MonitoringService"/> drains in batches; when it is full they are dropped and counted,
 /// never waited for.
 /// </summary>
@@ -18,7 +17,11 @@ public sealed class TaskMonitor : ITaskObserver
 {
     private readonly ConcurrentDictionary<string, ActiveTask> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MutableCounters> _counters = new(StringComparer.Ordinal);
-    private readonly Channel<TaskIndexUpdate> _events;
+    // Not a channel: a bounded channel's writer lock is taken by every task, and contended (the same finding
+    // as the result batcher's). A lock-free queue with an approximate bound does the job.
+    private readonly ConcurrentQueue<TaskIndexUpdate> _events = new();
+    private readonly int _maxPending;
+    private int _pending;
     private readonly TimeProvider _time;
     private readonly string _worker;
     private long _dropped;
@@ -28,18 +31,30 @@ public sealed class TaskMonitor : ITaskObserver
     {
         _time = time;
         _worker = worker.Name;
-        _events = Channel.CreateBounded<TaskIndexUpdate>(
-            new BoundedChannelOptions(Math.Max(16, options.Value.MaxPendingEvents))
-            {
-                FullMode = BoundedChannelFullMode.DropWrite,
-                SingleReader = true,
-                SingleWriter = false,
-            },
-            _ => Interlocked.Increment(ref _dropped));
+        _maxPending = Math.Max(16, options.Value.MaxPendingEvents);
     }
 
-    /// <summary>Task events waiting to be written (read by <see cref="MonitoringService"/> only).</summary>
-    internal ChannelReader<TaskIndexUpdate> Events => _events.Reader;
+    /// <summary>Takes the next task event waiting to be written (<see cref="MonitoringService"/> only).</summary>
+    internal bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TaskIndexUpdate? update)
+    {
+        if (_events.TryDequeue(out update))
+        {
+            Interlocked.Decrement(ref _pending);
+            return true;
+        }
+        return false;
+    }
+
+    private void Enqueue(TaskIndexUpdate update)
+    {
+        if (Interlocked.Increment(ref _pending) > _maxPending)
+        {
+            Interlocked.Decrement(ref _pending);
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
+        _events.Enqueue(update);
+    }
 
     /// <summary>Events dropped because the writer could not keep up.</summary>
     public long DroppedEvents => Interlocked.Read(ref _dropped);
@@ -58,7 +73,7 @@ public sealed class TaskMonitor : ITaskObserver
     public void Sent(PublishedTask task)
     {
         var now = _time.GetUtcNow();
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Pending, now)
+        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Pending, now)
         {
             Sent = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority, Eta = task.Eta, Expires = task.Expires,
         });
@@ -70,7 +85,7 @@ public sealed class TaskMonitor : ITaskObserver
         _active[task.MessageId] = new ActiveTask(task.TaskId, task.TaskName, task.Queue, task.Priority, task.Retries, task.DeliveryCount, task.MessageId, task.ReceivedAt, now);
         Interlocked.Increment(ref _version);
         Interlocked.Increment(ref CountersOf(task.TaskName).Received);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Started, now)
+        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Started, now)
         {
             Received = task.ReceivedAt, Started = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority,
             Worker = _worker, Retries = task.Retries, DeliveryCount = task.DeliveryCount, MessageId = task.MessageId,
@@ -81,14 +96,14 @@ public sealed class TaskMonitor : ITaskObserver
     {
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref CountersOf(task.TaskName).Succeeded);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Success, now) { Succeeded = now, Runtime = Runtime(task, now) });
+        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Success, now) { Succeeded = now, Runtime = Runtime(task, now) });
     }
 
     public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta)
     {
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref CountersOf(task.TaskName).Retried);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Retry, now)
+        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Retry, now)
         {
             Retried = now, Runtime = Runtime(task, now), Exception = error, Eta = eta, Retries = retryNumber,
         });
@@ -101,7 +116,7 @@ public sealed class TaskMonitor : ITaskObserver
         Interlocked.Increment(ref counters.Failed);
         // The runner dead-letters every message whose task failed for good.
         Interlocked.Increment(ref counters.DeadLettered);
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Failure, now)
+        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Failure, now)
         {
             Failed = now, Runtime = Runtime(task, now), Exception = error, Reason = reason,
         });
@@ -111,7 +126,7 @@ public sealed class TaskMonitor : ITaskObserver
     {
         // REVOKE (issue 7): count revocations here (TaskCounters.Revoked) once the revocation store lands.
         var now = _time.GetUtcNow();
-        _events.Writer.TryWrite(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now)
+        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now)
         {
             Revoked = now, Name = task.TaskName, Queue = task.Queue, Worker = _worker, Reason = reason,
         });
