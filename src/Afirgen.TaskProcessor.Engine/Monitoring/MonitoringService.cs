@@ -18,7 +18,8 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// </summary>
 public sealed class MonitoringService : BackgroundService
 {
-    private const int MaxBatch = 1024;
+    // Short script runs, so the result writes of running tasks are not held up behind a long one.
+    private const int MaxBatch = 256;
     private static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FinalWriteTimeout = TimeSpan.FromSeconds(3);
     private static readonly string EngineVersion =
