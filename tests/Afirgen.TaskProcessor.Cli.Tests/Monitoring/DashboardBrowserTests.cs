@@ -42,6 +42,8 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
 
         var driver = Start();
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        // The page redraws its tables every second: an element found a moment ago may be gone; look again.
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
         driver.Navigate().GoToUrl(workers.A.BaseUrl + "/");
 
         // Overview: queues, both workers, the chart.
@@ -54,9 +56,9 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         ((IJavaScriptExecutor)driver).ExecuteScript("window.__noReload = 42;");
 
         // Tasks: enqueue from the form with a countdown, so it is seen queued first, then SUCCESS.
-        driver.FindElement(By.Id("nav-tasks")).Click();
+        Click(wait, By.Id("nav-tasks"));
         wait.Until(d => d.FindElements(By.CssSelector("#enqueue-name option[value='diagnostics.echo']")).Count == 1);
-        driver.FindElement(By.CssSelector("#enqueue-name option[value='diagnostics.echo']")).Click();
+        Click(wait, By.CssSelector("#enqueue-name option[value='diagnostics.echo']"));
         var kwargs = driver.FindElement(By.Id("enqueue-kwargs"));
         kwargs.Clear();
         kwargs.SendKeys("{\"fir_id\": \"FIR-2026-0042\"}");
@@ -70,19 +72,19 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         Assert.Equal(42L, ((IJavaScriptExecutor)driver).ExecuteScript("return window.__noReload;"));
 
         // Its detail: states with times and the result.
-        driver.FindElement(By.CssSelector($"#tasks-table tr[data-task-id='{id}']")).Click();
+        Click(wait, By.CssSelector($"#tasks-table tr[data-task-id='{id}']"));
         wait.Until(d => d.FindElement(By.Id("detail-result")).Text.Contains("FIR-2026-0042", StringComparison.Ordinal));
-        Assert.Contains("succeeded", driver.FindElement(By.Id("detail-fields")).Text);
+        wait.Until(d => d.FindElement(By.Id("detail-fields")).Text.Contains("succeeded", StringComparison.Ordinal));
         Screenshot(driver, "task-detail");
 
         // Dead letters: the failing task is there; once its cause is gone, replay it from the page.
-        driver.FindElement(By.Id("nav-dead-letters")).Click();
+        Click(wait, By.Id("nav-dead-letters"));
         var deadRow = $"#dead-letters-table tr[data-task-id='{failing}']";
         wait.Until(d => d.FindElements(By.CssSelector(deadRow)).Count == 1);
-        Assert.Contains("TaskFailed", driver.FindElement(By.CssSelector(deadRow)).Text);
+        wait.Until(d => d.FindElement(By.CssSelector(deadRow)).Text.Contains("TaskFailed", StringComparison.Ordinal));
         Screenshot(driver, "dead-letters");
         while (DateTimeOffset.UtcNow <= until) await Task.Delay(100);
-        driver.FindElement(By.CssSelector(deadRow + " button.replay")).Click();
+        Click(wait, By.CssSelector(deadRow + " button.replay"));
         wait.Until(d => d.FindElement(By.Id("dl-result")).Text.StartsWith("Replayed 1", StringComparison.Ordinal));
         wait.Until(d => d.FindElements(By.CssSelector(deadRow)).Count == 0);
         await workers.A.WaitForStateAsync(failing, "SUCCESS");
@@ -90,7 +92,7 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
 
         // Readable on a phone: the overview at a phone's width.
         driver.Manage().Window.Size = new System.Drawing.Size(390, 844);
-        driver.FindElement(By.Id("nav-overview")).Click();
+        Click(wait, By.Id("nav-overview"));
         wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
         Screenshot(driver, "overview-phone");
 
@@ -101,6 +103,13 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         var errors = log.Where(e => e.Level >= LogLevel.Warning).Select(e => e.Message).ToArray();
         Assert.True(errors.Length == 0, "console errors: " + string.Join(" | ", errors));
     }
+
+    /// <summary>Clicks what <paramref name="by"/> finds, finding it again if a redraw replaced it meanwhile.</summary>
+    private static void Click(WebDriverWait wait, By by) => wait.Until(d =>
+    {
+        d.FindElement(by).Click();
+        return true;
+    });
 
     private void Screenshot(ChromeDriver driver, string view)
     {
