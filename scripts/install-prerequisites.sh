@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local host and the tests need on Debian: redis-server, Debian's Celery for the
-# interop tests and the Celery baseline, and MariaDB (AFIRGen's MySQL store, started by the tests).
-# Installs only what is missing; safe to run again.
+# interop tests and the Celery baseline, MariaDB (AFIRGen's MySQL store, started by the tests) and Chromium
+# with its WebDriver for the dashboard's browser tests. Installs only what is missing; safe to run again.
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -13,6 +13,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 /usr/bin/python3 -c "import celery, redis" >/dev/null 2>&1 || missing+=(python3-celery python3-redis)
 { [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null 2>&1; } || missing+=(mariadb-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Api.Queues;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
@@ -17,7 +18,7 @@ namespace Afirgen.TaskProcessor.Api;
 /// (<see cref="TaskProcessorApiEndpoints"/>); the Functions app calls the same methods from its HTTP
 /// functions. Errors are RFC 9457 problem documents whose detail says what to change.
 /// </summary>
-public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time)
+public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time, TaskMonitor monitor)
 {
     /// <summary><c>POST /api/tasks</c>: enqueue a task; 202 with its id, queue and priority.</summary>
     public async Task<IResult> EnqueueAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -49,6 +50,7 @@ public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry regis
             var prepared = publisher.Prepare(taskRequest);
             await results.TryStorePendingAsync(new TaskResultMeta { TaskId = prepared.Message.Id, Status = TaskStates.Pending }, cancellationToken).ConfigureAwait(false);
             var published = await publisher.SendAsync(prepared, cancellationToken).ConfigureAwait(false);
+            monitor.Sent(published);
             return Results.Accepted($"/api/tasks/{published.TaskId}",
                 new EnqueueResponse(published.TaskId, published.TaskName, published.Queue, published.Priority, TaskStates.Pending, published.Eta, published.Expires));
         }

@@ -1,3 +1,7 @@
+using Afirgen.TaskProcessor.Api.Dashboard;
+using Afirgen.TaskProcessor.Api.DeadLetters;
+using Afirgen.TaskProcessor.Api.Flower;
+using Afirgen.TaskProcessor.Api.Inspect;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -6,12 +10,19 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Afirgen.TaskProcessor.Api;
 
-/// <summary>Registers and maps the API for a host that uses ASP.NET Core routing (the local host).</summary>
+/// <summary>
+/// Registers and maps the API for a host that uses ASP.NET Core routing (the local host). Every route is
+/// one method of an API class, so the Functions app's HTTP functions call the same methods.
+/// </summary>
 public static class TaskProcessorApiEndpoints
 {
     public static IServiceCollection AddTaskProcessorApi(this IServiceCollection services)
     {
         services.TryAddSingleton<TaskProcessorApi>();
+        services.TryAddSingleton<InspectApi>();
+        services.TryAddSingleton<FlowerApi>();
+        services.TryAddSingleton<DeadLetterApi>();
+        services.TryAddSingleton<DashboardApi>();
         return services;
     }
 
@@ -22,6 +33,32 @@ public static class TaskProcessorApiEndpoints
         api.MapGet("/tasks/{id}", (string id, TaskProcessorApi handlers, CancellationToken ct) => handlers.GetTaskAsync(id, ct));
         api.MapPost("/tasks/{id}/revoke", (string id, HttpRequest request, TaskProcessorApi handlers, CancellationToken ct) => handlers.RevokeAsync(id, request, ct));
         api.MapGet("/queues", (TaskProcessorApi handlers, CancellationToken ct) => handlers.GetQueuesAsync(ct));
+        // REVOKE (issue 7): POST /api/tasks/{id}/revoke is mapped here by the revocation work.
+
+        api.MapGet("/inspect/{command}", (string command, InspectApi inspect, CancellationToken ct) => inspect.InspectAsync(command, ct));
+
+        // Flower's routes and shapes.
+        api.MapGet("/workers", (HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.ListWorkersAsync(request, ct));
+        api.MapGet("/tasks", (HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.ListTasksAsync(request, ct));
+        api.MapGet("/task/types", (FlowerApi flower) => flower.ListTaskTypes());
+        api.MapGet("/task/info/{id}", (string id, FlowerApi flower, CancellationToken ct) => flower.TaskInfoAsync(id, ct));
+        api.MapGet("/task/result/{id}", (string id, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.TaskResultAsync(id, request, ct));
+        api.MapPost("/task/async-apply/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.AsyncApplyAsync(name, request, ct));
+        api.MapPost("/task/send-task/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.SendTaskAsync(name, request, ct));
+        api.MapPost("/task/apply/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.ApplyAsync(name, request, ct));
+        // REVOKE (issue 7): Flower's POST /api/task/revoke/{id} is mapped here (FlowerApi marks where its method goes).
+        api.MapGet("/queues/length", (FlowerApi flower, CancellationToken ct) => flower.QueueLengthsAsync(ct));
+
+        api.MapGet("/dead-letters", (HttpRequest request, DeadLetterApi deadLetters, CancellationToken ct) => deadLetters.ListAsync(request, ct));
+        api.MapPost("/dead-letters/replay", (HttpRequest request, DeadLetterApi deadLetters, CancellationToken ct) => deadLetters.ReplayAsync(request, ct));
+        api.MapPost("/dead-letters/purge", (HttpRequest request, DeadLetterApi deadLetters, CancellationToken ct) => deadLetters.PurgeAsync(request, ct));
+
+        api.MapGet("/monitor/overview", (DashboardApi dashboard, CancellationToken ct) => dashboard.OverviewAsync(ct));
+        api.MapGet("/monitor/throughput", (HttpRequest request, DashboardApi dashboard, CancellationToken ct) => dashboard.ThroughputAsync(request, ct));
+
+        // The dashboard, at the root.
+        endpoints.MapGet("/", (DashboardApi dashboard) => dashboard.Asset(null));
+        endpoints.MapGet("/dashboard/{*path}", (string path, DashboardApi dashboard) => dashboard.Asset(path));
         return endpoints;
     }
 }

@@ -9,6 +9,8 @@ var root = new RootCommand("afirgen-tasks: AFIRGen's background task processor (
     StatusCommand.Create(),
     RevokeCommand.Create(),
     ReconcileCommand.Create(),
+    InspectCommand.Create(),
+    DeadLettersCommand.Create(),
     BenchCommand.Create(),
 };
 

@@ -15,10 +15,11 @@ internal static class RunCommand
         var prefetch = new Option<int?>("--prefetch-multiplier") { Description = "Messages held per queue = concurrency × this (default 4)." };
         var redis = new Option<string?>("--redis") { Description = "Redis for results, e.g. localhost:6379 (default: in memory, development only)." };
         var urls = new Option<string?>("--urls") { Description = "Where the HTTP API listens (default http://127.0.0.1:7071)." };
+        var hostname = new Option<string?>("--hostname", "-n") { Description = "This worker's name in monitoring (Celery's -n); default afirgen-tasks-<pid>@<host>." };
 
         var command = new Command("run", "Run workers for all queues (or -Q) on the embedded broker, with the HTTP API.")
         {
-            queues, concurrency, prefetch, redis, urls,
+            queues, concurrency, prefetch, redis, urls, hostname,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,6 +36,7 @@ internal static class RunCommand
             if (parse.GetValue(prefetch) is { } p) overrides[$"{WorkerOptions.Section}:PrefetchMultiplier"] = p.ToString();
             if (parse.GetValue(redis) is { } r) overrides[$"{RedisOptions.Section}:Configuration"] = r;
             if (parse.GetValue(urls) is { } u) overrides[$"{LocalHostOptions.Section}:Urls"] = u;
+            if (parse.GetValue(hostname) is { } n) overrides[$"{WorkerOptions.Section}:Name"] = n;
 
             await using var app = LocalHostApp.Build(overrides);
             var listenOn = app.Configuration[$"{LocalHostOptions.Section}:Urls"];

@@ -15,6 +15,7 @@ public static class DiagnosticTasks
     public const string Sleep = "diagnostics.sleep";
     public const string FailTimes = "diagnostics.fail_n_times";
     public const string Fail = "diagnostics.fail";
+    public const string FailUntil = "diagnostics.fail_until";
 
     public static IServiceCollection AddDiagnosticTasks(this IServiceCollection services)
     {
@@ -59,7 +60,30 @@ public static class DiagnosticTasks
                 o.Description = "Fails at once with a non-retried error (lands in the dead-letter queue).";
                 o.Parameters = [TaskParameter.Optional("message", "Planned failure.")];
             });
+        services.AddTask<FailUntilTask>(FailUntil, o =>
+        {
+            o.Description = "Fails for good (dead-lettered) until the given time, then succeeds: a downstream outage to replay after.";
+            o.Parameters = [TaskParameter.RequiredParameter("until")];
+        });
         return services;
+    }
+
+    /// <summary>Fails before <c>until</c> (ISO 8601) on the injected clock, succeeds after it.</summary>
+    private sealed class FailUntilTask(TimeProvider time) : ITaskHandler
+    {
+        public ValueTask<JsonNode?> RunAsync(TaskContext context)
+        {
+            var text = context.Get<string>("until");
+            if (!DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var until))
+            {
+                throw new PermanentTaskException($"until must be an ISO 8601 time; got '{text}'.");
+            }
+            if (time.GetUtcNow() < until)
+            {
+                throw new PermanentTaskException($"The downstream is unavailable until {until:O}.");
+            }
+            return ValueTask.FromResult<JsonNode?>(new JsonObject { ["until"] = text, ["ran"] = time.GetUtcNow().ToString("O") });
+        }
     }
 
     /// <summary>Sleeps on the injected clock so tests can drive it.</summary>

@@ -52,6 +52,10 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     /// <summary>Messages received and not yet settled.</summary>
     public int InFlightCount => Volatile.Read(ref _running);
 
+    /// <summary>The messages received and not yet settled, running or waiting for a slot (for monitoring).</summary>
+    public IReadOnlyList<(ReceivedMessage Message, DateTimeOffset ReceivedAt)> Held() =>
+        _inFlight.Select(kv => (kv.Key.Message, kv.Value.ReceivedAt)).ToArray();
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var queue in _queues)

@@ -1,5 +1,6 @@
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
@@ -56,10 +57,15 @@ public static class TaskEngineRegistration
             // Braces would change the hash slot of Celery's result keys and part them from their revocations on a clustered Redis.
             .Validate(o => o.KeyPrefix.IndexOfAny(['{', '}']) < 0, "The Redis key prefix must not contain braces (TaskProcessor:Redis:KeyPrefix).")
             .ValidateOnStart();
+        services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section)
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.FlushInterval > TimeSpan.Zero, "Monitoring intervals must be positive (TaskProcessor:Monitoring:HeartbeatInterval, FlushInterval).")
+            .Validate(o => o.HeartbeatExpiry > o.HeartbeatInterval, "The heartbeat expiry must be longer than the heartbeat interval (TaskProcessor:Monitoring:HeartbeatExpiry > HeartbeatInterval).")
+            .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new RetryRandom(new Random()));
-        services.TryAddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Name is { Length: > 0 } name ? name : null));
         services.TryAddSingleton<CeleryMessageParser>();
         services.TryAddSingleton<TaskRouter>();
         services.TryAddSingleton(sp => new TaskRegistry(sp.GetServices<TaskDefinition>()));
@@ -89,13 +95,23 @@ public static class TaskEngineRegistration
             services.TryAddSingleton<RedisRevocationBroadcast>();
             services.TryAddSingleton<IRevocationBroadcast>(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
             services.AddHostedService(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
+            services.TryAddSingleton<IMonitoringStore, RedisMonitoringStore>();
         }
         else
         {
             services.TryAddSingleton<IResultStore, InMemoryResultStore>();
             services.TryAddSingleton<IRevocationBroadcast, LocalRevocationBroadcast>();
+            services.TryAddSingleton<IMonitoringStore, InMemoryMonitoringStore>();
             services.AddHostedService<InMemoryResultsNotice>();
         }
+
+        // Monitoring: the runner tells the monitor about each task (at once, no I/O); the service writes
+        // heartbeats and the task index in batches, so every instance of either host shows up in inspect.
+        services.TryAddSingleton<TaskMonitor>();
+        services.AddSingleton<ITaskObserver>(sp => sp.GetRequiredService<TaskMonitor>());
+        services.TryAddSingleton<MonitoringReader>();
+        services.TryAddSingleton<DeadLetterReplayer>();
+        services.AddHostedService<MonitoringService>();
         return builder;
     }
 

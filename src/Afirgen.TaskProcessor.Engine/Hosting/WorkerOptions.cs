@@ -11,6 +11,12 @@ public sealed class WorkerOptions
 {
     public const string Section = "TaskProcessor:Worker";
 
+    /// <summary>
+    /// This instance's name in monitoring and in extended results (Celery's <c>-n</c>); default
+    /// <c>afirgen-tasks-&lt;pid&gt;@&lt;host&gt;</c>. Must differ between instances sharing a Redis.
+    /// </summary>
+    public string? Name { get; set; }
+
     /// <summary>Tasks run at once per instance: the priority gate's slots. 1 is Celery's <c>solo</c> pool.</summary>
     [Range(1, 10_000)]
     public int Concurrency { get; set; } = 4;

@@ -13,6 +13,13 @@ public static class MessageIds
     /// <summary>The message that carries retry number <paramref name="retries"/> of a task.</summary>
     public static string ForRetry(string taskId, int retries) => $"{taskId}.retry-{retries}";
 
+    /// <summary>
+    /// The message that replays dead letter <paramref name="sequenceNumber"/> (first sent as
+    /// <paramref name="deadLetteredMessageId"/>): the original id stays readable in it, and replaying the same
+    /// dead letter twice (a crash between send and delete) is dropped as a duplicate.
+    /// </summary>
+    public static string ForReplay(string deadLetteredMessageId, long sequenceNumber) => $"{deadLetteredMessageId}.replay-{sequenceNumber}";
+
     /// <summary>The message that brings <paramref name="receivedMessageId"/> back at its ETA.</summary>
     public static string ForEtaDeferral(string receivedMessageId) => $"{receivedMessageId}.eta";
 

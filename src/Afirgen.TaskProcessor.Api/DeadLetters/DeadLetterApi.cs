@@ -1,0 +1,139 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Afirgen.TaskProcessor.Api.DeadLetters;
+
+/// <summary>
+/// Dead letters over HTTP: list them per queue with reason, description, delivery count and task id;
+/// replay one, a filtered set or all; purge. Written against the broker-neutral port, so the same calls
+/// work on the embedded broker and on Service Bus's dead-letter sub-queues.
+/// </summary>
+public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router)
+{
+    /// <summary><c>GET /api/dead-letters</c> (<c>?queue= &amp;taskName= &amp;taskId= &amp;reason= &amp;limit=</c>).</summary>
+    public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var q = request.Query;
+        var limit = int.TryParse(q["limit"].ToString(), out var l) ? Math.Clamp(l, 1, DeadLetterReplayer.MaxBrowsed) : 500;
+        var (queues, error) = Queues(q["queue"].ToString());
+        if (error is not null)
+        {
+            return error;
+        }
+        var filter = new DeadLetterFilter { TaskName = Text(q["taskName"]), TaskId = Text(q["taskId"]), Reason = Text(q["reason"]) };
+        var list = new List<DeadLetterView>();
+        foreach (var queue in queues)
+        {
+            list.AddRange((await replayer.ListAsync(queue, filter, limit, cancellationToken).ConfigureAwait(false)).Select(DeadLetterView.From));
+        }
+        return Results.Ok(list.OrderBy(d => d.DeadLetteredAt).Take(limit).ToArray());
+    }
+
+    /// <summary>
+    /// <c>POST /api/dead-letters/replay</c> with <c>{"queue", "messageIds", "taskId", "taskName", "reason"}</c>, every
+    /// field optional (none: every dead letter of every queue): <c>{"replayed": n}</c>.
+    /// </summary>
+    public Task<IResult> ReplayAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ApplyAsync(request, "replayed", requireAll: false, (queue, filter, ct) => replayer.ReplayAsync(queue, filter, ct), cancellationToken);
+
+    /// <summary>
+    /// <c>POST /api/dead-letters/purge</c>, the same filter; deleting everything needs <c>"all": true</c>:
+    /// <c>{"purged": n}</c>.
+    /// </summary>
+    public Task<IResult> PurgeAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ApplyAsync(request, "purged", requireAll: true, (queue, filter, ct) => replayer.PurgeAsync(queue, filter, ct), cancellationToken);
+
+    private async Task<IResult> ApplyAsync(HttpRequest request, string counted, bool requireAll,
+        Func<string, DeadLetterFilter, CancellationToken, Task<int>> apply, CancellationToken cancellationToken)
+    {
+        JsonObject body;
+        try
+        {
+            body = request.ContentLength is 0 ? [] : await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false) as JsonObject ?? [];
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON", ex.Message);
+        }
+        DeadLetterFilter filter;
+        string? queueName;
+        try
+        {
+            queueName = Str(body, "queue");
+            filter = new DeadLetterFilter
+            {
+                MessageIds = body["messageIds"] switch
+                {
+                    null => null,
+                    JsonArray a => a.Select(n => n?.GetValue<string>() ?? throw new FormatException()).ToArray(),
+                    _ => throw new FormatException(),
+                },
+                TaskId = Str(body, "taskId"),
+                TaskName = Str(body, "taskName"),
+                Reason = Str(body, "reason"),
+            };
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid dead-letter filter",
+                "Give any of \"queue\", \"taskId\", \"taskName\", \"reason\" as strings and \"messageIds\" as a list of strings.");
+        }
+        if (requireAll && filter.IsEverything && body["all"]?.GetValueKind() != JsonValueKind.True)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Say what to delete",
+                "Purging without a filter deletes every dead letter" + (queueName is null ? " of every queue" : $" of queue '{queueName}'") + "; send \"all\": true to mean it, or filter by messageIds, taskId, taskName or reason.");
+        }
+        var (queues, error) = Queues(queueName ?? "");
+        if (error is not null)
+        {
+            return error;
+        }
+        try
+        {
+            var total = 0;
+            foreach (var queue in queues)
+            {
+                total += await apply(queue, filter, cancellationToken).ConfigureAwait(false);
+            }
+            return Results.Ok(new Dictionary<string, int> { [counted] = total });
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", $"{ex.Message} Nothing more was replayed; try again when Redis is back.");
+        }
+    }
+
+    private (IReadOnlyList<string> Queues, IResult? Error) Queues(string queue)
+    {
+        if (string.IsNullOrWhiteSpace(queue))
+        {
+            return (router.Queues, null);
+        }
+        return router.IsKnownQueue(queue)
+            ? ([queue], null)
+            : ([], ApiProblems.Problem(StatusCodes.Status400BadRequest, "Unknown queue", $"There is no queue named '{queue}'; the queues are {string.Join(", ", router.Queues)}."));
+    }
+
+    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value.ToString()) ? null : value.ToString();
+
+    private static string? Str(JsonObject body, string key) => body[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out string? s) => string.IsNullOrWhiteSpace(s) ? null : s,
+        _ => throw new FormatException(),
+    };
+}
+
+/// <summary>A dead letter as the API shows it (never its body).</summary>
+public sealed record DeadLetterView(
+    string Queue, long SequenceNumber, string MessageId, string TaskId, string TaskName, int Priority,
+    string Reason, string Description, int DeliveryCount, DateTimeOffset EnqueuedAt, DateTimeOffset DeadLetteredAt)
+{
+    public static DeadLetterView From(DeadLetteredMessage m) =>
+        new(m.Queue, m.SequenceNumber, m.MessageId, m.TaskId, m.TaskName, m.Priority, m.Reason, m.Description, m.DeliveryCount, m.EnqueuedAt, m.DeadLetteredAt);
+}

@@ -1,0 +1,339 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Api.Inspect;
+using Afirgen.TaskProcessor.Api.Tasks;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Afirgen.TaskProcessor.Api.Flower;
+
+/// <summary>
+/// Flower's REST API on Flower's routes and JSON shapes, so scripts and dashboards written for Flower keep
+/// working. Backed by the task index and the instances' heartbeats in Redis, so listings survive restarts
+/// and cover every instance. Differences (README, Monitoring): task arguments are never shown (args and
+/// kwargs are null), <c>search</c> and <c>received_start/end</c> are not supported, and <c>refresh</c> is
+/// not needed (heartbeats are at most a few seconds old).
+/// </summary>
+public sealed class FlowerApi(
+    MonitoringReader monitoring, IResultStore results, TaskPublisher publisher, TaskRegistry registry, TaskRouter router,
+    IQueueStatisticsSource queues, TaskMonitor monitor, TimeProvider time)
+{
+    private static readonly TimeSpan ApplyWaitLimit = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>GET /api/workers</c> (<c>?workername=</c>, <c>?status=true</c>).</summary>
+    public async Task<IResult> ListWorkersAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var workername = request.Query["workername"].ToString();
+        var statusOnly = IsTrue(request.Query["status"].ToString());
+        WorkersView view;
+        try
+        {
+            view = await monitoring.GetWorkersAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return ApiProblems.Unavailable(ex);
+        }
+        var workers = view.Alive.Where(w => workername.Length == 0 || w.Name == workername).ToArray();
+        if (workername.Length > 0 && workers.Length == 0)
+        {
+            return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown worker", $"Unknown worker '{workername}': no live instance has that name.");
+        }
+        var answer = new JsonObject();
+        foreach (var w in workers)
+        {
+            answer[w.Name] = statusOnly ? true : WorkerJson(w);
+        }
+        if (statusOnly && workername.Length == 0)
+        {
+            // As Flower does for workers it has seen go offline: recently gone instances answer false.
+            foreach (var w in view.Gone.Where(g => !answer.ContainsKey(g.Name)))
+            {
+                answer[w.Name] = false;
+            }
+        }
+        return Json(answer);
+    }
+
+    /// <summary><c>GET /api/tasks</c>: state, taskname, workername, limit, offset, sort_by.</summary>
+    public async Task<IResult> ListTasksAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var q = request.Query;
+        var sortBy = Text(q["sort_by"]);
+        if (sortBy is not null && !TaskQuery.SortKeys.Contains(sortBy.TrimStart('-')))
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid sort_by", $"sort_by must be one of {string.Join(", ", TaskQuery.SortKeys)}, optionally with a leading '-'.");
+        }
+        if (!TryInt(q["limit"], 100, out var limit) || !TryInt(q["offset"], 0, out var offset))
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit or offset", "limit and offset must be whole numbers.");
+        }
+        var query = new TaskQuery
+        {
+            State = Text(q["state"]),
+            TaskName = Text(q["taskname"]),
+            Worker = Text(q["workername"]),
+            Limit = Math.Clamp(limit, 0, 10_000),
+            Offset = Math.Max(0, offset),
+            SortBy = sortBy,
+        };
+        try
+        {
+            var entries = await monitoring.Store.QueryTasksAsync(query, cancellationToken).ConfigureAwait(false);
+            var metas = await Task.WhenAll(entries.Select(e => results.GetAsync(e.TaskId, cancellationToken))).ConfigureAwait(false);
+            var answer = new JsonObject();
+            for (var i = 0; i < entries.Count; i++)
+            {
+                answer[entries[i].TaskId] = FlowerTaskFormat.From(entries[i], metas[i]);
+            }
+            return Json(answer);
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return ApiProblems.Unavailable(ex);
+        }
+    }
+
+    /// <summary><c>GET /api/task/types</c>: the task names seen.</summary>
+    public IResult ListTaskTypes() =>
+        Json(new JsonObject { ["task-types"] = new JsonArray(registry.All.Select(t => (JsonNode?)t.Name).ToArray()) });
+
+    /// <summary><c>GET /api/task/info/{id}</c>: one task, with <c>task-id</c> in place of <c>uuid</c>; 404 when unknown.</summary>
+    public async Task<IResult> TaskInfoAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entry = await monitoring.Store.GetTaskAsync(id, cancellationToken).ConfigureAwait(false);
+            var meta = await results.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (entry is null && meta is null)
+            {
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown task", $"Unknown task '{id}'");
+            }
+            var task = FlowerTaskFormat.From(entry ?? FlowerTaskFormat.FromResult(meta!, time.GetUtcNow()), meta);
+            task.Remove("uuid");
+            task["task-id"] = id;
+            // Ours, beyond Flower's: what a task detail view needs.
+            task["queue"] = entry?.Queue;
+            task["priority"] = entry?.Priority;
+            task["delivery_count"] = entry?.DeliveryCount;
+            task["reason"] = entry?.Reason;
+            task["children"] = meta?.Children?.DeepClone();
+            return Json(task);
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return ApiProblems.Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// <c>GET /api/task/result/{id}</c> (<c>?timeout=</c> seconds to wait for it): <c>task-id</c>, <c>state</c>,
+    /// and once ready <c>result</c> (and <c>traceback</c> for a failure). An unknown id is PENDING, as in Celery.
+    /// </summary>
+    public async Task<IResult> TaskResultAsync(string id, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var timeoutText = Text(request.Query["timeout"]);
+        double timeout = 0;
+        if (timeoutText is not null && !double.TryParse(timeoutText, System.Globalization.CultureInfo.InvariantCulture, out timeout))
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid timeout", "timeout must be a number of seconds.");
+        }
+        try
+        {
+            var meta = timeout > 0
+                ? await WaitForResultAsync(id, TimeSpan.FromSeconds(Math.Min(timeout, ApplyWaitLimit.TotalSeconds)), cancellationToken).ConfigureAwait(false)
+                : await results.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            return Json(ResultJson(id, meta));
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return ApiProblems.Unavailable(ex);
+        }
+    }
+
+    /// <summary><c>POST /api/task/async-apply/{name}</c>: enqueue; <c>{"task-id", "state"}</c>; 404 for an unknown task.</summary>
+    public Task<IResult> AsyncApplyAsync(string name, HttpRequest request, CancellationToken cancellationToken) =>
+        ApplyCoreAsync(name, request, requireRegistered: true, wait: false, cancellationToken);
+
+    /// <summary><c>POST /api/task/send-task/{name}</c>: enqueue by name, registered here or not (Celery's <c>send_task</c>).</summary>
+    public Task<IResult> SendTaskAsync(string name, HttpRequest request, CancellationToken cancellationToken) =>
+        ApplyCoreAsync(name, request, requireRegistered: false, wait: false, cancellationToken);
+
+    /// <summary><c>POST /api/task/apply/{name}</c>: enqueue and wait for the result (at most five minutes).</summary>
+    public Task<IResult> ApplyAsync(string name, HttpRequest request, CancellationToken cancellationToken) =>
+        ApplyCoreAsync(name, request, requireRegistered: true, wait: true, cancellationToken);
+
+    // REVOKE (issue 7): POST /api/task/revoke/{id} (Flower: ?terminate=&signal=, answers {"message": "Revoked '<id>'"})
+    // goes here, calling the engine's revocation store; map it next to the other task routes.
+
+    /// <summary><c>GET /api/queues/length</c>: <c>{"active_queues": [{"name", "messages"}]}</c>, messages ready to be received.</summary>
+    public async Task<IResult> QueueLengthsAsync(CancellationToken cancellationToken)
+    {
+        var stats = await queues.GetStatisticsAsync(router.Queues, cancellationToken).ConfigureAwait(false);
+        return Json(new JsonObject
+        {
+            ["active_queues"] = new JsonArray(stats.Select(s => (JsonNode?)new JsonObject { ["name"] = s.Queue, ["messages"] = s.Waiting }).ToArray()),
+        });
+    }
+
+    private async Task<IResult> ApplyCoreAsync(string name, HttpRequest request, bool requireRegistered, bool wait, CancellationToken cancellationToken)
+    {
+        JsonNode? body = null;
+        try
+        {
+            if (request.ContentLength is not 0)
+            {
+                using var reader = new StreamReader(request.Body);
+                var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                body = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text);
+            }
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON", ex.Message);
+        }
+        if (body is not null and not JsonObject)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid options", "The body must be a JSON object: {\"args\": [...], \"kwargs\": {...}, and apply_async options}.");
+        }
+        if (requireRegistered && !registry.TryGet(name, out _))
+        {
+            return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown task", $"Unknown task '{name}'");
+        }
+        var options = (JsonObject?)body?.DeepClone() ?? [];
+        options["name"] = name;
+        // Flower's eta format is "%Y-%m-%d %H:%M:%S.%f" (UTC); ISO 8601 is read as well.
+        var (taskRequest, error) = EnqueueRequestReader.Read(options, time.GetUtcNow());
+        if (taskRequest is null)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid option", error!);
+        }
+        try
+        {
+            var prepared = publisher.Prepare(taskRequest);
+            await results.TryStorePendingAsync(new TaskResultMeta { TaskId = prepared.Message.Id, Status = TaskStates.Pending }, cancellationToken).ConfigureAwait(false);
+            var published = await publisher.SendAsync(prepared, cancellationToken).ConfigureAwait(false);
+            monitor.Sent(published);
+            if (!wait)
+            {
+                return Json(new JsonObject { ["task-id"] = published.TaskId, ["state"] = TaskStates.Pending });
+            }
+            var meta = await WaitForResultAsync(published.TaskId, ApplyWaitLimit, cancellationToken).ConfigureAwait(false);
+            return Json(ResultJson(published.TaskId, meta, alwaysResult: true));
+        }
+        catch (InvalidTaskRequestException ex)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid option", ex.Message);
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return ApiProblems.Unavailable(ex);
+        }
+    }
+
+    private async Task<TaskResultMeta?> WaitForResultAsync(string id, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + limit;
+        while (true)
+        {
+            var meta = await results.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (meta is not null && TaskStates.IsTerminal(meta.Status) || time.GetUtcNow() >= deadline)
+            {
+                return meta;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static JsonObject ResultJson(string id, TaskResultMeta? meta, bool alwaysResult = false)
+    {
+        var state = meta?.Status ?? TaskStates.Pending;
+        var answer = new JsonObject { ["task-id"] = id, ["state"] = state };
+        if (meta is not null && TaskStates.IsTerminal(state))
+        {
+            answer["result"] = state == TaskStates.Success ? meta.Result?.DeepClone() : FlowerTaskFormat.ExceptionRepr(meta.Result);
+            if (state == TaskStates.Failure)
+            {
+                answer["traceback"] = meta.Traceback;
+            }
+        }
+        else if (alwaysResult)
+        {
+            answer["result"] = null;
+        }
+        return answer;
+    }
+
+    private JsonObject WorkerJson(InstanceState w)
+    {
+        var total = new JsonObject();
+        foreach (var (name, counters) in w.Counters.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            total[name] = counters.Received;
+        }
+        return new JsonObject
+        {
+            ["active_queues"] = new JsonArray(w.Queues.Select(q => (JsonNode?)new JsonObject
+            {
+                ["name"] = q,
+                ["routing_key"] = q,
+                ["exchange"] = new JsonObject { ["name"] = q, ["type"] = "direct" },
+                ["durable"] = true,
+                ["exclusive"] = false,
+                ["auto_delete"] = false,
+                ["no_ack"] = false,
+                ["alias"] = null,
+                ["bindings"] = new JsonArray(),
+                ["binding_arguments"] = null,
+                ["queue_arguments"] = null,
+                ["default_priority"] = router.DefaultPriorityOf(q),
+            }).ToArray()),
+            ["conf"] = new JsonObject(),
+            ["registered"] = new JsonArray(registry.All.Select(t => (JsonNode?)t.Name).ToArray()),
+            ["stats"] = new JsonObject
+            {
+                ["broker"] = new JsonObject { ["transport"] = "servicebus" },
+                ["clock"] = w.HeartbeatAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["pid"] = w.ProcessId,
+                ["hostname"] = w.Hostname,
+                ["version"] = w.Version,
+                ["pool"] = new JsonObject
+                {
+                    ["max-concurrency"] = w.Concurrency,
+                    ["max-tasks-per-child"] = "N/A",
+                    ["processes"] = new JsonArray(w.ProcessId),
+                },
+                ["prefetch_count"] = w.PrefetchCount,
+                ["rusage"] = new JsonObject(),
+                ["total"] = total,
+                ["uptime"] = Math.Round((time.GetUtcNow() - w.StartedAt).TotalSeconds),
+            },
+            ["active"] = JsonSerializer.SerializeToNode(w.Active.Select(t => ActiveTaskView.From(t, "active", null)), JsonOptions),
+            ["reserved"] = JsonSerializer.SerializeToNode(w.Reserved, JsonOptions),
+            ["scheduled"] = new JsonArray(),
+            // REVOKE (issue 7): Flower lists each worker's revoked task ids here.
+            ["revoked"] = new JsonArray(),
+            ["timestamp"] = w.HeartbeatAt.ToUnixTimeMilliseconds() / 1000.0,
+        };
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(), "application/json; charset=UTF-8");
+
+    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.Count == 0 || string.IsNullOrWhiteSpace(value[0]) || value[0] == "All" ? null : value[0];
+
+    private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, out int result)
+    {
+        result = fallback;
+        return Text(value) is not { } text || int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out result);
+    }
+
+    private static bool IsTrue(string value) => value is "true" or "True" or "1" or "yes";
+}

@@ -1,0 +1,200 @@
+using System.Reflection;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Running;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.Engine.Monitoring;
+
+/// <summary>
+/// Writes this instance's monitoring state, off the runner's path: every <see cref="MonitoringOptions.FlushInterval"/>
+/// the queued task events in one batch, and a heartbeat (identity, active and reserved tasks, counters)
+/// every <see cref="MonitoringOptions.HeartbeatInterval"/> or sooner when tasks started or finished. On a
+/// clean stop it writes what is left and removes the instance. Both hosts run it (<c>AddTaskEngine</c>).
+/// </summary>
+public sealed class MonitoringService : BackgroundService
+{
+    // Short script runs, so the result writes of running tasks are not held up behind a long one.
+    private const int MaxBatch = 256;
+    private static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan FinalWriteTimeout = TimeSpan.FromSeconds(3);
+    private static readonly string EngineVersion =
+        typeof(MonitoringService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private readonly TaskMonitor _monitor;
+    private readonly IMonitoringStore _store;
+    private readonly WorkerIdentity _identity;
+    private readonly WorkerOptions _worker;
+    private readonly BrokerQueueOptions _broker;
+    private readonly MonitoringOptions _options;
+    private readonly IReadOnlyList<string> _queues;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private bool _failing;
+    private long _droppedReported;
+
+    public MonitoringService(TaskMonitor monitor, IMonitoringStore store, WorkerIdentity identity, TaskRouter router,
+        IOptions<WorkerOptions> worker, IOptions<BrokerQueueOptions> broker, IOptions<MonitoringOptions> options,
+        IServiceProvider services, TimeProvider time, ILogger<MonitoringService> logger)
+    {
+        _monitor = monitor;
+        _store = store;
+        _identity = identity;
+        _worker = worker.Value;
+        _broker = broker.Value;
+        _options = options.Value;
+        _queues = _worker.Queues.Count > 0 ? _worker.Queues : router.Queues;
+        _services = services;
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lastHeartbeat = DateTimeOffset.MinValue;
+        var lastTrim = _time.GetUtcNow();
+        var lastVersion = -1L;
+        using var timer = new PeriodicTimer(_options.FlushInterval, _time);
+        do
+        {
+            var now = _time.GetUtcNow();
+            var version = _monitor.Version;
+            await TryAsync(() => FlushEventsAsync(stoppingToken)).ConfigureAwait(false);
+            if (now - lastHeartbeat >= _options.HeartbeatInterval || version != lastVersion)
+            {
+                if (await TryAsync(() => _store.PublishInstanceAsync(Snapshot(now), _options.HeartbeatExpiry + _broker.LockDuration, stoppingToken)).ConfigureAwait(false))
+                {
+                    lastHeartbeat = now;
+                    lastVersion = version;
+                }
+            }
+            if (now - lastTrim >= TrimInterval)
+            {
+                lastTrim = now;
+                await TryAsync(() => _store.TrimAsync(stoppingToken)).ConfigureAwait(false);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        // The consumers stopped before this service (hosted services stop in reverse order): write their
+        // last events, then leave the registry, since nothing of this instance is running any more.
+        using var timeout = new CancellationTokenSource(FinalWriteTimeout, _time);
+        await TryAsync(() => FlushEventsAsync(timeout.Token)).ConfigureAwait(false);
+        await TryAsync(() => _store.RemoveInstanceAsync(_identity.Name, timeout.Token)).ConfigureAwait(false);
+    }
+
+    /// <summary>This instance's heartbeat as of <paramref name="now"/>.</summary>
+    public InstanceState Snapshot(DateTimeOffset now)
+    {
+        var active = _monitor.Active;
+        var running = active.Select(a => a.MessageId).ToHashSet(StringComparer.Ordinal);
+        var reserved = _services.GetService<QueueConsumerService>()?.Held()
+            .Where(h => !running.Contains(h.Message.MessageId))
+            .OrderBy(h => h.ReceivedAt)
+            .Select(h => new ReservedMessage(h.Message.Queue, h.Message.MessageId, h.ReceivedAt))
+            .ToArray() ?? [];
+        return new InstanceState
+        {
+            Name = _identity.Name,
+            Hostname = _identity.Hostname,
+            ProcessId = _identity.ProcessId,
+            Version = EngineVersion,
+            StartedAt = _identity.StartedAt,
+            HeartbeatAt = now,
+            HeartbeatExpiry = _options.HeartbeatExpiry,
+            LockDuration = _broker.LockDuration,
+            Queues = _queues,
+            Concurrency = _worker.Concurrency,
+            PrefetchCount = _worker.PrefetchCount,
+            Active = active,
+            Reserved = reserved,
+            Counters = _monitor.Counters,
+            DroppedEvents = _monitor.DroppedEvents,
+        };
+    }
+
+    private async Task FlushEventsAsync(CancellationToken cancellationToken)
+    {
+        var more = true;
+        while (more)
+        {
+            // Events of one task within a batch become one update (a quick task's start and end, typically).
+            var batch = new List<TaskIndexUpdate>();
+            var byTask = new Dictionary<string, int>(StringComparer.Ordinal);
+            var taken = 0;
+            while (taken < MaxBatch && _monitor.TryTake(out var update))
+            {
+                taken++;
+                if (byTask.TryGetValue(update.TaskId, out var at))
+                {
+                    batch[at] = batch[at].Then(update);
+                }
+                else
+                {
+                    byTask[update.TaskId] = batch.Count;
+                    batch.Add(update);
+                }
+            }
+            if (batch.Count > 0)
+            {
+                await _store.WriteTaskUpdatesAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            more = taken == MaxBatch;
+        }
+        var dropped = _monitor.DroppedEvents;
+        if (dropped != _droppedReported)
+        {
+            MonitoringLog.EventsDropped(_logger, dropped - _droppedReported);
+            _droppedReported = dropped;
+        }
+    }
+
+    private async Task<bool> TryAsync(Func<Task> write)
+    {
+        try
+        {
+            await write().ConfigureAwait(false);
+            if (_failing)
+            {
+                _failing = false;
+                MonitoringLog.WriteRecovered(_logger);
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // Monitoring must never stop the work it watches: say so once per outage and carry on.
+            if (!_failing)
+            {
+                _failing = true;
+                MonitoringLog.WriteFailed(_logger, ex);
+            }
+            return false;
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

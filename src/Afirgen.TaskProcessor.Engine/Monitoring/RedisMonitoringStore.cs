@@ -1,0 +1,296 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Afirgen.TaskProcessor.Engine.Results;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.Engine.Monitoring;
+
+/// <summary>
+/// Monitoring state in the results' Redis, shared by every instance. Keys (all behind one hash tag, so
+/// one script may touch them on a clustered Redis too):
+/// <c>{afirgen-monitor}:index</c> a hash of task id → the task's fields as JSON, dropped (by <see cref="TrimAsync"/>)
+/// when its result expires or the index is over its size;
+/// <c>…:tasks</c> and <c>…:tasks:&lt;STATE&gt;</c> sorted sets of task ids by time of their latest state;
+/// <c>…:throughput:&lt;n&gt;</c> finished tasks per 10-second bucket (one hour);
+/// <c>…:instances</c> (sorted by heartbeat) and <c>…:instance:&lt;name&gt;</c> each instance's heartbeat as JSON.
+/// </summary>
+public sealed class RedisMonitoringStore : IMonitoringStore
+{
+    private const int PageSize = 500;
+    private const int MaxScanned = 20_000;
+    private const int TrimBatch = 5_000;
+    private static readonly TimeSpan ThroughputKept = TimeSpan.FromHours(1);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly string[] States =
+        [TaskStates.Pending, TaskStates.Started, TaskStates.Retry, TaskStates.Success, TaskStates.Failure, TaskStates.Revoked];
+
+    // ARGV: prefix, unused, throughput ttl, the updates as JSON [[id, unix time, state, {field: value}], ...]
+    // (all strings, decoded by Redis's cjson), bucket count, then per bucket: number, field, increment.
+    // A task's entry is one JSON field of one hash: no key, expiry or field list per task to write.
+    private const string WriteScript = """
+        local p = ARGV[1]
+        local index = p .. 'index'
+        local bttl = tonumber(ARGV[3])
+        for _, u in ipairs(cjson.decode(ARGV[4])) do
+          local id, ts, state, entry = u[1], u[2], u[3], u[4]
+          local old = redis.call('HGET', index, id)
+          local oldState
+          local newer = true
+          if old then
+            local stored = cjson.decode(old)
+            for k, v in pairs(entry) do stored[k] = v end
+            entry = stored
+            oldState = stored['state']
+            newer = (not stored['timestamp']) or tonumber(ts) >= tonumber(stored['timestamp'])
+          end
+          if newer then
+            entry['state'] = state
+            entry['timestamp'] = ts
+          end
+          redis.call('HSET', index, id, cjson.encode(entry))
+          if newer then
+            if oldState and oldState ~= state then redis.call('ZREM', p .. 'tasks:' .. oldState, id) end
+            redis.call('ZADD', p .. 'tasks:' .. state, ts, id)
+            redis.call('ZADD', p .. 'tasks', ts, id)
+          end
+        end
+        local i = 5
+        for b = 1, tonumber(ARGV[i]) do
+          local key = p .. 'throughput:' .. ARGV[i + 3 * b - 2]
+          redis.call('HINCRBY', key, ARGV[i + 3 * b - 1], tonumber(ARGV[i + 3 * b]))
+          redis.call('EXPIRE', key, bttl)
+        end
+        return 0
+        """;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly int _database;
+    private readonly string _prefix;
+    private readonly TimeSpan _indexKept;
+    private readonly int _maxIndexed;
+    private readonly TimeProvider _time;
+
+    public RedisMonitoringStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ResultOptions> resultOptions,
+        IOptions<MonitoringOptions> monitoringOptions, TimeProvider time)
+    {
+        _redis = redis;
+        _database = redisOptions.Value.Database;
+        _prefix = redisOptions.Value.KeyPrefix + "{afirgen-monitor}:";
+        _indexKept = resultOptions.Value.Expires;
+        _maxIndexed = Math.Max(100, monitoringOptions.Value.MaxIndexedTasks);
+        _time = time;
+    }
+
+    private IDatabase Db => _redis.GetDatabase(_database);
+
+    public Task PublishInstanceAsync(InstanceState state, TimeSpan keep, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var db = Db;
+        var json = JsonSerializer.Serialize(state, Json);
+        await Task.WhenAll(
+            db.StringSetAsync(_prefix + "instance:" + state.Name, json, keep),
+            db.SortedSetAddAsync(_prefix + "instances", state.Name, state.HeartbeatAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task RemoveInstanceAsync(string name, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var db = Db;
+        await Task.WhenAll(db.KeyDeleteAsync(_prefix + "instance:" + name), db.SortedSetRemoveAsync(_prefix + "instances", name)).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task<IReadOnlyList<InstanceState>> GetInstancesAsync(CancellationToken cancellationToken) => Run(async () =>
+    {
+        var db = Db;
+        var names = await db.SortedSetRangeByRankAsync(_prefix + "instances").ConfigureAwait(false);
+        if (names.Length == 0)
+        {
+            return (IReadOnlyList<InstanceState>)[];
+        }
+        var values = await db.StringGetAsync(names.Select(n => (RedisKey)(_prefix + "instance:" + n)).ToArray()).ConfigureAwait(false);
+        var found = new List<InstanceState>(names.Length);
+        var gone = new List<RedisValue>();
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (values[i].IsNull)
+            {
+                gone.Add(names[i]);
+            }
+            else if (JsonSerializer.Deserialize<InstanceState>((string)values[i]!, Json) is { } state)
+            {
+                found.Add(state);
+            }
+        }
+        if (gone.Count > 0)
+        {
+            await db.SortedSetRemoveAsync(_prefix + "instances", gone.ToArray()).ConfigureAwait(false);
+        }
+        return found.OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
+    });
+
+    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexUpdate> updates, CancellationToken cancellationToken)
+    {
+        if (updates.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        // One JSON argument for the whole batch: far cheaper to write and to read than a few dozen arguments per task.
+        var json = new ArrayBufferWriter<byte>(updates.Count * 256);
+        var buckets = new Dictionary<(long, string), long>();
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartArray();
+            foreach (var update in updates)
+            {
+                writer.WriteStartArray();
+                writer.WriteStringValue(update.TaskId);
+                writer.WriteStringValue(TaskIndexFields.FormatTime(update.At));
+                writer.WriteStringValue(update.State);
+                writer.WriteStartObject();
+                foreach (var (field, value) in update.Fields())
+                {
+                    writer.WriteString(field, value);
+                }
+                writer.WriteEndObject();
+                writer.WriteEndArray();
+                if (ThroughputField(update.State) is { } counted)
+                {
+                    var key = (ThroughputBucket.NumberOf(update.At), counted);
+                    buckets[key] = buckets.GetValueOrDefault(key) + 1;
+                }
+            }
+            writer.WriteEndArray();
+        }
+        var args = new List<RedisValue>(5 + buckets.Count * 3)
+        {
+            _prefix,
+            Math.Max(1, (long)_indexKept.TotalSeconds),
+            (long)ThroughputKept.TotalSeconds,
+            json.WrittenMemory,
+            buckets.Count,
+        };
+        foreach (var ((number, field), count) in buckets)
+        {
+            args.Add(number);
+            args.Add(field);
+            args.Add(count);
+        }
+        return Run(async () =>
+        {
+            await Db.ScriptEvaluateAsync(WriteScript, [_prefix + "index"], args.ToArray()).ConfigureAwait(false);
+            return true;
+        });
+    }
+
+    public Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var db = Db;
+        var source = _prefix + (query.State is { } state ? "tasks:" + state : "tasks");
+        if (query.SortBy is null && query.TaskName is null && query.Worker is null)
+        {
+            // Newest first straight from the sorted set: one page read.
+            var ids = await db.SortedSetRangeByRankAsync(source, query.Offset, query.Offset + Math.Max(query.Limit, 1) - 1, Order.Descending).ConfigureAwait(false);
+            return (IReadOnlyList<TaskIndexEntry>)(await LoadAsync(db, ids).ConfigureAwait(false)).Take(query.Limit).ToArray();
+        }
+
+        // Filtered or sorted: read pages from the newest until enough match (or a bound is reached).
+        var wanted = query.SortBy is null ? query.Offset + query.Limit : int.MaxValue;
+        var matches = new List<TaskIndexEntry>();
+        for (var start = 0L; start < MaxScanned && matches.Count < wanted; start += PageSize)
+        {
+            var ids = await db.SortedSetRangeByRankAsync(source, start, start + PageSize - 1, Order.Descending).ConfigureAwait(false);
+            matches.AddRange((await LoadAsync(db, ids).ConfigureAwait(false)).Where(query.Matches));
+            if (ids.Length < PageSize)
+            {
+                break;
+            }
+        }
+        return query.Page(matches);
+    });
+
+    public Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => Run(async () =>
+        (await LoadAsync(Db, [taskId]).ConfigureAwait(false)).FirstOrDefault());
+
+    public Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(DateTimeOffset since, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var db = Db;
+        var first = ThroughputBucket.NumberOf(since);
+        var last = ThroughputBucket.NumberOf(_time.GetUtcNow());
+        var numbers = Enumerable.Range(0, (int)Math.Clamp(last - first + 1, 0, 360)).Select(i => first + i).ToArray();
+        var reads = numbers.Select(n => db.HashGetAllAsync(_prefix + "throughput:" + n.ToString(CultureInfo.InvariantCulture))).ToArray();
+        await Task.WhenAll(reads).ConfigureAwait(false);
+        return (IReadOnlyList<ThroughputBucket>)numbers.Select((n, i) =>
+        {
+            var f = reads[i].Result.ToDictionary(e => (string)e.Name!, e => (long)e.Value);
+            return new ThroughputBucket(ThroughputBucket.StartOf(n), f.GetValueOrDefault("succeeded"), f.GetValueOrDefault("failed"), f.GetValueOrDefault("retried"));
+        }).ToArray();
+    });
+
+    public Task TrimAsync(CancellationToken cancellationToken) => Run(async () =>
+    {
+        // Entries leave the index when their results expire (counted from their latest state) or when it is
+        // over its size, oldest first; a few thousand per call, so a large backlog goes over several calls.
+        var db = Db;
+        var oldest = (_time.GetUtcNow() - _indexKept).ToUnixTimeMilliseconds() / 1000.0;
+        var expired = await db.SortedSetRangeByScoreAsync(_prefix + "tasks", double.NegativeInfinity, oldest, take: TrimBatch).ConfigureAwait(false);
+        var count = await db.SortedSetLengthAsync(_prefix + "tasks").ConfigureAwait(false);
+        var excess = count - expired.Length - _maxIndexed;
+        var dropped = excess > 0
+            ? expired.Concat(await db.SortedSetRangeByRankAsync(_prefix + "tasks", expired.Length, expired.Length + Math.Min(excess, TrimBatch) - 1).ConfigureAwait(false)).ToArray()
+            : expired;
+        if (dropped.Length == 0)
+        {
+            return true;
+        }
+        var removals = new List<Task> { db.HashDeleteAsync(_prefix + "index", dropped) };
+        removals.AddRange(States.Select(s => _prefix + "tasks:" + s).Append(_prefix + "tasks").Select(key => db.SortedSetRemoveAsync(key, dropped)));
+        await Task.WhenAll(removals).ConfigureAwait(false);
+        return true;
+    });
+
+    private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, IReadOnlyList<RedisValue> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var values = await db.HashGetAsync(_prefix + "index", ids.ToArray()).ConfigureAwait(false);
+        var entries = new List<TaskIndexEntry>(ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (values[i].IsNull)
+            {
+                continue;
+            }
+            var fields = JsonSerializer.Deserialize<Dictionary<string, string>>((string)values[i]!) ?? [];
+            if (TaskIndexEntry.FromFields(ids[i]!, fields) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+        return entries;
+    }
+
+    internal static string? ThroughputField(string state) => state switch
+    {
+        TaskStates.Success => "succeeded",
+        TaskStates.Failure => "failed",
+        TaskStates.Retry => "retried",
+        _ => null,
+    };
+
+    private static async Task<T> Run<T>(Func<Task<T>> command)
+    {
+        try
+        {
+            return await command().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached: {ex.Message}", ex);
+        }
+    }
+}

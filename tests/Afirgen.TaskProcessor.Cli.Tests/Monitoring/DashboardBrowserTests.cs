@@ -1,0 +1,144 @@
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
+using Xunit.Abstractions;
+
+namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
+
+/// <summary>
+/// The dashboard in real headless Chromium (Debian's chromium and chromium-driver) against a running
+/// local host: no console errors; a task enqueued from the page goes from queued to SUCCESS without a
+/// reload; a dead-lettered task is replayed from the page; a screenshot of each main view is saved.
+/// </summary>
+public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutputHelper output) : IClassFixture<TwoWorkersFixture>, IDisposable
+{
+    private readonly string _profile = Directory.CreateTempSubdirectory("afirgen-chromium-").FullName;
+    private ChromeDriver? _driver;
+
+    public static string ArtifactDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard");
+
+    private ChromeDriver Start()
+    {
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(FindBinary("chromedriver"))!, "chromedriver");
+        service.HideCommandPromptWindow = true;
+        service.SuppressInitialDiagnosticInformation = true;
+        var options = new ChromeOptions { BinaryLocation = FindBinary("chromium") };
+        options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+            $"--user-data-dir={_profile}", "--window-size=1280,900");
+        options.SetLoggingPreference(LogType.Browser, LogLevel.All);
+        _driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        return _driver;
+    }
+
+    [Fact]
+    public async Task Dashboard_ShowsATaskGoingToSuccess_AndReplaysADeadLetter_WithoutConsoleErrors()
+    {
+        Directory.CreateDirectory(ArtifactDirectory);
+        // A task that fails until shortly after, for the dead-letter view.
+        var until = DateTimeOffset.UtcNow.AddSeconds(3);
+        var failing = await workers.A.EnqueueAsync(new { name = "diagnostics.fail_until", kwargs = new { until = until.ToString("O") } });
+        await workers.A.WaitForStateAsync(failing, "FAILURE");
+
+        var driver = Start();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        // The page redraws its tables every second: an element found a moment ago may be gone; look again.
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/");
+
+        // Overview: queues, both workers, the chart.
+        wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
+        wait.Until(d => d.FindElements(By.CssSelector($"#workers [data-worker='{workers.B.Name}']")).Count == 1);
+        wait.Until(d => d.FindElements(By.CssSelector("#chart svg rect")).Count > 0);
+        Screenshot(driver, "overview");
+
+        // A marker that a reload would wipe out.
+        ((IJavaScriptExecutor)driver).ExecuteScript("window.__noReload = 42;");
+
+        // Tasks: enqueue from the form with a countdown, so it is seen queued first, then SUCCESS.
+        Click(wait, By.Id("nav-tasks"));
+        wait.Until(d => d.FindElements(By.CssSelector("#enqueue-name option[value='diagnostics.echo']")).Count == 1);
+        Click(wait, By.CssSelector("#enqueue-name option[value='diagnostics.echo']"));
+        var kwargs = driver.FindElement(By.Id("enqueue-kwargs"));
+        kwargs.Clear();
+        kwargs.SendKeys("{\"fir_id\": \"FIR-2026-0042\"}");
+        driver.FindElement(By.Id("enqueue-countdown")).SendKeys("2");
+        driver.FindElement(By.Id("enqueue-submit")).Click();
+        var id = wait.Until(d => d.FindElement(By.Id("enqueue-result")).GetDomAttribute("data-task-id") is { Length: > 0 } v ? v : null)!;
+        var row = $"#tasks-table tr[data-task-id='{id}'] td.state";
+        wait.Until(d => d.FindElements(By.CssSelector(row)).FirstOrDefault()?.Text == "PENDING");
+        Screenshot(driver, "tasks-queued");
+        wait.Until(d => d.FindElements(By.CssSelector(row)).FirstOrDefault()?.Text == "SUCCESS");
+        Assert.Equal(42L, ((IJavaScriptExecutor)driver).ExecuteScript("return window.__noReload;"));
+
+        // Its detail: states with times and the result.
+        Click(wait, By.CssSelector($"#tasks-table tr[data-task-id='{id}']"));
+        wait.Until(d => d.FindElement(By.Id("detail-result")).Text.Contains("FIR-2026-0042", StringComparison.Ordinal));
+        wait.Until(d => d.FindElement(By.Id("detail-fields")).Text.Contains("succeeded", StringComparison.Ordinal));
+        Screenshot(driver, "task-detail");
+
+        // Dead letters: the failing task is there; once its cause is gone, replay it from the page.
+        Click(wait, By.Id("nav-dead-letters"));
+        var deadRow = $"#dead-letters-table tr[data-task-id='{failing}']";
+        wait.Until(d => d.FindElements(By.CssSelector(deadRow)).Count == 1);
+        wait.Until(d => d.FindElement(By.CssSelector(deadRow)).Text.Contains("TaskFailed", StringComparison.Ordinal));
+        Screenshot(driver, "dead-letters");
+        while (DateTimeOffset.UtcNow <= until) await Task.Delay(100);
+        Click(wait, By.CssSelector(deadRow + " button.replay"));
+        wait.Until(d => d.FindElement(By.Id("dl-result")).Text.StartsWith("Replayed 1", StringComparison.Ordinal));
+        wait.Until(d => d.FindElements(By.CssSelector(deadRow)).Count == 0);
+        await workers.A.WaitForStateAsync(failing, "SUCCESS");
+        Assert.Equal(42L, ((IJavaScriptExecutor)driver).ExecuteScript("return window.__noReload;"));
+
+        // Readable on a phone: the overview at a phone's width.
+        driver.Manage().Window.Size = new System.Drawing.Size(390, 844);
+        Click(wait, By.Id("nav-overview"));
+        wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
+        Screenshot(driver, "overview-phone");
+
+        // A probe shows the console is really being read, so "no errors" means something.
+        ((IJavaScriptExecutor)driver).ExecuteScript("console.info('afirgen-console-probe');");
+        var log = driver.Manage().Logs.GetLog(LogType.Browser);
+        Assert.Contains(log, e => e.Message.Contains("afirgen-console-probe", StringComparison.Ordinal));
+        var errors = log.Where(e => e.Level >= LogLevel.Warning).Select(e => e.Message).ToArray();
+        Assert.True(errors.Length == 0, "console errors: " + string.Join(" | ", errors));
+    }
+
+    /// <summary>Clicks what <paramref name="by"/> finds, finding it again if a redraw replaced it meanwhile.</summary>
+    private static void Click(WebDriverWait wait, By by) => wait.Until(d =>
+    {
+        d.FindElement(by).Click();
+        return true;
+    });
+
+    private void Screenshot(ChromeDriver driver, string view)
+    {
+        var path = Path.Combine(ArtifactDirectory, $"{view}.png");
+        driver.GetScreenshot().SaveAsFile(path);
+        output.WriteLine($"screenshot: {path}");
+    }
+
+    private static string FindBinary(string name)
+    {
+        foreach (var directory in new[] { "/usr/bin", "/usr/local/bin", "/usr/lib/chromium" })
+        {
+            var path = Path.Combine(directory, name);
+            if (File.Exists(path)) return path;
+        }
+        throw new InvalidOperationException($"{name} is not installed. Run scripts/install-prerequisites.sh (it installs Debian's chromium and chromium-driver).");
+    }
+
+    public void Dispose()
+    {
+        _driver?.Quit();
+        _driver?.Dispose();
+        try
+        {
+            Directory.Delete(_profile, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Chromium may still be writing its profile as it exits; the temporary directory is left behind.
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
+
+/// <summary>
+/// Flower's REST API against two running instances sharing one Redis, with the JSON shapes of Flower's
+/// documented responses (flower/api/*.py docstrings), so a script written for Flower works unchanged.
+/// </summary>
+public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<TwoWorkersFixture>
+{
+    // The keys of one task in Flower's documented GET /api/tasks response.
+    private static readonly string[] FlowerTaskKeys =
+    [
+        "args", "client", "clock", "eta", "exception", "exchange", "expires", "failed", "kwargs", "name", "received", "result",
+        "retried", "retries", "revoked", "routing_key", "runtime", "sent", "started", "state", "succeeded", "timestamp",
+        "traceback", "uuid", "worker",
+    ];
+
+    private static string[] Keys(JsonNode node) => node.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public async Task Workers_ListsEveryLiveInstance_InFlowersShape()
+    {
+        var listed = await Eventually.ValueAsync(async () =>
+        {
+            var all = await workers.A.GetJsonAsync("/api/workers");
+            return all.AsObject().ContainsKey(workers.B.Name) && all.AsObject().ContainsKey(workers.A.Name) ? all : null;
+        }, "both workers in /api/workers");
+
+        var b = listed[workers.B.Name]!;
+        foreach (var key in new[] { "active_queues", "conf", "registered", "stats", "timestamp" })
+        {
+            Assert.True(b.AsObject().ContainsKey(key), $"worker entry lacks Flower's '{key}'");
+        }
+        Assert.Equal(["analytics", "cleanup", "default", "email", "reports"], b["active_queues"]!.AsArray().Select(q => q!["name"]!.GetValue<string>()).Order().ToArray());
+        Assert.Contains("diagnostics.echo", b["registered"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(4, b["stats"]!["pool"]!["max-concurrency"]!.GetValue<int>());
+        Assert.Equal(16, b["stats"]!["prefetch_count"]!.GetValue<int>());
+        Assert.Equal(Environment.ProcessId, b["stats"]!["pid"]!.GetValue<int>());
+
+        var status = await workers.A.GetJsonAsync("/api/workers?status=true");
+        Assert.True(status[workers.B.Name]!.GetValue<bool>());
+
+        var one = await workers.A.GetJsonAsync($"/api/workers?workername={Uri.EscapeDataString(workers.B.Name)}");
+        Assert.Equal([workers.B.Name], Keys(one));
+        using var unknown = await workers.A.Http.GetAsync("/api/workers?workername=nobody@nowhere");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Tasks_ListsTasksOfBothInstances_WithFlowersTaskKeys_AndFilters()
+    {
+        var onA = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { kwargs = new { fir_id = "FIR-A" } });
+        var onB = await AsyncApplyAsync(workers.B, "diagnostics.echo", new { kwargs = new { fir_id = "FIR-B" } });
+        await workers.A.WaitForStateAsync(onA, "SUCCESS");
+        await workers.B.WaitForStateAsync(onB, "SUCCESS");
+
+        // Read from B: the index is shared, so A's task is there too, with the worker that ran it.
+        var tasks = await Eventually.ValueAsync(async () =>
+        {
+            var all = await workers.B.GetJsonAsync("/api/tasks?taskname=diagnostics.echo&state=SUCCESS&limit=1000");
+            return all.AsObject().ContainsKey(onA) && all.AsObject().ContainsKey(onB) ? all : null;
+        }, "both tasks in /api/tasks");
+        foreach (var id in new[] { onA, onB })
+        {
+            var task = tasks[id]!;
+            Assert.Equal(FlowerTaskKeys, Keys(task));
+            Assert.Equal(id, task["uuid"]!.GetValue<string>());
+            Assert.Equal("SUCCESS", task["state"]!.GetValue<string>());
+            Assert.Equal("diagnostics.echo", task["name"]!.GetValue<string>());
+            Assert.Null(task["args"]); // arguments are never shown in clear
+            Assert.Null(task["kwargs"]);
+            Assert.True(task["succeeded"]!.GetValue<double>() >= task["started"]!.GetValue<double>());
+            Assert.Contains("FIR-", task["result"]!.GetValue<string>());
+        }
+        Assert.Equal(workers.A.Name, tasks[onA]!["worker"]!.GetValue<string>());
+        Assert.Equal(workers.B.Name, tasks[onB]!["worker"]!.GetValue<string>());
+
+        var limited = await workers.A.GetJsonAsync("/api/tasks?taskname=diagnostics.echo&limit=1");
+        Assert.Single(limited.AsObject());
+        var byWorker = await workers.A.GetJsonAsync($"/api/tasks?workername={Uri.EscapeDataString(workers.A.Name)}&limit=1000");
+        Assert.All(byWorker.AsObject(), t => Assert.Equal(workers.A.Name, t.Value!["worker"]!.GetValue<string>()));
+        var sorted = await workers.A.GetJsonAsync("/api/tasks?sort_by=name&limit=1000");
+        var names = sorted.AsObject().Select(t => t.Value!["name"]?.GetValue<string>() ?? "").ToArray();
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        using var badSort = await workers.A.Http.GetAsync("/api/tasks?sort_by=colour");
+        Assert.Equal(HttpStatusCode.BadRequest, badSort.StatusCode);
+    }
+
+    [Fact]
+    public async Task TaskInfo_And_TaskResult_AnswerInFlowersShape()
+    {
+        var id = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { args = new[] { 1, 2 } });
+        await workers.A.WaitForStateAsync(id, "SUCCESS");
+
+        var info = await Eventually.ValueAsync(async () =>
+        {
+            var i = await workers.B.GetJsonAsync($"/api/task/info/{id}");
+            return i["state"]!.GetValue<string>() == "SUCCESS" && i["succeeded"] is not null ? i : null;
+        }, "task info SUCCESS");
+        Assert.Equal(id, info["task-id"]!.GetValue<string>());
+        Assert.False(info.AsObject().ContainsKey("uuid"));
+        Assert.All(FlowerTaskKeys.Where(k => k != "uuid"), k => Assert.True(info.AsObject().ContainsKey(k), $"info lacks '{k}'"));
+
+        var result = await workers.B.GetJsonAsync($"/api/task/result/{id}");
+        Assert.Equal(id, result["task-id"]!.GetValue<string>());
+        Assert.Equal("SUCCESS", result["state"]!.GetValue<string>());
+        Assert.Equal(2, result["result"]!["args"]!.AsArray().Count);
+
+        var never = Guid.NewGuid().ToString();
+        Assert.Equal("PENDING", (await workers.A.GetJsonAsync($"/api/task/result/{never}"))["state"]!.GetValue<string>());
+        using var unknown = await workers.A.Http.GetAsync($"/api/task/info/{never}");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Apply_WaitsForTheResult_AndSendTask_And_UnknownTaskIs404()
+    {
+        var (status, applied) = await workers.A.PostJsonAsync("/api/task/apply/diagnostics.echo", new { kwargs = new { x = 7 } });
+        Assert.Equal(200, status);
+        Assert.Equal("SUCCESS", applied!["state"]!.GetValue<string>());
+        Assert.Equal(7, applied["result"]!["kwargs"]!["x"]!.GetValue<int>());
+        Assert.Equal(["result", "state", "task-id"], Keys(applied));
+
+        var (sent, body) = await workers.A.PostJsonAsync("/api/task/send-task/diagnostics.noop", new { args = Array.Empty<int>() });
+        Assert.Equal(200, sent);
+        Assert.Equal(["state", "task-id"], Keys(body!));
+
+        var (unknown, _) = await workers.A.PostJsonAsync("/api/task/async-apply/tasks.nope", new { });
+        Assert.Equal(404, unknown);
+        var (bad, _) = await workers.A.PostJsonAsync("/api/task/async-apply/diagnostics.echo", new { args = "not a list" });
+        Assert.Equal(400, bad);
+    }
+
+    [Fact]
+    public async Task QueueLengths_AnswersActiveQueuesWithNameAndMessages()
+    {
+        var lengths = await workers.A.GetJsonAsync("/api/queues/length");
+        Assert.Equal(["active_queues"], Keys(lengths));
+        var queues = lengths["active_queues"]!.AsArray();
+        Assert.Equal(5, queues.Count);
+        Assert.All(queues, q => Assert.Equal(["messages", "name"], Keys(q!)));
+    }
+
+    private static async Task<string> AsyncApplyAsync(Worker worker, string name, object body)
+    {
+        var (status, answer) = await worker.PostJsonAsync($"/api/task/async-apply/{name}", body);
+        Assert.Equal(200, status);
+        Assert.Equal(["state", "task-id"], Keys(answer!));
+        Assert.Equal("PENDING", answer!["state"]!.GetValue<string>());
+        return answer["task-id"]!.GetValue<string>();
+    }
+}

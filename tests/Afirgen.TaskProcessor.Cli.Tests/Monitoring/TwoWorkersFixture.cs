@@ -1,0 +1,112 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Cli.LocalHost;
+using Afirgen.TaskProcessor.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
+
+/// <summary>
+/// Two local host instances (worker-a, worker-b), each with its own API and embedded broker, sharing one
+/// real redis-server for results and monitoring: what two Functions instances look like to monitoring.
+/// </summary>
+public sealed class TwoWorkersFixture : IAsyncLifetime
+{
+    private readonly List<WebApplication> _apps = [];
+
+    public RedisServer Redis { get; private set; } = null!;
+    public Worker A { get; private set; } = null!;
+    public Worker B { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        A = await StartAsync("worker-a@test");
+        B = await StartAsync("worker-b@test");
+    }
+
+    /// <summary>Settings that make heartbeats quick enough for tests.</summary>
+    public static Dictionary<string, string?> Settings(string name, string url, string redis) => new()
+    {
+        ["TaskProcessor:LocalHost:Urls"] = url,
+        ["TaskProcessor:Redis:Configuration"] = redis,
+        ["TaskProcessor:Worker:Name"] = name,
+        ["TaskProcessor:Monitoring:HeartbeatInterval"] = "00:00:00.500",
+        ["TaskProcessor:Monitoring:HeartbeatExpiry"] = "00:00:03",
+        ["TaskProcessor:Monitoring:FlushInterval"] = "00:00:00.100",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    private async Task<Worker> StartAsync(string name)
+    {
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        var app = LocalHostApp.Build(Settings(name, url, Redis.Configuration));
+        await app.StartAsync();
+        _apps.Add(app);
+        return new Worker(name, url, new HttpClient { BaseAddress = new Uri(url) });
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        A?.Http.Dispose();
+        B?.Http.Dispose();
+        await Redis.DisposeAsync();
+    }
+}
+
+/// <summary>One running instance and a client for its API.</summary>
+public sealed record Worker(string Name, string BaseUrl, HttpClient Http)
+{
+    public async Task<JsonNode> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    public async Task<(int Status, JsonNode? Body)> PostJsonAsync(string path, object body)
+    {
+        using var response = await Http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    /// <summary>Enqueues through the API; returns the task id.</summary>
+    public async Task<string> EnqueueAsync(object body)
+    {
+        var (status, answer) = await PostJsonAsync("/api/tasks", body);
+        Assert.True(status == 202, answer?.ToJsonString());
+        return answer!["id"]!.GetValue<string>();
+    }
+
+    public Task<JsonNode> WaitForStateAsync(string id, string state) =>
+        Eventually.ValueAsync(async () =>
+        {
+            var task = await GetJsonAsync($"/api/tasks/{id}");
+            return task["state"]!.GetValue<string>() == state ? task : null;
+        }, $"task {id} reaching {state}");
+}
+
+/// <summary>Waits for a condition on real components, polling; fails with what was awaited.</summary>
+public static class Eventually
+{
+    public static async Task<T> ValueAsync<T>(Func<Task<T?>> probe, string what, double seconds = 15) where T : class
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (true)
+        {
+            if (await probe() is { } value) return value;
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {seconds} s waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task TrueAsync(Func<Task<bool>> probe, string what, double seconds = 15) =>
+        ValueAsync(async () => await probe() ? "yes" : null, what, seconds);
+}

@@ -1,0 +1,51 @@
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Results;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Afirgen.TaskProcessor.Engine.Tests.Monitoring;
+
+/// <summary>The in-memory store (a host without Redis) keeps the same rules as the Redis one.</summary>
+public sealed class InMemoryMonitoringStoreTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    private InMemoryMonitoringStore Store() => new(
+        Options.Create(new ResultOptions { Expires = TimeSpan.FromHours(1) }), Options.Create(new MonitoringOptions { MaxIndexedTasks = 100 }), _time);
+
+    [Fact]
+    public async Task Index_KeepsTheNewestState_FiltersAndTrims()
+    {
+        var store = Store();
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([
+            new TaskIndexUpdate("a", TaskStates.Success, t0.AddSeconds(2)) { Name = "x" },
+            new TaskIndexUpdate("a", TaskStates.Pending, t0) { Sent = t0 },
+            new TaskIndexUpdate("b", TaskStates.Failure, t0.AddSeconds(1)) { Name = "y" },
+        ], CancellationToken.None);
+
+        var a = await store.GetTaskAsync("a", CancellationToken.None);
+        Assert.Equal((TaskStates.Success, "x", (DateTimeOffset?)t0), (a!.State, a.Name, a.Sent));
+        Assert.Equal(["a", "b"], (await store.QueryTasksAsync(new TaskQuery(), CancellationToken.None)).Select(e => e.TaskId));
+        Assert.Equal("b", Assert.Single(await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Failure }, CancellationToken.None)).TaskId);
+        var buckets = await store.GetThroughputAsync(t0, CancellationToken.None);
+        Assert.Equal((1L, 1L), (buckets[0].Succeeded, buckets[0].Failed));
+
+        _time.Advance(TimeSpan.FromHours(2));
+        await store.TrimAsync(CancellationToken.None);
+        Assert.Empty(await store.QueryTasksAsync(new TaskQuery(), CancellationToken.None));
+    }
+
+    [Fact]
+    public void Then_KeepsTheLaterStateAndEveryField_WhicheverArrivesFirst()
+    {
+        var t0 = _time.GetUtcNow();
+        var started = new TaskIndexUpdate("a", TaskStates.Started, t0) { Name = "x", Worker = "w1", Started = t0 };
+        var succeeded = new TaskIndexUpdate("a", TaskStates.Success, t0.AddSeconds(1)) { Succeeded = t0.AddSeconds(1), Runtime = 1 };
+        foreach (var merged in new[] { started.Then(succeeded), succeeded.Then(started) })
+        {
+            Assert.Equal((TaskStates.Success, "x", "w1", (double?)1), (merged.State, merged.Name, merged.Worker, merged.Runtime));
+            Assert.Equal(t0, merged.Started);
+        }
+    }
+}

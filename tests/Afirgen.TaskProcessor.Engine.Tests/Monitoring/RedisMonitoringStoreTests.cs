@@ -1,0 +1,141 @@
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Afirgen.TaskProcessor.Engine.Tests.Monitoring;
+
+/// <summary>The task index and instance registry in a real Redis (each test under its own key prefix).</summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisMonitoringStoreTests(RedisFixture redis)
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    private RedisMonitoringStore Store(string prefix, int maxIndexed = 100_000) => new(
+        redis.Connection,
+        Options.Create(new RedisOptions { KeyPrefix = prefix }),
+        Options.Create(new ResultOptions { Expires = TimeSpan.FromHours(1) }),
+        Options.Create(new MonitoringOptions { MaxIndexedTasks = maxIndexed }),
+        _time);
+
+    private static string Prefix() => $"t{Guid.NewGuid():N}:";
+
+    private static TaskIndexUpdate Update(string id, string state, DateTimeOffset at) => new(id, state, at);
+
+    [Fact]
+    public async Task Updates_MergeFields_AndALateOlderStateDoesNotOverwriteANewerOne()
+    {
+        var store = Store(Prefix());
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([
+            Update("a", TaskStates.Started, t0.AddSeconds(1)) with { Name = "diagnostics.echo", Worker = "w1" },
+            Update("a", TaskStates.Success, t0.AddSeconds(2)) with { Runtime = 1.5 },
+        ], CancellationToken.None);
+        // The producer's "sent" from another instance arrives last, but is older.
+        await store.WriteTaskUpdatesAsync([Update("a", TaskStates.Pending, t0) with { Sent = t0 }], CancellationToken.None);
+
+        var entry = await store.GetTaskAsync("a", CancellationToken.None);
+        Assert.NotNull(entry);
+        Assert.Equal(TaskStates.Success, entry.State);
+        Assert.Equal(t0.AddSeconds(2), entry.Timestamp);
+        Assert.Equal("diagnostics.echo", entry.Name);
+        Assert.Equal("w1", entry.Worker);
+        Assert.Equal(1.5, entry.Runtime);
+        Assert.Equal(t0, entry.Sent);
+
+        Assert.Empty(await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Started }, CancellationToken.None));
+        Assert.Single(await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Success }, CancellationToken.None));
+        Assert.Empty(await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Pending }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Query_FiltersByStateNameAndWorker_NewestFirst_AndPages()
+    {
+        var store = Store(Prefix());
+        var t0 = _time.GetUtcNow();
+        var updates = Enumerable.Range(0, 30).Select(i => Update($"t{i:00}", i % 3 == 0 ? TaskStates.Failure : TaskStates.Success, t0.AddSeconds(i)) with
+            { Name = i % 2 == 0 ? "even" : "odd", Worker = i < 15 ? "w1" : "w2" }).ToArray();
+        await store.WriteTaskUpdatesAsync(updates, CancellationToken.None);
+
+        var newest = await store.QueryTasksAsync(new TaskQuery { Limit = 3 }, CancellationToken.None);
+        Assert.Equal(["t29", "t28", "t27"], newest.Select(e => e.TaskId));
+        var page = await store.QueryTasksAsync(new TaskQuery { Limit = 2, Offset = 2 }, CancellationToken.None);
+        Assert.Equal(["t27", "t26"], page.Select(e => e.TaskId));
+
+        var failedEven = await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Failure, TaskName = "even", Limit = 100 }, CancellationToken.None);
+        Assert.Equal(["t24", "t18", "t12", "t06", "t00"], failedEven.Select(e => e.TaskId));
+        var w1Odd = await store.QueryTasksAsync(new TaskQuery { TaskName = "odd", Worker = "w1", Limit = 100 }, CancellationToken.None);
+        Assert.All(w1Odd, e => Assert.True(e.Worker == "w1" && e.Name == "odd"));
+        Assert.Equal(7, w1Odd.Count);
+        var byName = await store.QueryTasksAsync(new TaskQuery { SortBy = "-name", Limit = 1 }, CancellationToken.None);
+        Assert.Equal("odd", byName.Single().Name);
+    }
+
+    [Fact]
+    public async Task Throughput_CountsFinishedTasksPerTenSeconds()
+    {
+        var store = Store(Prefix());
+        var t0 = new DateTimeOffset(2026, 11, 25, 11, 59, 30, TimeSpan.Zero);
+        await store.WriteTaskUpdatesAsync([
+            Update("a", TaskStates.Success, t0), Update("b", TaskStates.Success, t0.AddSeconds(1)),
+            Update("c", TaskStates.Failure, t0.AddSeconds(2)), Update("d", TaskStates.Retry, t0.AddSeconds(12)),
+            Update("e", TaskStates.Started, t0.AddSeconds(13)),
+        ], CancellationToken.None);
+
+        var buckets = await store.GetThroughputAsync(t0, CancellationToken.None);
+        Assert.Equal(4, buckets.Count); // 11:59:30, :40, :50, 12:00:00
+        Assert.Equal((2L, 1L, 0L), (buckets[0].Succeeded, buckets[0].Failed, buckets[0].Retried));
+        Assert.Equal((0L, 0L, 1L), (buckets[1].Succeeded, buckets[1].Failed, buckets[1].Retried));
+        Assert.All(buckets.Skip(2), b => Assert.Equal(0, b.Succeeded + b.Failed + b.Retried));
+    }
+
+    [Fact]
+    public async Task Trim_DropsTasksBeyondTheCap_OldestFirst()
+    {
+        var store = Store(Prefix(), maxIndexed: 100);
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync(Enumerable.Range(0, 120).Select(i => Update($"t{i:000}", TaskStates.Success, t0.AddMilliseconds(i))).ToArray(), CancellationToken.None);
+        await store.TrimAsync(CancellationToken.None);
+        var all = await store.QueryTasksAsync(new TaskQuery { Limit = 1000 }, CancellationToken.None);
+        Assert.Equal(100, all.Count);
+        Assert.Equal("t119", all[0].TaskId);
+        Assert.Equal("t020", all[^1].TaskId);
+    }
+
+    [Fact]
+    public async Task Instances_AreListedUntilTheirKeyExpires_AndRemovedOnACleanStop()
+    {
+        var store = Store(Prefix());
+        var state = new InstanceState
+        {
+            Name = "w1@host", Hostname = "host", ProcessId = 42, Version = "1.0.0", StartedAt = _time.GetUtcNow(), HeartbeatAt = _time.GetUtcNow(),
+            HeartbeatExpiry = TimeSpan.FromSeconds(10), LockDuration = TimeSpan.FromMinutes(1), Queues = ["email"], Concurrency = 4, PrefetchCount = 16,
+            Active = [new ActiveTask("t1", "diagnostics.sleep", "email", 3, 0, 1, "t1", _time.GetUtcNow(), _time.GetUtcNow())],
+            Reserved = [], Counters = new Dictionary<string, TaskCounters> { ["diagnostics.sleep"] = new(1, 0, 0, 0, 0) },
+        };
+        await store.PublishInstanceAsync(state, TimeSpan.FromMinutes(1), CancellationToken.None);
+        var listed = Assert.Single(await store.GetInstancesAsync(CancellationToken.None));
+        Assert.Equal("w1@host", listed.Name);
+        Assert.Equal("t1", Assert.Single(listed.Active).TaskId);
+        Assert.True(listed.IsAliveAt(_time.GetUtcNow().AddSeconds(10)));
+        Assert.False(listed.IsAliveAt(_time.GetUtcNow().AddSeconds(11)));
+
+        await store.RemoveInstanceAsync("w1@host", CancellationToken.None);
+        Assert.Empty(await store.GetInstancesAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OnAClusteredRedis_EveryKeyShareOneSlot_SoTheBatchScriptAndReadsWork()
+    {
+        await using var cluster = await RedisServer.StartClusterAsync();
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Configuration);
+        var store = new RedisMonitoringStore(connection, Options.Create(new RedisOptions()),
+            Options.Create(new ResultOptions { Expires = TimeSpan.FromHours(1) }), Options.Create(new MonitoringOptions()), _time);
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([Update("a", TaskStates.Success, t0) with { Name = "x" }, Update("b", TaskStates.Failure, t0.AddSeconds(1))], CancellationToken.None);
+        Assert.Equal(["b", "a"], (await store.QueryTasksAsync(new TaskQuery(), CancellationToken.None)).Select(e => e.TaskId));
+        Assert.Equal("x", (await store.GetTaskAsync("a", CancellationToken.None))!.Name);
+        await store.TrimAsync(CancellationToken.None);
+    }
+}
