@@ -33,7 +33,6 @@ public static class TaskProcessorApiEndpoints
         api.MapGet("/tasks/{id}", (string id, TaskProcessorApi handlers, CancellationToken ct) => handlers.GetTaskAsync(id, ct));
         api.MapPost("/tasks/{id}/revoke", (string id, HttpRequest request, TaskProcessorApi handlers, CancellationToken ct) => handlers.RevokeAsync(id, request, ct));
         api.MapGet("/queues", (TaskProcessorApi handlers, CancellationToken ct) => handlers.GetQueuesAsync(ct));
-        // REVOKE (issue 7): POST /api/tasks/{id}/revoke is mapped here by the revocation work.
 
         api.MapGet("/inspect/{command}", (string command, InspectApi inspect, CancellationToken ct) => inspect.InspectAsync(command, ct));
 
@@ -46,7 +45,7 @@ public static class TaskProcessorApiEndpoints
         api.MapPost("/task/async-apply/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.AsyncApplyAsync(name, request, ct));
         api.MapPost("/task/send-task/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.SendTaskAsync(name, request, ct));
         api.MapPost("/task/apply/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.ApplyAsync(name, request, ct));
-        // REVOKE (issue 7): Flower's POST /api/task/revoke/{id} is mapped here (FlowerApi marks where its method goes).
+        api.MapPost("/task/revoke/{id}", (string id, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.RevokeAsync(id, request, ct));
         api.MapGet("/queues/length", (FlowerApi flower, CancellationToken ct) => flower.QueueLengthsAsync(ct));
 
         api.MapGet("/dead-letters", (HttpRequest request, DeadLetterApi deadLetters, CancellationToken ct) => deadLetters.ListAsync(request, ct));

@@ -7,6 +7,7 @@ using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.AspNetCore.Http;
 
@@ -21,7 +22,7 @@ namespace Afirgen.TaskProcessor.Api.Flower;
 /// </summary>
 public sealed class FlowerApi(
     MonitoringReader monitoring, IResultStore results, TaskPublisher publisher, TaskRegistry registry, TaskRouter router,
-    IQueueStatisticsSource queues, TaskMonitor monitor, TimeProvider time)
+    IQueueStatisticsSource queues, TaskMonitor monitor, TaskRevoker revoker, TimeProvider time)
 {
     private static readonly TimeSpan ApplyWaitLimit = TimeSpan.FromMinutes(5);
 
@@ -168,8 +169,28 @@ public sealed class FlowerApi(
     public Task<IResult> ApplyAsync(string name, HttpRequest request, CancellationToken cancellationToken) =>
         ApplyCoreAsync(name, request, requireRegistered: true, wait: true, cancellationToken);
 
-    // REVOKE (issue 7): POST /api/task/revoke/{id} (Flower: ?terminate=&signal=, answers {"message": "Revoked '<id>'"})
-    // goes here, calling the engine's revocation store; map it next to the other task routes.
+    /// <summary>
+    /// <c>POST /api/task/revoke/{id}</c> (<c>?terminate=true</c>): Celery's revoke through the engine's
+    /// revocation store. Flower's <c>signal</c> is accepted and ignored: a terminated run's token is cancelled.
+    /// Answers Flower's <c>{"message": "Revoked '&lt;id&gt;'"}</c>.
+    /// </summary>
+    public async Task<IResult> RevokeAsync(string id, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var terminate = false;
+        if (request.Query.TryGetValue("terminate", out var value) && !bool.TryParse(value.ToString(), out terminate))
+        {
+            return Results.Problem(detail: $"The query parameter terminate must be true or false; got '{value}'.", statusCode: StatusCodes.Status400BadRequest, title: "The revoke request is invalid");
+        }
+        try
+        {
+            await revoker.RevokeAsync(id, terminate, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return Results.Problem(detail: $"{ex.Message} The task was not revoked; try again when Redis is back.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "The result store is unavailable");
+        }
+        return Json(new JsonObject { ["message"] = $"Revoked '{id}'" });
+    }
 
     /// <summary><c>GET /api/queues/length</c>: <c>{"active_queues": [{"name", "messages"}]}</c>, messages ready to be received.</summary>
     public async Task<IResult> QueueLengthsAsync(CancellationToken cancellationToken)
@@ -316,7 +337,8 @@ public sealed class FlowerApi(
             ["active"] = JsonSerializer.SerializeToNode(w.Active.Select(t => ActiveTaskView.From(t, "active", null)), JsonOptions),
             ["reserved"] = JsonSerializer.SerializeToNode(w.Reserved, JsonOptions),
             ["scheduled"] = new JsonArray(),
-            // REVOKE (issue 7): Flower lists each worker's revoked task ids here.
+            // Celery workers each keep the revoked ids they heard of; here revocations live in Redis for all
+            // instances at once (one key per task), so no per-worker list exists to show.
             ["revoked"] = new JsonArray(),
             ["timestamp"] = w.HeartbeatAt.ToUnixTimeMilliseconds() / 1000.0,
         };

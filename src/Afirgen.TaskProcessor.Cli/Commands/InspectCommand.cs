@@ -87,8 +87,8 @@ internal static class InspectCommand
             output.WriteLine($"   pid {S(s, "pid")} on {S(s, "hostname")}, version {S(s, "version")}, up {S(s, "uptimeSeconds")} s, last heartbeat {Time(s, "heartbeatAt")}");
             output.WriteLine($"   concurrency {S(s, "concurrency")}, prefetch {S(s, "prefetchCount")}, queues {string.Join(", ", s!["queues"]!.AsArray().Select(q => q!.GetValue<string>()))}");
             output.WriteLine($"   active {S(s, "active")}, reserved {S(s, "reserved")}");
-            Table.Print(output, ["task", "received", "succeeded", "failed", "retried", "dead-lettered"],
-                s["counters"]!.AsObject().Select(c => new[] { c.Key, S(c.Value, "received"), S(c.Value, "succeeded"), S(c.Value, "failed"), S(c.Value, "retried"), S(c.Value, "deadLettered") }),
+            Table.Print(output, ["task", "received", "succeeded", "failed", "retried", "dead-lettered", "revoked"],
+                s["counters"]!.AsObject().Select(c => new[] { c.Key, S(c.Value, "received"), S(c.Value, "succeeded"), S(c.Value, "failed"), S(c.Value, "retried"), S(c.Value, "deadLettered"), S(c.Value, "revoked") }),
                 indent: "   ");
         }
         if (body.AsObject().Count == 0) output.WriteLine("No worker is running.");

@@ -42,8 +42,8 @@ public sealed record ActiveTask(
 public sealed record ReservedMessage(string Queue, string MessageId, DateTimeOffset ReceivedAt);
 
 /// <summary>What happened to one task name on one instance since it started.</summary>
-/// <remarks>REVOKE (issue 7): a <c>Revoked</c> counter belongs here, counted by the revocation work.</remarks>
-public sealed record TaskCounters(long Received, long Succeeded, long Failed, long Retried, long DeadLettered);
+/// <remarks><c>Revoked</c> counts runs this instance did not run (or stopped) because the task was revoked or had expired.</remarks>
+public sealed record TaskCounters(long Received, long Succeeded, long Failed, long Retried, long DeadLettered, long Revoked = 0);
 
 /// <summary>Finished tasks in one <see cref="Width"/> of time, across every instance.</summary>
 public sealed record ThroughputBucket(DateTimeOffset Start, long Succeeded, long Failed, long Retried)

@@ -124,7 +124,7 @@ public sealed class TaskMonitor : ITaskObserver
 
     public void OnRevoked(TaskEvent task, string reason)
     {
-        // REVOKE (issue 7): count revocations here (TaskCounters.Revoked) once the revocation store lands.
+        Interlocked.Increment(ref CountersOf(task.TaskName).Revoked);
         var now = _time.GetUtcNow();
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now)
         {
@@ -150,9 +150,10 @@ public sealed class TaskMonitor : ITaskObserver
         public long Failed;
         public long Retried;
         public long DeadLettered;
+        public long Revoked;
 
         public TaskCounters Snapshot() => new(
             Interlocked.Read(ref Received), Interlocked.Read(ref Succeeded), Interlocked.Read(ref Failed),
-            Interlocked.Read(ref Retried), Interlocked.Read(ref DeadLettered));
+            Interlocked.Read(ref Retried), Interlocked.Read(ref DeadLettered), Interlocked.Read(ref Revoked));
     }
 }

@@ -77,6 +77,14 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         wait.Until(d => d.FindElement(By.Id("detail-fields")).Text.Contains("succeeded", StringComparison.Ordinal));
         Screenshot(driver, "task-detail");
 
+        // Revoke: a task due in a minute is revoked from its row and shows REVOKED, never running.
+        var later = await workers.A.EnqueueAsync(new { name = "diagnostics.echo", countdown = 60 });
+        var laterRow = $"#tasks-table tr[data-task-id='{later}']";
+        wait.Until(d => d.FindElements(By.CssSelector(laterRow + " td.state")).FirstOrDefault()?.Text == "PENDING");
+        Click(wait, By.CssSelector(laterRow + " button.revoke"));
+        wait.Until(d => d.FindElements(By.CssSelector(laterRow + " td.state")).FirstOrDefault()?.Text == "REVOKED");
+        await workers.A.WaitForStateAsync(later, "REVOKED");
+
         // Dead letters: the failing task is there; once its cause is gone, replay it from the page.
         Click(wait, By.Id("nav-dead-letters"));
         var deadRow = $"#dead-letters-table tr[data-task-id='{failing}']";

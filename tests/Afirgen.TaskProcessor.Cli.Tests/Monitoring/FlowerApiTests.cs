@@ -134,6 +134,19 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
     }
 
     [Fact]
+    public async Task Revoke_AnswersFlowersMessage_AndTheTaskNeverRuns()
+    {
+        var id = await workers.A.EnqueueAsync(new { name = "diagnostics.echo", countdown = 60 });
+        var (status, body) = await workers.B.PostJsonAsync($"/api/task/revoke/{id}?terminate=true", new { });
+        Assert.Equal(200, status);
+        Assert.Equal($"Revoked '{id}'", body!["message"]!.GetValue<string>());
+        await workers.A.WaitForStateAsync(id, "REVOKED");
+
+        var (bad, _) = await workers.A.PostJsonAsync($"/api/task/revoke/{id}?terminate=perhaps", new { });
+        Assert.Equal(400, bad);
+    }
+
+    [Fact]
     public async Task QueueLengths_AnswersActiveQueuesWithNameAndMessages()
     {
         var lengths = await workers.A.GetJsonAsync("/api/queues/length");

@@ -141,11 +141,11 @@ async function refreshTasks() {
   if (n) params.set("taskname", n);
   if (w) params.set("workername", w);
   const tasks = await api("/api/tasks?" + params);
-  // REVOKE (issue 7): a revoke button per PENDING/STARTED/RETRY row goes in this table (POST /api/tasks/{id}/revoke).
   fill(document.querySelector("#tasks-table tbody"), Object.values(tasks).map(t => el("tr", { "data-task-id": t.uuid, onclick: () => showTask(t.uuid) },
     el("td", {}, el("code", {}, t.uuid)), el("td", {}, t.name || ""), stateCell(t.state), el("td", {}, t.routing_key || ""),
     el("td", { class: "num" }, t.retries ?? ""), el("td", {}, t.worker || ""), el("td", {}, time(t.timestamp)),
-    el("td", { class: "num" }, t.runtime === null || t.runtime === undefined ? "" : t.runtime.toFixed(3) + " s"))), "no tasks yet", 8);
+    el("td", { class: "num" }, t.runtime === null || t.runtime === undefined ? "" : t.runtime.toFixed(3) + " s"),
+    el("td", {}, OPEN_STATES.has(t.state) ? el("button", { type: "button", class: "revoke", onclick: e => { e.stopPropagation(); revoke(t.uuid, t.state === "STARTED"); } }, "revoke") : ""))), "no tasks yet", 9);
   if (state.selectedTask) await showTask(state.selectedTask);
 }
 
@@ -164,6 +164,21 @@ async function showTask(id) {
     .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
   const shown = result.state === "FAILURE" ? `${result.result}\n\n${result.traceback || ""}` : JSON.stringify(result.result === undefined ? null : result.result, null, 2);
   document.getElementById("detail-result").textContent = shown;
+  document.getElementById("detail-actions").hidden = !OPEN_STATES.has(info.state);
+}
+
+// States a revoke still changes: queued, waiting for a retry, or running (then it is stopped too).
+const OPEN_STATES = new Set(["PENDING", "RECEIVED", "STARTED", "RETRY"]);
+
+async function revoke(id, terminate) {
+  const out = document.getElementById("detail-revoke-result");
+  try {
+    const answer = await post("/api/tasks/" + encodeURIComponent(id) + "/revoke", { terminate });
+    out.textContent = answer.message;
+  } catch (error) {
+    out.textContent = "Not revoked: " + error.message;
+  }
+  await refreshTasks();
 }
 
 async function enqueue(event) {
@@ -241,6 +256,8 @@ document.getElementById("dl-replay-all").addEventListener("click", () => {
   const queue = document.getElementById("dl-queue").value;
   replay(queue ? { queue } : {});
 });
+document.getElementById("detail-revoke").addEventListener("click", () => revoke(state.selectedTask, false));
+document.getElementById("detail-terminate").addEventListener("click", () => revoke(state.selectedTask, true));
 document.getElementById("detail-close").addEventListener("click", () => { state.selectedTask = null; document.getElementById("task-detail").hidden = true; });
 window.addEventListener("hashchange", () => show(location.hash.slice(1)));
 loadTaskChoices().catch(error => setStatus("cannot reach the API: " + error.message, true));
