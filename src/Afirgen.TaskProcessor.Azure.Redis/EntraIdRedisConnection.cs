@@ -49,9 +49,13 @@ internal sealed class EntraIdRedisConnection
         // Start even when Redis or Entra ID is unreachable: the engine abandons messages until results can be
         // stored again, so nothing is lost, and the connection recovers on its own.
         _options.AbortOnConnectFail = false;
-        // On RESP3 pub/sub shares the interactive connection, so one AUTH per server renews the
-        // subscriptions too; a subscribed RESP2 connection would refuse AUTH.
+        // One connection per server for commands and pub/sub, so that one AUTH renews the subscriptions too:
+        // StackExchange.Redis (3.4 on) gives pub/sub a dedicated connection unless told to share, and offers no
+        // way to send AUTH on that one; sharing needs RESP3 (a subscribed RESP2 connection refuses AUTH). The
+        // price: the server applies its pub/sub output-buffer limits (32 MB by default) to the shared
+        // connection, far above any reply this app reads (results are small JSON).
         _options.Protocol = RedisProtocol.Resp3;
+        _options.SharedSubscriptionConnection = true;
     }
 
     /// <summary>The token in use, or null while none has been got.</summary>
@@ -87,9 +91,9 @@ internal sealed class EntraIdRedisConnection
     /// </summary>
     public async Task<bool> RefreshTokenAsync(CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TokenTimeout);
-        var token = Read(await _credential.GetTokenAsync(Request, timeout.Token).ConfigureAwait(false));
+        using var timeout = new CancellationTokenSource(TokenTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var token = Read(await _credential.GetTokenAsync(Request, linked.Token).ConfigureAwait(false));
         if (_token is { } current && token.ExpiresOn <= current.ExpiresOn)
         {
             return false;
