@@ -1,4 +1,5 @@
 using Afirgen.TaskProcessor.Api;
+using Afirgen.TaskProcessor.Azure.Redis;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Scheduling;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication(); // ASP.NET Core integration: HTTP functions take HttpRequest and return IResult
 
+builder.AddEntraIdRedis();     // Azure Managed Redis as the app's identity (TaskProcessor__Redis__Credential/__ClientId); before the engine, which then uses it
 builder.AddTaskEngine();       // options from TaskProcessor__* app settings, checked at start-up; results in Redis
 builder.AddServiceBusBroker(); // ServiceBusConnection__fullyQualifiedNamespace, the trigger binding's setting too
 builder.Services.AddDiagnosticTasks();

@@ -69,6 +69,26 @@ public sealed class AccessTests(CompiledTemplate compiled)
         Assert.Contains(with, a => Equals(((Dictionary<string, object?>)a.Properties["user"]!)["objectId"], Developer));
     }
 
+    [Fact]
+    public void Redis_GrantsTheDefaultAccessPolicy_ToTheIdentityTheAppRunsAs()
+    {
+        var deployment = compiled.Deployment();
+        var redis = deployment.Modules("redis").Single();
+
+        // The app authenticates to Redis as its user-assigned identity's object id (the token's oid claim),
+        // so the assignment's user must be that identity's principal id, the first of the module's list.
+        var principalIds = redis.Element.GetProperty("properties").GetProperty("parameters").GetProperty("accessPrincipalIds").GetProperty("value").GetString()!;
+        Assert.StartsWith("[map(concat(createArray(createObject('principalId', reference('identity').outputs.principalId.value", principalIds, StringComparison.Ordinal);
+        var assignment = Assert.Single(redis.Module().OfType("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"));
+        Assert.Equal("default", assignment.Properties["accessPolicyName"]);
+        Assert.Equal("[parameters('accessPrincipalIds')[copyIndex()]]", assignment.Element.GetProperty("properties").GetProperty("user").GetProperty("objectId").GetString());
+        // ...and that principal id is the identity resource's own.
+        var identityModule = deployment.Modules("identity").Single().Module();
+        var identity = Assert.Single(identityModule.OfType("Microsoft.ManagedIdentity/userAssignedIdentities"));
+        var identityOutput = identityModule.Template.GetProperty("outputs").GetProperty("principalId").GetProperty("value").GetString();
+        Assert.Equal($"[reference('{identity.Symbol}').principalId]", identityOutput);
+    }
+
     private static string RoleOf(ArmResource assignment) =>
         ArmScopeNavigation.LastSegment(assignment.Properties["roleDefinitionId"]);
 }

@@ -1,0 +1,93 @@
+using Afirgen.TaskProcessor.Engine.Results;
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.Azure.Redis;
+
+/// <summary>Registers a Redis connection that authenticates with Entra ID (Azure Managed Redis).</summary>
+public static class EntraIdRedisRegistration
+{
+    /// <summary>
+    /// When <c>TaskProcessor:Redis:Credential</c> is set (<c>managedidentity</c> with
+    /// <c>TaskProcessor:Redis:ClientId</c>, or <c>defaultazurecredential</c>), registers the
+    /// <see cref="IConnectionMultiplexer"/> the engine then uses instead of its own: it connects to
+    /// <c>TaskProcessor:Redis:Configuration</c> as the identity's object id with an access token for
+    /// <c>https://redis.azure.com/.default</c> as password, renews the token at three quarters of its
+    /// lifetime and re-authenticates the live connections (subscriptions included) with it. Starts even when
+    /// Redis or Entra ID is unreachable, and keeps trying. Settings are checked at start-up. When Credential is
+    /// empty, registers nothing (a local Redis: the engine connects by itself). Call before
+    /// <c>AddTaskEngine()</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddEntraIdRedis(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return Add(builder, credential: null);
+    }
+
+    /// <summary>
+    /// As <see cref="AddEntraIdRedis(IHostApplicationBuilder)"/>, with a credential of the host's own (a
+    /// workload identity, a client certificate, …) instead of the one <c>TaskProcessor:Redis:Credential</c>
+    /// names; <c>TaskProcessor:Redis:Configuration</c> must be set.
+    /// </summary>
+    public static IHostApplicationBuilder AddEntraIdRedis(this IHostApplicationBuilder builder, TokenCredential credential)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(credential);
+        return Add(builder, credential);
+    }
+
+    private static IHostApplicationBuilder Add(IHostApplicationBuilder builder, TokenCredential? credential)
+    {
+        var services = builder.Services;
+        services.AddOptions<RedisIdentityOptions>().BindConfiguration(RedisIdentityOptions.Section).ValidateOnStart();
+        // The engine binds these too; bound here as well so that this works before, after or without AddTaskEngine().
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+        services.AddSingleton<IValidateOptions<RedisIdentityOptions>>(sp =>
+            new RedisIdentityOptionsValidator(sp.GetRequiredService<IOptions<RedisOptions>>(), credentialGiven: credential is not null));
+
+        var settings = builder.Configuration.GetSection(RedisIdentityOptions.Section).Get<RedisIdentityOptions>() ?? new RedisIdentityOptions();
+        if (credential is null && !settings.IsEnabled)
+        {
+            return builder;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            // Reading the options runs the validator: a wrong setting fails here with its sentence.
+            var identity = sp.GetRequiredService<IOptions<RedisIdentityOptions>>().Value;
+            var redis = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
+            return new EntraIdRedisConnection(
+                ConfigurationOptions.Parse(redis.Configuration!),
+                credential ?? CreateCredential(identity),
+                credential?.GetType().Name ?? identity.Credential!.Trim(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<EntraIdRedisConnection>>());
+        });
+        // Not TryAdd: this connection must be the one the engine (which only TryAdds its own) and everyone else gets.
+        services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<EntraIdRedisConnection>().Connect());
+        services.AddHostedService<RedisTokenRefresher>();
+        return builder;
+    }
+
+    private static TokenCredential CreateCredential(RedisIdentityOptions options)
+    {
+        var clientId = string.IsNullOrWhiteSpace(options.ClientId) ? null : options.ClientId.Trim();
+        return options.Credential!.Trim().ToLowerInvariant() switch
+        {
+            RedisIdentityOptions.ManagedIdentity => new ManagedIdentityCredential(
+                clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId)),
+            RedisIdentityOptions.DefaultAzureCredential => new DefaultAzureCredential(
+                new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId }),
+            // The validator has already refused anything else.
+            var other => throw new InvalidOperationException($"{RedisIdentityOptions.Section}:Credential '{other}' is not a known credential."),
+        };
+    }
+}
