@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the local host and the tests need on Debian: redis-server, and Debian's Celery for the
-# interop tests and the Celery baseline. Installs only what is missing; safe to run again.
+# Installs what the local host and the tests need on Debian: redis-server, Debian's Celery for the
+# interop tests and the Celery baseline, and MariaDB (AFIRGen's MySQL store, started by the tests).
+# Installs only what is missing; safe to run again.
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -11,6 +12,7 @@ fi
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 /usr/bin/python3 -c "import celery, redis" >/dev/null 2>&1 || missing+=(python3-celery python3-redis)
+{ [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null 2>&1; } || missing+=(mariadb-server)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
