@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local host and the tests need on Debian: redis-server, Debian's Celery for the
-# interop tests and the Celery baseline, and MariaDB (AFIRGen's MySQL store, started by the tests).
+# interop tests and the Celery baseline, and for the AFIRGen tasks' tests MariaDB (AFIRGen's MySQL),
+# aiosmtpd (a real SMTP server) and Azurite (Blob Storage, from npm with tools/azurite's lock file).
 # Installs only what is missing; safe to run again.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 /usr/bin/python3 -c "import celery, redis" >/dev/null 2>&1 || missing+=(python3-celery python3-redis)
 { [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null 2>&1; } || missing+=(mariadb-server)
+/usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
@@ -20,4 +23,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} with apt-get ..."
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Azurite, pinned by tools/azurite/package-lock.json; reinstalled only when the lock file changed.
+azurite_dir="$(dirname "$0")/../tools/azurite"
+if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ] || [ "$azurite_dir/package-lock.json" -nt "$azurite_dir/node_modules/.package-lock.json" ]; then
+  echo "Installing Azurite (npm ci in tools/azurite) ..."
+  (cd "$azurite_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
