@@ -34,7 +34,8 @@ public sealed class AfirgenServers : IAsyncLifetime
             Smtp = smtp.IsCompletedSuccessfully ? smtp.Result : null!;
             Redis = redis.IsCompletedSuccessfully ? redis.Result : null!;
         }
-        RedisConnection = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration);
+        // Admin mode: tests empty their own cache database with FLUSHDB.
+        RedisConnection = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration + ",allowAdmin=true");
     }
 
     public async Task DisposeAsync()

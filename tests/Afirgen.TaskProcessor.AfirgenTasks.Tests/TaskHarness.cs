@@ -44,11 +44,13 @@ public sealed class TaskHarness : IAsyncDisposable
     public IServiceProvider Services => _services;
 
     /// <summary>
-    /// A harness for one test class: <paramref name="name"/> (lowercase letters, digits, hyphens) names its
-    /// containers and Redis prefix; <paramref name="connectionString"/> is its database.
+    /// A harness for one test: <paramref name="name"/> (lowercase letters, digits, hyphens), with a random
+    /// suffix, names its containers and Redis prefix; <paramref name="connectionString"/> is its database.
     /// </summary>
     public static TaskHarness Create(AfirgenServers servers, string name, string connectionString, int cacheDatabase, Dictionary<string, string?>? settings = null)
     {
+        // A suffix per harness: Azurite keeps blobs across the tests of a run, so each test gets fresh containers.
+        name = $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var config = new Dictionary<string, string?>
         {
@@ -124,6 +126,9 @@ public sealed class TaskHarness : IAsyncDisposable
 
     /// <summary>AFIRGen's cache database.</summary>
     public IDatabase Cache => _services.GetRequiredService<IConnectionMultiplexer>().GetDatabase(CacheDatabase);
+
+    /// <summary>Empties this harness's cache database.</summary>
+    public Task FlushCacheAsync(AfirgenServers servers) => servers.RedisConnection.GetServer(servers.RedisConnection.GetEndPoints()[0]).FlushDatabaseAsync(CacheDatabase);
 
     public BlobContainerClient Container(string name) => new BlobServiceClient(_services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.ConnectionString).GetBlobContainerClient(name);
 
