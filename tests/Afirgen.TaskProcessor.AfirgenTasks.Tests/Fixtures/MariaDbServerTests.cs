@@ -4,13 +4,13 @@ using MySqlConnector;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Fixtures;
 
 /// <summary>The MariaDB fixture itself: a real server, one database per test class, users, outages.</summary>
-[Collection(AfirgenServersCollection.Name)]
-public sealed class MariaDbServerTests(AfirgenServers servers)
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbServerTests(MariaDbFixture mariaDb)
 {
     [Fact]
     public async Task CreateDatabase_GivesAUtf8mb4DatabaseThatKeepsWhatIsWritten()
     {
-        var connectionString = await servers.MariaDb.CreateDatabaseAsync("fixture_roundtrip");
+        var connectionString = await mariaDb.Server.CreateDatabaseAsync("fixture_roundtrip");
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -31,18 +31,18 @@ public sealed class MariaDbServerTests(AfirgenServers servers)
     [Fact]
     public async Task CreateDatabase_Again_StartsEmpty()
     {
-        var connectionString = await servers.MariaDb.CreateDatabaseAsync("fixture_again");
+        var connectionString = await mariaDb.Server.CreateDatabaseAsync("fixture_again");
         await Execute(connectionString, "CREATE TABLE t (id INT PRIMARY KEY)");
-        connectionString = await servers.MariaDb.CreateDatabaseAsync("fixture_again");
+        connectionString = await mariaDb.Server.CreateDatabaseAsync("fixture_again");
         Assert.Equal(0L, await Execute(connectionString, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"));
     }
 
     [Fact]
     public async Task CreateUser_CanUseItsOwnDatabase_ButNoOther()
     {
-        await servers.MariaDb.CreateDatabaseAsync("fixture_other");
-        await servers.MariaDb.CreateDatabaseAsync("fixture_mine");
-        var userConnection = await servers.MariaDb.CreateUserAsync("fixture_user", "s3cret-Pass", "fixture_mine");
+        await mariaDb.Server.CreateDatabaseAsync("fixture_other");
+        await mariaDb.Server.CreateDatabaseAsync("fixture_mine");
+        var userConnection = await mariaDb.Server.CreateUserAsync("fixture_user", "s3cret-Pass", "fixture_mine");
 
         await Execute(userConnection, "CREATE TABLE t (id INT PRIMARY KEY)");
         var denied = await Assert.ThrowsAsync<MySqlException>(() => Execute(userConnection, "CREATE TABLE fixture_other.t (id INT PRIMARY KEY)"));
@@ -52,13 +52,13 @@ public sealed class MariaDbServerTests(AfirgenServers servers)
     [Fact]
     public async Task StopThenStartAgain_KeepsTheData()
     {
-        var connectionString = await servers.MariaDb.CreateDatabaseAsync("fixture_outage");
+        var connectionString = await mariaDb.Server.CreateDatabaseAsync("fixture_outage");
         await Execute(connectionString, "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (7);");
 
-        await servers.MariaDb.StopAsync();
+        await mariaDb.Server.StopAsync();
         await Assert.ThrowsAsync<MySqlException>(() => Execute(connectionString, "SELECT 1"));
 
-        await servers.MariaDb.StartAgainAsync();
+        await mariaDb.Server.StartAgainAsync();
         Assert.Equal(7, await Execute(connectionString, "SELECT id FROM t"));
     }
 

@@ -1,0 +1,10 @@
+using Afirgen.TaskProcessor.Testing;
+
+namespace Afirgen.TaskProcessor.AfirgenTasks.Tests;
+
+/// <summary>Tests that share one MariaDB server, each class in its own database (xunit wants the definition in the test assembly).</summary>
+[CollectionDefinition(Name)]
+public sealed class MariaDbCollection : ICollectionFixture<MariaDbFixture>
+{
+    public const string Name = "MariaDB";
+}
