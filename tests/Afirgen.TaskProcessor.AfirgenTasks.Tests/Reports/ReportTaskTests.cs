@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Results;
 using Azure.Storage.Blobs.Models;
 using ClosedXML.Excel;
 using UglyToad.PdfPig;
@@ -90,6 +91,28 @@ public sealed class ReportTaskTests(AfirgenServers servers) : IAsyncLifetime
 
         Assert.Contains(expected, Results.Failure(meta));
         Assert.Equal(0, (await _h.Broker.GetStatisticsAsync(["reports"], CancellationToken.None))[0].Scheduled);
+    }
+
+    [Fact]
+    public async Task GeneratePdf_WhileTheDatabaseIsDown_IsRetried_AndSucceedsOnceItIsBack()
+    {
+        TaskResultMeta retry;
+        await servers.MariaDb.StopAsync();
+        try
+        {
+            retry = await _h.RunAsync(AfirgenTaskNames.GeneratePdf, new JsonObject { ["fir_id"] = "FIR-R-0001" });
+        }
+        finally
+        {
+            await servers.MariaDb.StartAgainAsync();
+        }
+        Assert.Equal(TaskStates.Retry, retry.Status);
+
+        // The reports policy's first back-off: 60 s ± 20 %.
+        _h.Time.Advance(TimeSpan.FromSeconds(73));
+        var done = await _h.RunNextAsync("reports", retry.TaskId);
+
+        Assert.Equal($"{_h.ReportsContainer}/pdf/FIR-R-0001/standard.pdf", (string?)Results.Success(done)["file_path"]);
     }
 
     [Fact]
