@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local host and the tests need on Debian: redis-server, Debian's Celery for the
-# interop tests and the Celery baseline, MariaDB (AFIRGen's MySQL store, started by the tests) and Chromium
-# with its WebDriver for the dashboard's browser tests. Installs only what is missing; safe to run again.
+# interop tests and the Celery baseline; MariaDB (AFIRGen's MySQL), aiosmtpd (a real SMTP server) and
+# Azurite (Blob Storage, from npm with tools/azurite's lock file) for the AFIRGen tasks' tests; and
+# Chromium with its WebDriver for the dashboard's browser tests. Installs only what is missing; safe to run again.
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -15,6 +16,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null 2>&1; } || missing+=(mariadb-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+/usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
@@ -22,4 +25,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} with apt-get ..."
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Azurite, pinned by tools/azurite/package-lock.json; reinstalled only when the lock file changed.
+azurite_dir="$(dirname "$0")/../tools/azurite"
+if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ] || [ "$azurite_dir/package-lock.json" -nt "$azurite_dir/node_modules/.package-lock.json" ]; then
+  echo "Installing Azurite (npm ci in tools/azurite) ..."
+  (cd "$azurite_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

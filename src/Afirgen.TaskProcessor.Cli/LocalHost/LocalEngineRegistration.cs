@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
@@ -17,6 +18,8 @@ internal static class LocalEngineRegistration
         builder.Services.AddEmbeddedBroker();
         builder.Services.AddQueueConsumers();
         builder.Services.AddDiagnosticTasks();
+        // AFIRGen's tasks; with appsettings.json's Afirgen:Demo:Enabled, unconfigured back-ends get local stand-ins.
+        builder.AddAfirgenTasks();
         builder.Services.AddTaskScheduleService();
         builder.AddAfirgenStatusMirror();
         builder.AddLocalTelemetry();

@@ -1,0 +1,211 @@
+using Afirgen.TaskProcessor.AfirgenTasks.Analytics;
+using Afirgen.TaskProcessor.AfirgenTasks.Cache;
+using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
+using Afirgen.TaskProcessor.AfirgenTasks.Demo;
+using Afirgen.TaskProcessor.AfirgenTasks.Email;
+using Afirgen.TaskProcessor.AfirgenTasks.Records;
+using Afirgen.TaskProcessor.AfirgenTasks.Reports;
+using Afirgen.TaskProcessor.AfirgenTasks.Storage;
+using Afirgen.TaskProcessor.Engine.Registry;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using MimeKit;
+
+namespace Afirgen.TaskProcessor.AfirgenTasks;
+
+/// <summary>Registers AFIRGen's tasks and what they need; both hosts (local and Functions) call <see cref="AddAfirgenTasks"/>.</summary>
+public static class AfirgenTasksRegistration
+{
+    /// <summary>E-mail: from 1 s doubling to at most 600 s, ±20 % jitter, 3 retries, only for transient faults (AFIRGen's email policy).</summary>
+    public static RetryPolicy EmailRetry { get; } = new()
+    {
+        MaxRetries = 3, InitialDelay = TimeSpan.FromSeconds(1), Multiplier = 2, MaxDelay = TimeSpan.FromSeconds(600), JitterRatio = 0.2,
+        ShouldRetry = MailFailures.IsTransient,
+    };
+
+    /// <summary>Reports, analytics and cleanup: 3 retries, 60 s first delay with back-off and jitter (AFIRGen's policy for them).</summary>
+    public static RetryPolicy WorkRetry { get; } = new()
+    {
+        MaxRetries = 3, InitialDelay = TimeSpan.FromSeconds(60), Multiplier = 2, MaxDelay = TimeSpan.FromSeconds(600), JitterRatio = 0.2,
+    };
+
+    /// <summary>
+    /// Adds the ten task names and their back-ends, from <c>Afirgen:Database</c>, <c>Afirgen:Smtp</c>,
+    /// <c>Afirgen:Storage</c>, <c>Afirgen:Cache</c> and <c>Afirgen:Demo</c>. A back-end left unconfigured
+    /// stops the host at start-up with a sentence naming the key, unless <c>Afirgen:Demo:Enabled</c> is true
+    /// (the local host's appsettings), in which case a clearly logged stand-in is used for it.
+    /// </summary>
+    public static IHostApplicationBuilder AddAfirgenTasks(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var demo = configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
+            .Validate(o => o.Database >= 0, "Afirgen:Cache:Database must be 0 or more.")
+            .Validate(o => o.SnapshotTtl >= TimeSpan.FromMinutes(1), "Afirgen:Cache:SnapshotTtl must be at least a minute.")
+            .Validate(o => o.Namespaces.All(n => n.Length > 0 && !n.Contains('*')), "Afirgen:Cache:Namespaces must be plain names such as fir or kb (no '*').")
+            .ValidateOnStart();
+
+        var useDemoDatabase = demo.Enabled && string.IsNullOrWhiteSpace(configuration[DatabaseOptions.Section + ":ConnectionString"]);
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
+            .Validate(o => useDemoDatabase || !string.IsNullOrWhiteSpace(o.ConnectionString),
+                "Afirgen:Database:ConnectionString is not set: set it to AFIRGen's MySQL database (Server=…;Database=…;User ID=…;Password=…), or on a development machine set Afirgen:Demo:Enabled=true for sample FIRs.")
+            .Validate(o => o.MaxRecordsPerArchive >= 1, "Afirgen:Database:MaxRecordsPerArchive must be at least 1.")
+            .ValidateOnStart();
+
+        var useDemoMail = demo.Enabled && string.IsNullOrWhiteSpace(configuration[SmtpOptions.Section + ":Host"]);
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations()
+            .Validate(o => useDemoMail || !string.IsNullOrWhiteSpace(o.Host),
+                "Afirgen:Smtp:Host is not set: set the SMTP server mail goes out through (with Port, Security, UserName, Password, From), or on a development machine set Afirgen:Demo:Enabled=true to write mail to a folder.")
+            .Validate(o => MailboxAddress.TryParse(o.From, out _), "Afirgen:Smtp:From is not an address: use the form AFIRGen <no-reply@example.org>.")
+            .ValidateOnStart();
+
+        var useDemoStorage = demo.Enabled
+            && string.IsNullOrWhiteSpace(configuration[StorageOptions.Section + ":ConnectionString"])
+            && string.IsNullOrWhiteSpace(configuration[StorageOptions.Section + ":ServiceUri"]);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
+            .Validate(o => useDemoStorage || !string.IsNullOrWhiteSpace(o.ConnectionString) || o.ServiceUri is not null,
+                "Neither Afirgen:Storage:ServiceUri nor Afirgen:Storage:ConnectionString is set: set the Blob service URI (https://<account>.blob.core.windows.net, reached with the managed identity) or a connection string, or on a development machine set Afirgen:Demo:Enabled=true to write files.")
+            .Validate(o => ContainerName(o.ReportsContainer) && ContainerName(o.ArchiveContainer),
+                "Afirgen:Storage:ReportsContainer and ArchiveContainer must be valid container names: 3-63 lowercase letters, digits and single hyphens.")
+            .ValidateOnStart();
+
+        // Back-ends: the real ones unless demo mode stands in for an unconfigured one.
+        if (useDemoDatabase)
+        {
+            services.TryAddSingleton<DemoFirStore>();
+            services.TryAddSingleton<IFirStore>(sp => sp.GetRequiredService<DemoFirStore>());
+            services.TryAddSingleton<IArchiveLedger>(sp => sp.GetRequiredService<DemoFirStore>());
+            services.TryAddSingleton<ISentMailLedger>(sp => sp.GetRequiredService<DemoFirStore>());
+        }
+        else
+        {
+            services.TryAddSingleton<MySqlDatabase>();
+            services.TryAddSingleton<IFirStore, MySqlFirStore>();
+            services.TryAddSingleton<IArchiveLedger, MySqlArchiveLedger>();
+            services.TryAddSingleton<ISentMailLedger, MySqlSentMailLedger>();
+        }
+
+        var output = demo.FullOutputDirectory;
+        if (useDemoMail)
+        {
+            services.TryAddSingleton<IMailTransport>(new PickupFolderMailTransport(Path.Combine(output, "mail")));
+        }
+        else
+        {
+            services.TryAddSingleton<IMailTransport, SmtpMailTransport>();
+        }
+
+        if (useDemoStorage)
+        {
+            services.TryAddSingleton<IBlobStore>(new FolderBlobStore(Path.Combine(output, "blobs")));
+        }
+        else
+        {
+            services.TryAddSingleton<IBlobStore>(sp => new AzureBlobStore(CreateBlobServiceClient(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value)));
+        }
+
+        if (useDemoDatabase || useDemoMail || useDemoStorage)
+        {
+            services.AddSingleton(new DemoBackends(useDemoDatabase, useDemoMail ? Path.Combine(output, "mail") : null, useDemoStorage ? Path.Combine(output, "blobs") : null));
+            services.AddHostedService<DemoNotice>();
+        }
+
+        services.TryAddSingleton<AfirgenCache>();
+        services.TryAddSingleton<MailDelivery>();
+        AddTasks(services);
+        return builder;
+    }
+
+    private static void AddTasks(IServiceCollection services)
+    {
+        services.AddTask<SendFirConfirmationTask>(AfirgenTaskNames.SendFirConfirmation, o =>
+        {
+            o.Description = "Sends the complainant a confirmation mail (text + HTML) for a FIR.";
+            o.Parameters = [TaskParameter.RequiredParameter("fir_id"), TaskParameter.RequiredParameter("recipient_email")];
+            o.Retry = EmailRetry;
+        });
+        services.AddTask<SendFirConfirmationTask>(AfirgenTaskNames.SendConfirmation, o =>
+        {
+            o.Description = "send_fir_confirmation with the recipient taken from the FIR's data (the seed's name).";
+            o.Parameters = [TaskParameter.RequiredParameter("fir_id")];
+            o.Retry = EmailRetry;
+        });
+        services.AddTask<SendNotificationTask>(AfirgenTaskNames.SendNotification, o =>
+        {
+            o.Description = "Sends a generic notification mail.";
+            o.Parameters =
+            [
+                TaskParameter.RequiredParameter("recipient_email"), TaskParameter.RequiredParameter("subject"),
+                TaskParameter.RequiredParameter("body"), TaskParameter.Optional("priority", 3),
+            ];
+            o.Retry = EmailRetry;
+        });
+        services.AddTask<GeneratePdfTask>(AfirgenTaskNames.GeneratePdf, o =>
+        {
+            o.Description = "Renders a FIR as a PDF in the reports container.";
+            o.Parameters = [TaskParameter.RequiredParameter("fir_id"), TaskParameter.Optional("report_type", "standard")];
+            o.Retry = WorkRetry;
+        });
+        services.AddTask<GenerateExcelTask>(AfirgenTaskNames.GenerateExcel, o =>
+        {
+            o.Description = "Writes one workbook with a row per FIR to the reports container (temporary).";
+            o.Parameters = [TaskParameter.RequiredParameter("fir_ids"), TaskParameter.Optional("report_name", "fir_report")];
+            o.Retry = WorkRetry;
+        });
+        services.AddTask<UpdateDashboardTask>(AfirgenTaskNames.UpdateDashboard, o =>
+        {
+            o.Description = "Writes FIR counts (total, pending, completed, by status and period) to the dashboard snapshot in Redis.";
+            o.Parameters = [];
+            o.Retry = WorkRetry;
+        });
+        services.AddTask<ProcessDataTask>(AfirgenTaskNames.ProcessData, o =>
+        {
+            o.Description = "Writes per-day FIR counts over a date range to Redis.";
+            o.Parameters = [TaskParameter.RequiredParameter("data_type"), TaskParameter.RequiredParameter("date_range")];
+            o.Retry = WorkRetry;
+        });
+        services.AddTask<ArchiveOldRecordsTask>(AfirgenTaskNames.ArchiveOldRecords, o =>
+        {
+            o.Description = "Copies old finalized FIRs to a checksummed archive blob, then records them as archived.";
+            o.Parameters = [TaskParameter.Optional("days_old", 365)];
+            o.Retry = WorkRetry;
+        });
+        services.AddTask<ClearExpiredCacheTask>(AfirgenTaskNames.ClearExpiredCache, o =>
+        {
+            o.Description = "Removes cache entries left without an expiry under AFIRGen's namespaces.";
+            o.Parameters = [];
+            o.Retry = WorkRetry;
+        });
+        services.AddTask<CleanupTempFilesTask>(AfirgenTaskNames.CleanupTempFiles, o =>
+        {
+            o.Description = "Deletes temporary report blobs older than max_age_hours.";
+            o.Parameters = [TaskParameter.Optional("max_age_hours", 24)];
+            o.Retry = WorkRetry;
+        });
+    }
+
+    private static BlobServiceClient CreateBlobServiceClient(StorageOptions options)
+    {
+        // Few, quick SDK retries: the task's own retry policy (minutes apart) handles longer outages.
+        var clientOptions = new BlobClientOptions();
+        clientOptions.Retry.MaxRetries = 2;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(60);
+        return !string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? new BlobServiceClient(options.ConnectionString, clientOptions)
+            : new BlobServiceClient(options.ServiceUri!, new DefaultAzureCredential(), clientOptions);
+    }
+
+    private static bool ContainerName(string name) =>
+        name.Length is >= 3 and <= 63
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]) && !name.Contains("--");
+}
