@@ -9,10 +9,13 @@ public sealed class StatusMirrorOptions
     public const string Section = "TaskProcessor:StatusMirror";
 
     /// <summary>
-    /// The MySQL/MariaDB connection string of AFIRGen's database. When empty, <c>ConnectionStrings:Afirgen</c>
+    /// The MySQL/MariaDB connection string of AFIRGen's database. When empty, <c>Afirgen:Database:ConnectionString</c>
     /// is used; when both are empty the mirror is off.
     /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>Set false to keep the mirror off even though a MySQL connection is configured.</summary>
+    public bool Enabled { get; set; } = true;
 
     /// <summary>The table to keep (AFIRGen's is <c>background_tasks</c>). Letters, digits and underscores only.</summary>
     public string Table { get; set; } = "background_tasks";

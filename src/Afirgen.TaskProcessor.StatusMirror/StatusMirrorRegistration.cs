@@ -14,14 +14,19 @@ public static class StatusMirrorRegistration
 {
     /// <summary>
     /// Adds the mirror when a MySQL connection is configured (<c>TaskProcessor:StatusMirror:ConnectionString</c>,
-    /// else <c>ConnectionStrings:Afirgen</c>); otherwise adds nothing and returns false. Both hosts call this.
+    /// else <c>Afirgen:Database:ConnectionString</c>); otherwise adds nothing and returns false. Both hosts call this.
     /// </summary>
     public static bool AddAfirgenStatusMirror(this IHostApplicationBuilder builder)
     {
+        if (!builder.Configuration.GetValue(StatusMirrorOptions.Section + ":Enabled", true))
+        {
+            return false;
+        }
         var connectionString = builder.Configuration[StatusMirrorOptions.Section + ":ConnectionString"];
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            connectionString = builder.Configuration.GetConnectionString("Afirgen");
+            // The same database the AFIRGen tasks read (background_tasks sits beside fir_records).
+            connectionString = builder.Configuration["Afirgen:Database:ConnectionString"];
         }
         if (string.IsNullOrWhiteSpace(connectionString))
         {

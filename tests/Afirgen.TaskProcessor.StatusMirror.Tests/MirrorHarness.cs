@@ -36,7 +36,7 @@ internal sealed class MirrorHarness : IAsyncDisposable
 
         var config = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Afirgen"] = connectionString,
+            ["Afirgen:Database:ConnectionString"] = connectionString,
             ["TaskProcessor:StatusMirror:ReconcileInterval"] = "00:00:00",
             ["TaskProcessor:StatusMirror:RetryDelay"] = "00:00:00.050",
             ["TaskProcessor:StatusMirror:MaxAttempts"] = "2",

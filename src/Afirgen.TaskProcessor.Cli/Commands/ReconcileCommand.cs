@@ -19,7 +19,7 @@ internal static class ReconcileCommand
 {
     public static Command Create()
     {
-        var mysql = new Option<string?>("--mysql") { Description = "AFIRGen's MySQL connection string (default: TaskProcessor:StatusMirror:ConnectionString or ConnectionStrings:Afirgen)." };
+        var mysql = new Option<string?>("--mysql") { Description = "AFIRGen's MySQL connection string (default: TaskProcessor:StatusMirror:ConnectionString or Afirgen:Database:ConnectionString)." };
         var redis = new Option<string?>("--redis") { Description = "The Redis that holds results, e.g. localhost:6379 (default: TaskProcessor:Redis:Configuration)." };
         var window = new Option<double?>("--window-hours") { Description = "Look at open rows created this many hours back (default: TaskProcessor:StatusMirror:ReconcileWindow, 2 h)." };
         var json = CliOptions.Json();
