@@ -57,6 +57,7 @@ public static class AfirgenTasksRegistration
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
             .Validate(o => useDemoDatabase || !string.IsNullOrWhiteSpace(o.ConnectionString),
                 "Afirgen:Database:ConnectionString is not set: set it to AFIRGen's MySQL database (Server=…;Database=…;User ID=…;Password=…), or on a development machine set Afirgen:Demo:Enabled=true for sample FIRs.")
+            .Validate(o => !IsUnresolvedKeyVaultReference(o.ConnectionString), UnresolvedKeyVaultReference(DatabaseOptions.Section + ":ConnectionString"))
             .Validate(o => o.MaxRecordsPerArchive >= 1, "Afirgen:Database:MaxRecordsPerArchive must be at least 1.")
             .ValidateOnStart();
 
@@ -64,6 +65,9 @@ public static class AfirgenTasksRegistration
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations()
             .Validate(o => useDemoMail || !string.IsNullOrWhiteSpace(o.Host),
                 "Afirgen:Smtp:Host is not set: set the SMTP server mail goes out through (with Port, Security, UserName, Password, From), or on a development machine set Afirgen:Demo:Enabled=true to write mail to a folder.")
+            .Validate(o => useDemoMail || string.IsNullOrEmpty(o.UserName) || !string.IsNullOrEmpty(o.Password),
+                "Afirgen:Smtp:Password is not set although Afirgen:Smtp:UserName is: set the password of that SMTP user, or clear Afirgen:Smtp:UserName for a server that needs no authentication.")
+            .Validate(o => !IsUnresolvedKeyVaultReference(o.Password), UnresolvedKeyVaultReference(SmtpOptions.Section + ":Password"))
             .Validate(o => MailboxAddress.TryParse(o.From, out _), "Afirgen:Smtp:From is not an address: use the form AFIRGen <no-reply@example.org>.")
             .ValidateOnStart();
 
@@ -203,6 +207,16 @@ public static class AfirgenTasksRegistration
             ? new BlobServiceClient(options.ConnectionString, clientOptions)
             : new BlobServiceClient(options.ServiceUri!, new DefaultAzureCredential(), clientOptions);
     }
+
+    // App Service leaves an app setting's "@Microsoft.KeyVault(...)" text in place when it cannot resolve the
+    // reference (no role on the vault yet, secret missing or misspelt). Passed on, that text would surface
+    // much later as a bewildering MySQL or SMTP error; caught here, it stops the start with what to fix.
+    private static bool IsUnresolvedKeyVaultReference(string? value) =>
+        value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
+
+    private static string UnresolvedKeyVaultReference(string key) =>
+        $"{key} is a Key Vault reference the platform could not resolve: check the app's Key Vault references in the portal (Environment variables), "
+        + "give the app's identity Key Vault Secrets User on the vault, make sure the secret exists, then restart the app.";
 
     private static bool ContainerName(string name) =>
         name.Length is >= 3 and <= 63

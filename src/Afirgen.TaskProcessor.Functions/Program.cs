@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Api;
 using Afirgen.TaskProcessor.Azure.Redis;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
@@ -17,6 +18,7 @@ builder.AddEntraIdRedis();     // Azure Managed Redis as the app's identity (Tas
 builder.AddTaskEngine();       // options from TaskProcessor__* app settings, checked at start-up; results in Redis
 builder.AddServiceBusBroker(); // ServiceBusConnection__fullyQualifiedNamespace, the trigger binding's setting too
 builder.Services.AddDiagnosticTasks();
+builder.AddAfirgenTasks();    // Afirgen__Database/Smtp/Storage/Cache__*; demo mode is off here, so a missing back-end stops the start naming its key
 builder.Services.AddTaskSchedule(); // the ScheduleCleanup timer drives it; CleanupSchedule is its schedule
 builder.AddAfirgenStatusMirror(); // AFIRGen's background_tasks, when a MySQL connection is configured
 builder.Services.AddTaskProcessorApi();

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.AfirgenTasks.Cache;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using StackExchange.Redis;
 using UglyToad.PdfPig;
 
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Hosting;
@@ -57,6 +59,78 @@ public sealed class RegistrationTests
         Assert.Contains("Afirgen:Smtp:Host is not set", all);
         Assert.Contains("Neither Afirgen:Storage:ServiceUri nor Afirgen:Storage:ConnectionString is set", all);
     }
+
+    [Fact]
+    public async Task SmtpUserWithoutPassword_StopsTheStart_NamingThePassword()
+    {
+        using var host = Build(new()
+        {
+            ["Afirgen:Demo:Enabled"] = "true",
+            ["Afirgen:Smtp:Host"] = "smtp.example.org",
+            ["Afirgen:Smtp:UserName"] = "afirgen",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Afirgen:Smtp:Password is not set although Afirgen:Smtp:UserName is", string.Join("\n", error.Failures));
+    }
+
+    [Theory]
+    [InlineData("Afirgen:Database:ConnectionString")]
+    [InlineData("Afirgen:Smtp:Password")]
+    public async Task UnresolvedKeyVaultReference_StopsTheStart_NamingTheKeyAndWhatToCheck(string key)
+    {
+        // What App Service leaves in a setting whose Key Vault reference it could not resolve.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Afirgen:Demo:Enabled"] = "true",
+            ["Afirgen:Smtp:Host"] = "smtp.example.org",
+            ["Afirgen:Smtp:UserName"] = "afirgen",
+            ["Afirgen:Smtp:Password"] = "not-a-real-password",
+            [key] = "@Microsoft.KeyVault(SecretUri=https://kv-example.vault.azure.net/secrets/afirgen-secret)",
+        };
+        using var host = Build(settings);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith($"{key} is a Key Vault reference the platform could not resolve", failure, StringComparison.Ordinal);
+        Assert.Contains("Key Vault Secrets User", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cache_UsesTheHostsRedisConnection_UnlessItHasAConfigurationOfItsOwn()
+    {
+        // The Functions app registers an Entra ID connection (AddEntraIdRedis) before the engine; with
+        // Afirgen:Cache:Configuration empty the cache must use that one, since Azure Managed Redis takes no password.
+        await using var hostConnection = await ConnectionMultiplexer.ConnectAsync(Unreachable());
+
+        IHost BuildWith(string? cacheConfiguration)
+        {
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["TaskProcessor:Redis:Configuration"] = "127.0.0.1:1",
+                ["Afirgen:Demo:Enabled"] = "true",
+                ["Afirgen:Cache:Configuration"] = cacheConfiguration,
+            });
+            builder.Services.AddSingleton<IConnectionMultiplexer>(hostConnection);
+            builder.AddTaskEngine();
+            builder.Services.AddEmbeddedBroker();
+            builder.AddAfirgenTasks();
+            return builder.Build();
+        }
+
+        using (var shared = BuildWith(null))
+        {
+            Assert.Same(hostConnection, shared.Services.GetRequiredService<AfirgenCache>().Connection);
+        }
+        using (var own = BuildWith(Unreachable().ToString()))
+        {
+            Assert.NotSame(hostConnection, own.Services.GetRequiredService<AfirgenCache>().Connection);
+        }
+    }
+
+    // Nothing listens on port 1: a multiplexer that exists without a server (AbortOnConnectFail off).
+    private static ConfigurationOptions Unreachable() => new() { EndPoints = { "127.0.0.1:1" }, AbortOnConnectFail = false, ConnectTimeout = 200 };
 
     [Fact]
     public async Task DemoMode_WritesThePdfAndTheMailToTheOutputFolder_AndSaysSoAtStartUp()
