@@ -1,7 +1,9 @@
 // AFIRGen task processor: everything `azd up` provisions.
 // Service Bus (the broker), Azure Managed Redis (results), Storage (host, packages, reports, archives),
-// Log Analytics + Application Insights, one user-assigned identity, and one Flex Consumption function
-// app per worker group. All access is by Entra ID; no key or connection secret is issued to the apps.
+// Log Analytics + Application Insights, one user-assigned identity, a Key Vault for AFIRGen's own
+// secrets, and one Flex Consumption function app per worker group. All Azure access is by Entra ID; the
+// only secrets (AFIRGen's MySQL connection string, the SMTP password) live in the Key Vault and reach
+// the apps as Key Vault references, never as plain app settings.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -117,6 +119,35 @@ param prefetchMultiplier int = 4
 @description('NCRONTAB (with seconds) of the cleanup timer (Celery beat); runs in the group that owns the cleanup queue.')
 param cleanupSchedule string = '0 0 2 * * *'
 
+@secure()
+@description('AFIRGen\'s MySQL connection string (azd env set AFIRGEN_DATABASE_CONNECTION_STRING). Stored in the Key Vault; empty: no secret and no setting, and the apps stop at start-up saying Afirgen:Database:ConnectionString is not set.')
+param afirgenDatabaseConnectionString string = ''
+
+@description('SMTP server AFIRGen\'s mail goes out through (azd env set AFIRGEN_SMTP_HOST). Empty: the apps stop at start-up saying Afirgen:Smtp:Host is not set.')
+param smtpHost string = ''
+
+@description('SMTP port, as text (azd passes environment values as text): 587 for STARTTLS, 465 for TLS on connect.')
+param smtpPort string = '587'
+
+@description('SMTP transport security.')
+@allowed([
+  'StartTls'
+  'SslOnConnect'
+  'Auto'
+  'None'
+])
+param smtpSecurity string = 'StartTls'
+
+@description('Sender of AFIRGen\'s mail, e.g. AFIRGen <no-reply@afirgen.example>.')
+param smtpFrom string = 'AFIRGen <no-reply@afirgen.invalid>'
+
+@description('SMTP user for AUTH; empty: no authentication (a relay that trusts the sender).')
+param smtpUserName string = ''
+
+@secure()
+@description('Password of the SMTP user (azd env set AFIRGEN_SMTP_PASSWORD). Stored in the Key Vault; empty: no secret and no setting (needed only with smtpUserName).')
+param smtpPassword string = ''
+
 @description('Worker groups: one function app each, same package, each running only its queues.')
 param workerGroups workerGroup[] = [
   {
@@ -176,14 +207,21 @@ var queueNames = [
   'analytics'
   'cleanup'
 ]
+// Blob containers the AFIRGen tasks write to (the code's defaults for Afirgen:Storage:ReportsContainer
+// and ArchiveContainer, so that local and Azure runs use the same names).
 var reportsContainerName = 'reports'
-var archivesContainerName = 'archives'
+var archiveContainerName = 'fir-archive'
+
+// Key Vault secrets; the app settings refer to them by these names.
+var databaseConnectionStringSecretName = 'afirgen-database-connection-string'
+var smtpPasswordSecretName = 'afirgen-smtp-password'
 
 // Built-in role definition ids.
 var serviceBusDataReceiverRoleId = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
 var serviceBusDataSenderRoleId = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
+var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -197,6 +235,7 @@ var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
 var serviceBusNamespaceName = '${abbrs.serviceBusNamespaces}${resourceToken}'
 var redisName = '${abbrs.cacheRedisEnterprise}${resourceToken}'
 var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
 
 // Resource and container names must be lower case.
 var groups = [
@@ -297,9 +336,9 @@ module storage 'core/storage/storage-account.bicep' = {
     skuName: storageSkuName
     containerNames: concat(map(groups, g => g.deploymentContainerName), [
       reportsContainerName
-      archivesContainerName
+      archiveContainerName
     ])
-    archivesContainerName: archivesContainerName
+    archivesContainerName: archiveContainerName
     archiveCoolAfterDays: archiveCoolAfterDays
     archiveArchiveAfterDays: archiveArchiveAfterDays
     archiveDeleteAfterDays: archiveDeleteAfterDays
@@ -352,6 +391,48 @@ module appInsightsAccess 'app/appinsights-access.bicep' = {
   ]
 }
 
+module keyVault 'core/security/key-vault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+  }
+}
+
+// Only the apps read the secrets (the references resolve as their identity); the deploying user
+// writes them through this deployment, which needs no data role.
+module keyVaultAccess 'app/keyvault-access.bicep' = {
+  name: 'keyVaultAccess'
+  scope: rg
+  params: {
+    keyVaultName: keyVaultName
+    roleDefinitionIds: [
+      keyVaultSecretsUserRoleId
+    ]
+    principals: appPrincipals
+  }
+  dependsOn: [
+    keyVault
+  ]
+}
+
+module afirgenSecrets 'app/afirgen-secrets.bicep' = {
+  name: 'afirgenSecrets'
+  scope: rg
+  params: {
+    keyVaultName: keyVaultName
+    databaseConnectionStringSecretName: databaseConnectionStringSecretName
+    databaseConnectionString: afirgenDatabaseConnectionString
+    smtpPasswordSecretName: smtpPasswordSecretName
+    smtpPassword: smtpPassword
+  }
+  dependsOn: [
+    keyVault
+  ]
+}
+
 module processors 'app/processor.bicep' = [
   for group in groups: {
     name: group.serviceName
@@ -368,7 +449,17 @@ module processors 'app/processor.bicep' = [
       blobEndpoint: storage.outputs.blobEndpoint
       deploymentContainerName: group.deploymentContainerName
       reportsContainerName: reportsContainerName
-      archivesContainerName: archivesContainerName
+      archiveContainerName: archiveContainerName
+      // A reference only for a secret that exists: without it the app names the missing setting at start-up.
+      databaseConnectionStringSecretUri: empty(afirgenDatabaseConnectionString)
+        ? ''
+        : '${keyVault.outputs.uri}secrets/${databaseConnectionStringSecretName}'
+      smtpPasswordSecretUri: empty(smtpPassword) ? '' : '${keyVault.outputs.uri}secrets/${smtpPasswordSecretName}'
+      smtpHost: smtpHost
+      smtpPort: smtpPort
+      smtpSecurity: smtpSecurity
+      smtpFrom: smtpFrom
+      smtpUserName: smtpUserName
       serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
       redisHostName: redis.outputs.hostName
       redisPort: redis.outputs.port
@@ -380,11 +471,14 @@ module processors 'app/processor.bicep' = [
       instanceMemoryMB: group.instanceMemoryMB
       maximumInstanceCount: group.maximumInstanceCount
     }
-    // The apps start receiving as soon as they exist: let their roles land first.
+    // The apps start receiving as soon as they exist: let their roles land first, and their secrets
+    // exist, since Key Vault references resolve when an app starts.
     dependsOn: [
       serviceBusAccess
       storageAccess
       appInsightsAccess
+      keyVaultAccess
+      afirgenSecrets
     ]
   }
 ]
@@ -432,6 +526,12 @@ output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 
 @description('Blob service endpoint.')
 output STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+
+@description('Key Vault holding AFIRGen\'s secrets (the apps read them as Key Vault references).')
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+
+@description('Key Vault URI.')
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 
 @description('Application Insights connection string (not a secret; local auth is disabled).')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

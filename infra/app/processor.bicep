@@ -36,7 +36,28 @@ param deploymentContainerName string
 param reportsContainerName string
 
 @description('Container for archived records.')
-param archivesContainerName string
+param archiveContainerName string
+
+@description('Versionless URI of the Key Vault secret with AFIRGen\'s MySQL connection string; empty: none (the app then stops at start-up naming Afirgen:Database:ConnectionString).')
+param databaseConnectionStringSecretUri string
+
+@description('Versionless URI of the Key Vault secret with the SMTP password; empty: none.')
+param smtpPasswordSecretUri string
+
+@description('SMTP server host name; empty: the app stops at start-up naming Afirgen:Smtp:Host.')
+param smtpHost string
+
+@description('SMTP port.')
+param smtpPort string
+
+@description('SMTP transport security: StartTls, SslOnConnect, Auto or None.')
+param smtpSecurity string
+
+@description('Sender address of AFIRGen\'s mail.')
+param smtpFrom string
+
+@description('SMTP user; empty: no authentication.')
+param smtpUserName string
 
 @description('Fully qualified Service Bus namespace host name.')
 param serviceBusFullyQualifiedNamespace string
@@ -98,10 +119,18 @@ var appSettings = {
   TaskProcessor__Redis__Credential: 'managedidentity'
   TaskProcessor__Redis__ClientId: identityClientId
 
-  // Report files and archives.
-  TaskProcessor__Blob__ServiceUri: 'https://${storageAccountName}.blob.${environment().suffixes.storage}'
-  TaskProcessor__Blob__ReportsContainer: reportsContainerName
-  TaskProcessor__Blob__ArchivesContainer: archivesContainerName
+  // The AFIRGen tasks: report files and archives by identity (DefaultAzureCredential picks AZURE_CLIENT_ID).
+  Afirgen__Storage__ServiceUri: 'https://${storageAccountName}.blob.${environment().suffixes.storage}'
+  Afirgen__Storage__ReportsContainer: reportsContainerName
+  Afirgen__Storage__ArchiveContainer: archiveContainerName
+
+  // The AFIRGen tasks' mail; the password is a Key Vault reference (below). Afirgen__Cache__* is not set:
+  // the tasks then use the processor's Redis connection above (Entra ID), where AFIRGen's cache lives.
+  Afirgen__Smtp__Host: smtpHost
+  Afirgen__Smtp__Port: smtpPort
+  Afirgen__Smtp__Security: smtpSecurity
+  Afirgen__Smtp__From: smtpFrom
+  Afirgen__Smtp__UserName: smtpUserName
 
   // Celery's concurrency and prefetch multiplier, per worker group.
   TaskProcessor__Worker__Concurrency: string(concurrency)
@@ -120,6 +149,21 @@ var appSettings = {
   'AzureWebJobs.ProcessCleanupQueue.Disabled': contains(queues, 'cleanup') ? 'false' : 'true'
   'AzureWebJobs.ScheduleCleanup.Disabled': runsCleanupTimer ? 'false' : 'true'
 }
+
+// Secrets, as Key Vault references that the platform resolves as the site's keyVaultReferenceIdentity
+// (the user-assigned identity). Left out when there is no secret, so the app names the missing setting.
+var secretSettings = union(
+  empty(databaseConnectionStringSecretUri)
+    ? {}
+    : {
+        Afirgen__Database__ConnectionString: '@Microsoft.KeyVault(SecretUri=${databaseConnectionStringSecretUri})'
+      },
+  empty(smtpPasswordSecretUri)
+    ? {}
+    : {
+        Afirgen__Smtp__Password: '@Microsoft.KeyVault(SecretUri=${smtpPasswordSecretUri})'
+      }
+)
 
 module plan '../core/host/flex-consumption-plan.bicep' = {
   name: '${serviceName}-plan'
@@ -144,7 +188,7 @@ module functionApp '../core/host/functions-flex-consumption.bicep' = {
     runtimeVersion: '10.0'
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    appSettings: appSettings
+    appSettings: union(appSettings, secretSettings)
   }
 }
 

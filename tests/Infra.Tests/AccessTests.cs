@@ -18,12 +18,14 @@ public sealed class AccessTests(CompiledTemplate compiled)
         Assert.Equal(Expectations.Roles.ServiceBusDataSender, deployment.Variable("serviceBusDataSenderRoleId"));
         Assert.Equal(Expectations.Roles.StorageBlobDataOwner, deployment.Variable("storageBlobDataOwnerRoleId"));
         Assert.Equal(Expectations.Roles.MonitoringMetricsPublisher, deployment.Variable("monitoringMetricsPublisherRoleId"));
+        Assert.Equal(Expectations.Roles.KeyVaultSecretsUser, deployment.Variable("keyVaultSecretsUserRoleId"));
     }
 
     [Theory]
     [InlineData("serviceBusAccess", "Microsoft.ServiceBus/namespaces", new[] { Expectations.Roles.ServiceBusDataReceiver, Expectations.Roles.ServiceBusDataSender })]
     [InlineData("storageAccess", "Microsoft.Storage/storageAccounts", new[] { Expectations.Roles.StorageBlobDataOwner })]
     [InlineData("appInsightsAccess", "Microsoft.Insights/components", new[] { Expectations.Roles.MonitoringMetricsPublisher })]
+    [InlineData("keyVaultAccess", "Microsoft.KeyVault/vaults", new[] { Expectations.Roles.KeyVaultSecretsUser })]
     public void AppIdentity_GetsItsRoles_OnTheResource(string module, string scopeType, string[] roles)
     {
         var assignments = compiled.Deployment().Module(module).OfType("Microsoft.Authorization/roleAssignments");

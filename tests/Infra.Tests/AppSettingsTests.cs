@@ -18,20 +18,27 @@ public sealed partial class AppSettingsTests(CompiledTemplate compiled)
 
     private IReadOnlyList<WorkerGroupTests.DeployedApp> Apps() => WorkerGroupTests.Apps(compiled.Deployment());
 
+    private IReadOnlyList<WorkerGroupTests.DeployedApp> AppsWithAllSecrets() =>
+        WorkerGroupTests.Apps(compiled.Deployment(Expectations.WithAllSecrets()));
+
     [Fact]
-    public void EveryApp_SetsEverySettingTheAppReads()
+    public void EveryApp_SetsEverySettingTheAppReads_AndTheSecretOnesWhenTheirSecretsAreGiven()
     {
         Assert.All(Apps(), app =>
         {
-            var missing = Expectations.AppSettingsReadInAzure.Where(name => !app.Settings.ContainsKey(name));
-            Assert.Empty(missing);
+            Assert.Subset(app.Settings.Keys.ToHashSet(), Expectations.AppSettingsReadInAzure.ToHashSet());
+            // No secret given: no reference either, so the app names the missing setting at start-up.
+            Assert.Empty(Expectations.KeyVaultReferenceSettings.Keys.Intersect(app.Settings.Keys));
         });
+        Assert.All(AppsWithAllSecrets(), app =>
+            Assert.Subset(app.Settings.Keys.ToHashSet(), Expectations.AppSettingsReadInAzure.Concat(Expectations.KeyVaultReferenceSettings.Keys).ToHashSet()));
     }
 
     [Fact]
     public void EveryApp_SetsNothingElse()
     {
-        Assert.All(Apps(), app => Assert.Empty(app.Settings.Keys.Except(Expectations.AppSettingsReadInAzure, StringComparer.Ordinal)));
+        var known = Expectations.AppSettingsReadInAzure.Concat(Expectations.KeyVaultReferenceSettings.Keys).ToList();
+        Assert.All(AppsWithAllSecrets(), app => Assert.Empty(app.Settings.Keys.Except(known, StringComparer.Ordinal)));
     }
 
     [Fact]
@@ -42,10 +49,9 @@ public sealed partial class AppSettingsTests(CompiledTemplate compiled)
             Assert.Equal("managedidentity", app.Settings["AzureWebJobsStorage__credential"]);
             Assert.Equal("managedidentity", app.Settings["ServiceBusConnection__credential"]);
             Assert.Equal("managedidentity", app.Settings["TaskProcessor__Redis__Credential"]);
-            Assert.Equal("reports", app.Settings["TaskProcessor__Blob__ReportsContainer"]);
-            Assert.Equal("archives", app.Settings["TaskProcessor__Blob__ArchivesContainer"]);
             Assert.Equal("0 0 2 * * *", app.Settings["CleanupSchedule"]);
-            Assert.Matches(@"^https://[^/]+\.blob\.core\.windows\.net$", (string)app.Settings["TaskProcessor__Blob__ServiceUri"]!);
+            // No connection string: the tasks reach Blob Storage as the identity (DefaultAzureCredential, AZURE_CLIENT_ID).
+            Assert.Matches(@"^https://[^/]+\.blob\.core\.windows\.net$", (string)app.Settings["Afirgen__Storage__ServiceUri"]!);
             Assert.Matches(@"^ClientId=[^;]+;Authorization=AAD$", (string)app.Settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]!);
             // TLS, no password: Entra ID authenticates to Redis.
             Assert.EndsWith(",ssl=True,abortConnect=False", (string)app.Settings["TaskProcessor__Redis__Configuration"]!, StringComparison.Ordinal);
@@ -73,7 +79,7 @@ public sealed partial class AppSettingsTests(CompiledTemplate compiled)
     [Fact]
     public void NoSetting_CarriesAKeyOrAConnectionSecret()
     {
-        Assert.All(Apps(), app =>
+        Assert.All(Apps().Concat(AppsWithAllSecrets()), app =>
         {
             foreach (var (name, value) in app.Settings)
             {
@@ -81,8 +87,12 @@ public sealed partial class AppSettingsTests(CompiledTemplate compiled)
                 Assert.DoesNotMatch(SecretPattern(), text);
                 if (name.Contains("ConnectionString", StringComparison.OrdinalIgnoreCase) || name.EndsWith("_CONNECTION_STRING", StringComparison.Ordinal))
                 {
-                    Assert.Equal("APPLICATIONINSIGHTS_CONNECTION_STRING", name);
+                    // Application Insights' names an endpoint only; AFIRGen's MySQL one is a Key Vault reference.
+                    Assert.True(
+                        name == "APPLICATIONINSIGHTS_CONNECTION_STRING" || text.StartsWith("@Microsoft.KeyVault(", StringComparison.Ordinal),
+                        $"{name} carries a connection string that is not a Key Vault reference.");
                 }
+                Assert.DoesNotContain("literal-", text, StringComparison.Ordinal);
             }
             Assert.DoesNotContain("AzureWebJobsStorage", app.Settings.Keys);
             Assert.Empty(NotAllowedOnFlexConsumption.Intersect(app.Settings.Keys));
@@ -108,7 +118,7 @@ public sealed partial class AppSettingsTests(CompiledTemplate compiled)
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Repository.RootFile("local.settings.sample.json")));
         var local = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToHashSet();
-        var azure = Apps()[0].Settings.Keys.ToHashSet();
+        var azure = AppsWithAllSecrets()[0].Settings.Keys.ToHashSet();
 
         Assert.False(sample.RootElement.GetProperty("IsEncrypted").GetBoolean());
         Assert.Empty(azure.Except(local).Except(Expectations.AzureOnlySettings).Order());

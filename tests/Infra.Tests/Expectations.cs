@@ -42,9 +42,14 @@ public static class Expectations
         "TaskProcessor__Redis__Configuration",
         "TaskProcessor__Redis__Credential",
         "TaskProcessor__Redis__ClientId",
-        "TaskProcessor__Blob__ServiceUri",
-        "TaskProcessor__Blob__ReportsContainer",
-        "TaskProcessor__Blob__ArchivesContainer",
+        "Afirgen__Storage__ServiceUri",
+        "Afirgen__Storage__ReportsContainer",
+        "Afirgen__Storage__ArchiveContainer",
+        "Afirgen__Smtp__Host",
+        "Afirgen__Smtp__Port",
+        "Afirgen__Smtp__Security",
+        "Afirgen__Smtp__From",
+        "Afirgen__Smtp__UserName",
         "TaskProcessor__Worker__Concurrency",
         "TaskProcessor__Worker__PrefetchMultiplier",
         "AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls",
@@ -52,6 +57,22 @@ public static class Expectations
         "CleanupSchedule",
         .. QueueFunctions.Values.Append(CleanupTimerFunction).Select(DisabledSetting),
     ];
+
+    /// <summary>
+    /// App settings that carry a secret: in Azure each is a Key Vault reference to the secret named here,
+    /// set only when that secret's parameter is given (without it the app stops at start-up naming the
+    /// setting). Locally they are plain values in local.settings.json.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, (string Parameter, string SecretName)> KeyVaultReferenceSettings =
+        new Dictionary<string, (string, string)>
+        {
+            ["Afirgen__Database__ConnectionString"] = ("afirgenDatabaseConnectionString", "afirgen-database-connection-string"),
+            ["Afirgen__Smtp__Password"] = ("smtpPassword", "afirgen-smtp-password"),
+        };
+
+    /// <summary>Parameters giving every secret a value, so that every Key Vault reference setting is set.</summary>
+    public static Dictionary<string, object?> WithAllSecrets() =>
+        KeyVaultReferenceSettings.Values.ToDictionary(s => s.Parameter, s => (object?)$"literal-{s.SecretName}-value");
 
     /// <summary>
     /// Settings only local.settings.json has: Flex Consumption sets the worker runtime in
@@ -83,12 +104,13 @@ public static class Expectations
         "TaskProcessor__Redis__ClientId",
     };
 
-    /// <summary>Built-in role definition ids, from "Azure built-in roles" (Integration, Storage, Monitor).</summary>
+    /// <summary>Built-in role definition ids, from "Azure built-in roles" (Integration, Storage, Monitor, Security).</summary>
     public static class Roles
     {
         public const string ServiceBusDataReceiver = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0";
         public const string ServiceBusDataSender = "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39";
         public const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
         public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+        public const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     }
 }

@@ -44,15 +44,18 @@ public sealed class ResourceTests(CompiledTemplate compiled)
             .Select(name => name.StartsWith(Unknown.Marker, StringComparison.Ordinal) ? name[Unknown.Marker.Length..] : name)
             .ToList();
 
-        Assert.Contains("reports", names);
-        Assert.Contains("archives", names);
+        // The containers the AFIRGen tasks are told to use exist (the identity could create them, but a
+        // container made by the template gets the lifecycle rule and no public access).
+        var settings = WorkerGroupTests.Apps(deployment)[0].Settings;
+        Assert.Contains((string)settings["Afirgen__Storage__ReportsContainer"]!, names);
+        Assert.Contains((string)settings["Afirgen__Storage__ArchiveContainer"]!, names);
         Assert.Equal(2, deploymentContainers.Count);
         Assert.Subset(names.ToHashSet(), deploymentContainers.ToHashSet());
         Assert.All(containers, c => Assert.Equal("None", c.Properties["publicAccess"]));
     }
 
     [Fact]
-    public void Storage_LifecycleRule_CoolsAndArchivesTheArchivesContainer()
+    public void Storage_LifecycleRule_CoolsAndArchivesTheArchiveContainerTheTasksWriteTo()
     {
         var policy = compiled.Deployment().Module("storage").Single("Microsoft.Storage/storageAccounts/managementPolicies");
         var rule = (Dictionary<string, object?>)((List<object?>)((Dictionary<string, object?>)policy.Properties["policy"]!)["rules"]!).Single()!;
@@ -60,7 +63,8 @@ public sealed class ResourceTests(CompiledTemplate compiled)
         var filters = (Dictionary<string, object?>)definition["filters"]!;
         var actions = (Dictionary<string, object?>)((Dictionary<string, object?>)definition["actions"]!)["baseBlob"]!;
 
-        Assert.Equal(["archives/"], (List<object?>)filters["prefixMatch"]!);
+        var archiveContainer = (string)WorkerGroupTests.Apps(compiled.Deployment())[0].Settings["Afirgen__Storage__ArchiveContainer"]!;
+        Assert.Equal([$"{archiveContainer}/"], (List<object?>)filters["prefixMatch"]!);
         Assert.Equal(30L, ((Dictionary<string, object?>)actions["tierToCool"]!)["daysAfterModificationGreaterThan"]);
         Assert.Equal(180L, ((Dictionary<string, object?>)actions["tierToArchive"]!)["daysAfterModificationGreaterThan"]);
         Assert.False(actions.ContainsKey("delete"));

@@ -171,7 +171,10 @@ public sealed class ArmResource(ArmScope scope, string symbol, JsonElement eleme
         {
             foreach (var parameter in parameters.EnumerateObject())
             {
-                values[parameter.Name] = scope.Evaluate(parameter.Value.GetProperty("value"), context);
+                // Usually { "value": … }; a conditional value compiles to one expression that makes that object.
+                values[parameter.Name] = parameter.Value.ValueKind == JsonValueKind.String
+                    ? ((Dictionary<string, object?>)scope.Evaluate(parameter.Value, context)!)["value"]
+                    : scope.Evaluate(parameter.Value.GetProperty("value"), context);
             }
         }
         return new ArmScope(properties.GetProperty("template"), values);
