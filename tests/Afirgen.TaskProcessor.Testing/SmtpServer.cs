@@ -7,50 +7,34 @@ namespace Afirgen.TaskProcessor.Testing;
 /// it receives in a Maildir, so tests read what was actually delivered over SMTP. aiosmtpd adds the
 /// envelope as <c>X-MailFrom</c> and <c>X-RcptTo</c> headers.
 /// </summary>
-public sealed class SmtpServer : IAsyncDisposable
+public sealed class SmtpServer : LocalServer
 {
     private const string Python = "/usr/bin/python3";
 
-    private readonly string _directory;
-    private ServerProcess? _process;
-
-    private SmtpServer(int port, string directory)
+    private SmtpServer(int port, string directory) : base(port, directory)
     {
-        Port = port;
-        _directory = directory;
     }
-
-    public int Port { get; }
 
     public string Host => "127.0.0.1";
 
-    private string Maildir => Path.Combine(_directory, "maildir");
+    private string Maildir => Path.Combine(WorkingDirectory, "maildir");
 
     public static async Task<SmtpServer> StartAsync()
     {
-        var server = new SmtpServer(RedisServer.FreePort(), Directory.CreateTempSubdirectory("afirgen-smtp-").FullName);
-        try
-        {
-            await server.StartAgainAsync();
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return await StartNewAsync(new SmtpServer(RedisServer.FreePort(), Directory.CreateTempSubdirectory("afirgen-smtp-").FullName));
     }
 
-    /// <summary>Starts the server (again) on its port and waits until it accepts connections.</summary>
-    public async Task StartAgainAsync()
+    private protected override ServerProcess Launch()
     {
         if (!File.Exists(Python))
         {
             throw new InvalidOperationException("Debian's python3 is missing: run scripts/install-prerequisites.sh, or apt-get install -y python3-aiosmtpd.");
         }
-        _process = ServerProcess.Start(Python, ["-m", "aiosmtpd", "-n", "-l", $"{Host}:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir], _directory);
-        await _process.WaitForPortAsync("aiosmtpd (is python3-aiosmtpd installed? run scripts/install-prerequisites.sh)", Port, TimeSpan.FromSeconds(30));
+        return ServerProcess.Start(Python, ["-m", "aiosmtpd", "-n", "-l", $"{Host}:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir], WorkingDirectory);
     }
+
+    private protected override Task WaitUntilReadyAsync(ServerProcess process) =>
+        process.WaitForPortAsync("aiosmtpd (is python3-aiosmtpd installed? run scripts/install-prerequisites.sh)", Port, TimeSpan.FromSeconds(30));
 
     /// <summary>Every message received so far, oldest first.</summary>
     public IReadOnlyList<MimeMessage> Messages()
@@ -70,28 +54,4 @@ public sealed class SmtpServer : IAsyncDisposable
     /// <summary>The messages whose envelope recipients include <paramref name="address"/>.</summary>
     public IReadOnlyList<MimeMessage> MessagesTo(string address) =>
         Messages().Where(m => (m.Headers["X-RcptTo"] ?? "").Contains(address, StringComparison.OrdinalIgnoreCase)).ToList();
-
-    /// <summary>Kills the server (an outage).</summary>
-    public async Task StopAsync()
-    {
-        if (_process is not null)
-        {
-            await _process.StopAsync();
-            _process.Dispose();
-            _process = null;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS temp cleaner; not worth failing a test run.
-        }
-    }
 }

@@ -38,6 +38,10 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             ["TaskProcessor:Broker:DuplicateDetectionWindow"] = "00:00:30",
             // Beat has nothing to do with throughput and would only warn about tasks the bench does not register.
             ["TaskProcessor:Schedule:Enabled"] = "false",
+            // The local engine registers the AFIRGen tasks too; the benchmark runs none of them, so their
+            // back-ends are the demo stand-ins rather than servers it would have to be given.
+            ["Afirgen:Demo:Enabled"] = "true",
+            ["TaskProcessor:StatusMirror:Enabled"] = "false",
         });
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.AddLocalEngine();

@@ -75,6 +75,19 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Bench_RunsToItsFigures_OnAFreshHost()
+    {
+        // Not a speed test: it proves the benchmark command still runs (it builds its own host), so the
+        // README's figures can always be reproduced.
+        await using var redis = await RedisServer.StartAsync();
+        var (code, stdout, stderr) = await ExecAsync("bench", "--redis", redis.Configuration, "--count", "300", "--rounds", "1", "--warmup", "100", "--workload", "noop", "--json");
+        Assert.True(code == 0, stderr);
+        var figures = System.Text.Json.Nodes.JsonNode.Parse(stdout.Trim().Split('\n')[^1])!;
+        Assert.Equal(300, figures["count"]!.GetValue<int>());
+        Assert.Contains("noop", figures.ToJsonString());
+    }
+
+    [Fact]
     public async Task Reconcile_SaysWhichSettingIsMissing()
     {
         var (code, _, stderr) = await ExecAsync("reconcile", "--redis", "127.0.0.1:1");
