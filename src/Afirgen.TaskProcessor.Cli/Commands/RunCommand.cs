@@ -2,6 +2,7 @@ using System.CommandLine;
 using Afirgen.TaskProcessor.Cli.LocalHost;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.RedisBroker.Connection;
 
 namespace Afirgen.TaskProcessor.Cli.Commands;
 
@@ -16,10 +17,14 @@ internal static class RunCommand
         var redis = new Option<string?>("--redis") { Description = "Redis for results, e.g. localhost:6379 (default: in memory, development only)." };
         var urls = new Option<string?>("--urls") { Description = "Where the HTTP API listens (default http://127.0.0.1:7071)." };
         var hostname = new Option<string?>("--hostname", "-n") { Description = "This worker's name in monitoring (Celery's -n); default afirgen-tasks-<pid>@<host>." };
-
-        var command = new Command("run", "Run workers for all queues (or -Q) on the embedded broker, with the HTTP API.")
+        var broker = new Option<string?>("--broker")
         {
-            queues, concurrency, prefetch, redis, urls, hostname,
+            Description = "Celery's Redis broker to consume, as Celery writes its URL (e.g. redis://localhost:6379/1); default: the embedded broker, development only.",
+        };
+
+        var command = new Command("run", "Run workers for all queues (or -Q) on the embedded broker (or Celery's Redis broker with --broker), with the HTTP API.")
+        {
+            queues, concurrency, prefetch, redis, urls, hostname, broker,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,10 +42,25 @@ internal static class RunCommand
             if (parse.GetValue(redis) is { } r) overrides[$"{RedisOptions.Section}:Configuration"] = r;
             if (parse.GetValue(urls) is { } u) overrides[$"{LocalHostOptions.Section}:Urls"] = u;
             if (parse.GetValue(hostname) is { } n) overrides[$"{WorkerOptions.Section}:Name"] = n;
+            if (parse.GetValue(broker) is { } b)
+            {
+                try
+                {
+                    RedisBrokerUrl.Parse(b);
+                }
+                catch (FormatException ex)
+                {
+                    throw new CliException($"--broker: {ex.Message}");
+                }
+                overrides[$"{RedisBrokerOptions.Section}:Url"] = b;
+            }
 
             await using var app = LocalHostApp.Build(overrides);
             var listenOn = app.Configuration[$"{LocalHostOptions.Section}:Urls"];
-            Console.Error.WriteLine("afirgen-tasks: the embedded broker keeps queues in this process's memory. It is for development and tests, not production: use the Functions app on Service Bus there.");
+            if (!LocalEngineRegistration.UsesRedisBroker(app.Configuration))
+            {
+                Console.Error.WriteLine("afirgen-tasks: the embedded broker keeps queues in this process's memory. It is for development and tests, not production: use the Functions app on Service Bus there, or --broker redis://… for Celery's Redis broker.");
+            }
             try
             {
                 await app.RunAsync(cancellationToken);

@@ -1,0 +1,436 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.RedisBroker.Connection;
+using Afirgen.TaskProcessor.RedisBroker.DeadLetters;
+using Afirgen.TaskProcessor.RedisBroker.Keys;
+using Afirgen.TaskProcessor.RedisBroker.Scripts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.RedisBroker.Transport;
+
+/// <summary>
+/// The engine's broker ports on Celery's Redis broker, speaking kombu 5's Redis protocol: one list per queue and
+/// priority step, kombu's JSON envelope, its <c>unacked</c> hash and <c>unacked_index</c> for late
+/// acknowledgement, restores past the visibility timeout under its <c>unacked_mutex</c>. A Celery producer
+/// feeds it unchanged, and Celery's workers and ours can consume one queue and restore each other's lost work.
+/// </summary>
+/// <remarks>
+/// <para>Where kombu is weak it does better, every step one Lua script on the server: pop and record as
+/// unacknowledged at once (a worker killed in between loses nothing); deliveries counted in a message header
+/// and dead-lettered past the maximum, into a dead-letter list with reason and description; messages held
+/// until a time in a sorted set and moved to their list when due, once, by whichever worker receives next
+/// (never held in a worker's memory, where kombu's restore would run them twice); the priority lists served
+/// highest first across the whole backlog (or kombu's order, <see cref="RedisBrokerOptions.PriorityOrder"/>).</para>
+/// <para>Needs a standalone Redis (as kombu does): the scripts touch keys of several hash slots.</para>
+/// </remarks>
+public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisticsSource, IDeadLetterStore, IAsyncDisposable, IDisposable
+{
+    private const int PromoteLimit = 1000;
+    private static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(1);
+
+    private readonly ConnectionMultiplexer _connection;
+    private readonly IDatabase _db;
+    private readonly KombuKeys _keys;
+    private readonly RedisBrokerOptions _options;
+    private readonly BrokerQueueOptions _queueOptions;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly int[] _steps;
+    private readonly string _stepsArgument;
+    private readonly string _mutexToken = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<string, QueueKeys> _queues = new(StringComparer.Ordinal);
+    private long _nextRestoreTicks;
+    private volatile bool _disposed;
+
+    /// <summary>Connects to the broker in <see cref="RedisBrokerOptions.Url"/> (and keeps reconnecting while it is down).</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
+    /// <exception cref="FormatException">The broker URL is not a Redis URL.</exception>
+    public RedisBroker(IOptions<RedisBrokerOptions> options, IOptions<BrokerQueueOptions> queueOptions, TimeProvider time, ILogger<RedisBroker> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(queueOptions);
+        _options = options.Value;
+        _queueOptions = queueOptions.Value;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        if (Validate(_options, _queueOptions) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        var url = RedisBrokerUrl.Parse(_options.Url);
+        _steps = [.. _options.PrioritySteps];
+        _stepsArgument = string.Join(',', _steps);
+        _keys = new KombuKeys(_options.GlobalKeyPrefix);
+        _connection = ConnectionMultiplexer.Connect(url.ToConfigurationOptions());
+        _db = _connection.GetDatabase(url.Database);
+        RedisBrokerLog.Connecting(_logger, url.ToString(), _options.PriorityOrder, _options.VisibilityTimeout);
+    }
+
+    /// <summary>Deliveries after which a message is dead-lettered rather than delivered again.</summary>
+    internal int MaxDeliveryCount => _queueOptions.MaxDeliveryCount;
+
+    /// <summary>Checks settings; <see langword="null"/> when they are usable, else a sentence saying what to fix.</summary>
+    public static string? Validate(RedisBrokerOptions options, BrokerQueueOptions queueOptions)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(queueOptions);
+        try
+        {
+            RedisBrokerUrl.Parse(options.Url);
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
+        }
+        var steps = options.PrioritySteps;
+        if (steps.Length == 0 || steps[0] != 0 || steps.Any(s => s is < 0 or > 9) || steps.Zip(steps.Skip(1)).Any(p => p.First >= p.Second))
+        {
+            return $"{RedisBrokerOptions.Section}:PrioritySteps must rise from 0 within 0–9, as kombu's priority_steps do (its default: 0, 3, 6, 9).";
+        }
+        if (options.VisibilityTimeout <= TimeSpan.Zero)
+        {
+            return $"{RedisBrokerOptions.Section}:VisibilityTimeout must be positive; set it to the Celery workers' visibility_timeout (kombu's default: 1 hour).";
+        }
+        if (options.RestoreInterval <= TimeSpan.Zero || options.MaxPollInterval <= TimeSpan.Zero || options.UnackedMutexExpire <= TimeSpan.Zero)
+        {
+            return $"{RedisBrokerOptions.Section}: RestoreInterval, MaxPollInterval and UnackedMutexExpire must be positive.";
+        }
+        if (options.RestoreLimit < 1)
+        {
+            return $"{RedisBrokerOptions.Section}:RestoreLimit must be 1 or more.";
+        }
+        if (queueOptions.MaxDeliveryCount < 1 || queueOptions.DuplicateDetectionWindow < TimeSpan.Zero)
+        {
+            return $"{BrokerQueueOptions.Section}: MaxDeliveryCount must be 1 or more and DuplicateDetectionWindow 0 or more.";
+        }
+        return null;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The message goes to the list of its priority step, as kombu's producer puts it there; with
+    /// <paramref name="notBefore"/> in the future, into the queue's delayed set until then. A message id sent to the
+    /// queue within the duplicate-detection window is dropped. Redis being down throws (the caller retries or abandons).
+    /// </remarks>
+    public async Task SendAsync(string queue, OutgoingMessage message, DateTimeOffset? notBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        cancellationToken.ThrowIfCancellationRequested();
+        var keys = await DeclareAsync(queue).ConfigureAwait(false);
+        var envelope = OutgoingEnvelope.Prepare(message, queue);
+        var step = StepFor(message.Priority);
+        var now = _time.GetUtcNow();
+        var delayed = notBefore is { } due && due > now;
+        var window = (long)_queueOptions.DuplicateDetectionWindow.TotalMilliseconds;
+        await _db.ScriptEvaluateAsync(KombuScripts.Send,
+            [delayed ? keys.Delayed : _keys.List(queue, step), _keys.Duplicate(queue, message.MessageId)],
+            [envelope, window, delayed ? notBefore!.Value.ToUnixTimeMilliseconds() : "", step]).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Pops and records up to <paramref name="maxMessages"/> in one script, serving the priority lists in the
+    /// configured order; an empty queue is polled with back-off up to <see cref="RedisBrokerOptions.MaxPollInterval"/>.
+    /// Each call also moves the queue's due delayed messages to their lists and, at most once per
+    /// <see cref="RedisBrokerOptions.RestoreInterval"/>, restores messages past the visibility timeout. A message
+    /// delivered more than the maximum is dead-lettered here and not returned. Redis being down throws.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<ReceivedDelivery>> ReceiveAsync(string queue, int maxMessages, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        var delay = MinPollInterval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var keys = await DeclareAsync(queue).ConfigureAwait(false);
+            await RestoreIfDueAsync().ConfigureAwait(false);
+            var popped = await PopAsync(queue, keys, maxMessages).ConfigureAwait(false);
+            if (popped.Count > 0)
+            {
+                var ready = new List<ReceivedDelivery>(popped.Count);
+                foreach (var settlement in popped)
+                {
+                    if (settlement.Message.DeliveryCount > MaxDeliveryCount)
+                    {
+                        await DeadLetterExhaustedAsync(settlement).ConfigureAwait(false);
+                        continue;
+                    }
+                    ready.Add(new ReceivedDelivery(settlement.Message, settlement));
+                }
+                if (ready.Count > 0)
+                {
+                    return ready;
+                }
+                continue;
+            }
+
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxPollInterval.Ticks));
+        }
+        return [];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>In flight counts only deliveries our workers hold (kombu's records do not say a Celery worker's queue).</remarks>
+    public async Task<IReadOnlyList<QueueStatistics>> GetStatisticsAsync(IReadOnlyList<string> queues, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        var statistics = new QueueStatistics[queues.Count];
+        for (var i = 0; i < statistics.Length; i++)
+        {
+            var queue = queues[i];
+            var keys = KeysFor(queue);
+            RedisKey[] scriptKeys = [keys.Delayed, keys.InFlight, keys.DeadLetters, _keys.Unacked, _keys.RawUnacked, .. keys.ServeOrder];
+            var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KombuScripts.Statistics, scriptKeys).ConfigureAwait(false))!;
+            statistics[i] = new QueueStatistics(queue, (long)result[0], (long)result[1], (long)result[2], (long)result[3]);
+        }
+        return statistics;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DeadLetteredMessage>> GetDeadLettersAsync(string queue, int maxMessages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxMessages);
+        if (maxMessages == 0)
+        {
+            return [];
+        }
+        var entries = await _db.ListRangeAsync(KeysFor(queue).DeadLetters, 0, maxMessages - 1).ConfigureAwait(false);
+        return [.. entries.Select(e => DeadLetterEntry.Read(queue, (byte[])e!)).OfType<DeadLetteredMessage>()];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A replayed message is sent as new (fresh delivery tag, no delivery count) and skips duplicate detection.</remarks>
+    public async Task<int> ReplayDeadLettersAsync(string queue, IReadOnlyCollection<string>? messageIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        var keys = await DeclareAsync(queue).ConfigureAwait(false);
+        var replayed = 0;
+        foreach (var (entry, message) in await MatchingDeadLettersAsync(keys, queue, messageIds).ConfigureAwait(false))
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            var outgoing = new OutgoingMessage(message.MessageId, message.TaskId, message.TaskName, Math.Clamp(message.Priority, 0, 10), message.Body);
+            var sent = await _db.ScriptEvaluateAsync(KombuScripts.Replay,
+                [keys.DeadLetters, _keys.List(queue, StepFor(outgoing.Priority))],
+                [entry, OutgoingEnvelope.Prepare(outgoing, queue)]).ConfigureAwait(false);
+            replayed += (int)sent;
+        }
+        return replayed;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> PurgeDeadLettersAsync(string queue, IReadOnlyCollection<string>? messageIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        var keys = KeysFor(queue);
+        var purged = 0;
+        foreach (var (entry, _) in await MatchingDeadLettersAsync(keys, queue, messageIds).ConfigureAwait(false))
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            purged += (int)await _db.ListRemoveAsync(keys.DeadLetters, entry, 1).ConfigureAwait(false);
+        }
+        return purged;
+    }
+
+    /// <summary>Closes the connection. Messages held by this worker stay recorded and are restored after the visibility timeout.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        await _connection.CloseAsync().ConfigureAwait(false);
+        _connection.Dispose();
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose()
+    {
+        _disposed = true;
+        _connection.Dispose();
+    }
+
+    internal async Task<(string Score, DateTimeOffset LockedUntil)?> RenewAsync(PoppedMessage popped, string score)
+    {
+        var now = _time.GetUtcNow();
+        var result = await _db.ScriptEvaluateAsync(KombuScripts.Settle, SettleKeys(popped),
+            ["renew", popped.Kombu ? "k" : "r", popped.Tag, score, UnixSeconds(now)]).ConfigureAwait(false);
+        return result.Resp2Type == ResultType.Integer ? null : ((string)result!, now + _options.VisibilityTimeout);
+    }
+
+    internal async Task<bool> SettleAsync(PoppedMessage popped, string score, SettleOperation operation, byte[]? entry)
+    {
+        var op = operation switch
+        {
+            SettleOperation.Complete => "complete",
+            SettleOperation.Abandon => "abandon",
+            _ => "deadletter",
+        };
+        var result = await _db.ScriptEvaluateAsync(KombuScripts.Settle, SettleKeys(popped),
+            [op, popped.Kombu ? "k" : "r", popped.Tag, score, entry ?? RedisValue.EmptyString]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    internal byte[] DeadLetterEntryFor(ReceivedMessage message, string reason, string description) =>
+        DeadLetters.DeadLetterEntry.Write(message, reason, description, _time.GetUtcNow());
+
+    internal byte[] MaxDeliveriesEntry(ReceivedMessage message) => DeadLetterEntryFor(message, DeadLetterReasons.MaxDeliveryCountExceeded,
+        $"Delivered {message.DeliveryCount} times, the most {BrokerQueueOptions.Section}:MaxDeliveryCount ({MaxDeliveryCount}) allows: " +
+        "workers kept dying while running it or gave it back. Find out why, then replay it.");
+
+    private async Task DeadLetterExhaustedAsync(RedisSettlement settlement)
+    {
+        RedisBrokerLog.MaxDeliveries(_logger, settlement.Message.MessageId, settlement.Message.Queue, settlement.Message.DeliveryCount);
+        try
+        {
+            // Completing the dead-letter is all that is left to do; the settlement is the one popped just now.
+            await settlement.AbandonAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MessageLockLostException)
+        {
+            // Restored and taken by another worker meanwhile: it counts the delivery again and decides.
+        }
+    }
+
+    private async Task<IReadOnlyList<RedisSettlement>> PopAsync(string queue, QueueKeys keys, int maxMessages)
+    {
+        var now = _time.GetUtcNow();
+        RedisKey[] scriptKeys =
+        [
+            _keys.Unacked, _keys.UnackedIndex, _keys.RawUnacked, _keys.RawUnackedIndex, _keys.RawUnackedMeta, _keys.RawSequence,
+            _keys.RawDeliveries, keys.Delayed, keys.InFlight, .. keys.ServeOrder,
+        ];
+        var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KombuScripts.Receive, scriptKeys,
+            [maxMessages, UnixSeconds(now), now.ToUnixTimeMilliseconds(), queue, _keys.Prefix, KombuKeys.Separator, PromoteLimit]).ConfigureAwait(false))!;
+        if (result.Length == 0)
+        {
+            return [];
+        }
+
+        var lockedUntil = now + _options.VisibilityTimeout;
+        var settlements = new RedisSettlement[result.Length / 8];
+        for (var i = 0; i < settlements.Length; i++)
+        {
+            var r = result.AsSpan(i * 8, 8);
+            var popped = new PoppedMessage(queue, (string)r[0]! == "k", (string)r[1]!, (string)r[2]!);
+            var body = (byte[])r[3]!;
+            if ((string)r[7]! == "1")
+            {
+                body = OutgoingEnvelope.Unwrap(body) ?? body;
+            }
+            // kombu keeps no enqueue time: the time of receipt stands in for it.
+            var message = new ReceivedMessage(queue, (string)r[6]!, body, (int)r[4], now, lockedUntil);
+            settlements[i] = new RedisSettlement(this, popped, message, (string)r[5]!);
+        }
+        return settlements;
+    }
+
+    private async Task RestoreIfDueAsync()
+    {
+        var now = _time.GetUtcNow();
+        var next = Interlocked.Read(ref _nextRestoreTicks);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextRestoreTicks, (now + _options.RestoreInterval).UtcTicks, next) != next)
+        {
+            return;
+        }
+        var restored = (long)await _db.ScriptEvaluateAsync(KombuScripts.Restore,
+            [_keys.Unacked, _keys.UnackedIndex, _keys.UnackedMutex, _keys.RawUnacked, _keys.RawUnackedIndex, _keys.RawUnackedMeta],
+            [
+                UnixSeconds(now - _options.VisibilityTimeout), _options.RestoreLimit, _mutexToken,
+                (long)_options.UnackedMutexExpire.TotalMilliseconds, _keys.Prefix, KombuKeys.Separator, _stepsArgument, _keys.BindingPrefix,
+            ]).ConfigureAwait(false);
+        if (restored > 0)
+        {
+            RedisBrokerLog.Restored(_logger, restored, _options.VisibilityTimeout);
+        }
+    }
+
+    private async Task<List<(RedisValue Entry, DeadLetteredMessage Message)>> MatchingDeadLettersAsync(
+        QueueKeys keys, string queue, IReadOnlyCollection<string>? messageIds)
+    {
+        var wanted = messageIds is null ? null : new HashSet<string>(messageIds, StringComparer.Ordinal);
+        var matching = new List<(RedisValue, DeadLetteredMessage)>();
+        foreach (var entry in await _db.ListRangeAsync(keys.DeadLetters).ConfigureAwait(false))
+        {
+            if (DeadLetters.DeadLetterEntry.Read(queue, (byte[])entry!) is { } message && (wanted is null || wanted.Contains(message.MessageId)))
+            {
+                matching.Add((entry, message));
+            }
+        }
+        return matching;
+    }
+
+    private RedisKey[] SettleKeys(PoppedMessage popped)
+    {
+        var keys = KeysFor(popped.Queue);
+        return
+        [
+            popped.Kombu ? _keys.Unacked : _keys.RawUnacked, popped.Kombu ? _keys.UnackedIndex : _keys.RawUnackedIndex,
+            _keys.RawUnackedMeta, _keys.RawDeliveries, keys.InFlight, keys.DeadLetters, keys.DeadLetterSequence, popped.List,
+        ];
+    }
+
+    /// <summary>kombu's <c>_get_message_priority</c> and <c>priority()</c>: clamp to 0–9, then the step at or below.</summary>
+    private int StepFor(int priority)
+    {
+        var p = Math.Clamp(priority, 0, 9);
+        var step = _steps[0];
+        foreach (var s in _steps)
+        {
+            if (s <= p) step = s;
+        }
+        return step;
+    }
+
+    /// <summary>Declares <paramref name="queue"/> once per process as kombu does: its own exchange, bound by its name.</summary>
+    private async ValueTask<QueueKeys> DeclareAsync(string queue)
+    {
+        var keys = KeysFor(queue);
+        if (!keys.Declared)
+        {
+            await _db.SetAddAsync(_keys.Binding(queue), KombuKeys.BindingMember(queue)).ConfigureAwait(false);
+            keys.Declared = true;
+        }
+        return keys;
+    }
+
+    private QueueKeys KeysFor(string queue)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        return _queues.GetOrAdd(queue, static (name, broker) =>
+        {
+            var ordered = broker._options.PriorityOrder == PriorityOrder.HighestFirst ? broker._steps.Reverse() : broker._steps;
+            return new QueueKeys(
+                [.. ordered.Select(step => broker._keys.List(name, step))],
+                broker._keys.Delayed(name), broker._keys.InFlight(name), broker._keys.DeadLetters(name), broker._keys.DeadLetterSequence(name));
+        }, this);
+    }
+
+    private static string UnixSeconds(DateTimeOffset time) =>
+        ((time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 / 1e6).ToString("0.000000", CultureInfo.InvariantCulture);
+
+    private sealed class QueueKeys(RedisKey[] serveOrder, RedisKey delayed, RedisKey inFlight, RedisKey deadLetters, RedisKey deadLetterSequence)
+    {
+        public RedisKey[] ServeOrder { get; } = serveOrder;
+        public RedisKey Delayed { get; } = delayed;
+        public RedisKey InFlight { get; } = inFlight;
+        public RedisKey DeadLetters { get; } = deadLetters;
+        public RedisKey DeadLetterSequence { get; } = deadLetterSequence;
+        public volatile bool Declared;
+    }
+}

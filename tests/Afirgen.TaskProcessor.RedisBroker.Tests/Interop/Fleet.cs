@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Testing;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
+
+/// <summary>
+/// A mixed fleet on one redis-server: our FaultWorker and Celery's fleet_app.py as child processes (so a test
+/// can kill them with SIGKILL), a real Celery producer, and the fleet's records. Broker in database 1, results
+/// in 2, records in 3, as AFIRGen lays out its Redis; every key of one fleet under its own prefixes.
+/// </summary>
+internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
+{
+    private const string Python = "/usr/bin/python3";
+    private readonly List<Process> _processes = [];
+
+    public string KeyPrefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8] + ":";
+    public string Broker => redis.Url(1);
+    public IDatabase Records(IConnectionMultiplexer connection) => connection.GetDatabase(3);
+
+    /// <summary>Starts our worker on <paramref name="queues"/>; it is consuming once it has logged so.</summary>
+    public async Task<Process> StartOursAsync(string[] queues, TimeSpan visibilityTimeout, int concurrency = 4, int prefetchMultiplier = 4,
+        string priorityOrder = "HighestFirst")
+    {
+        var dll = Path.Combine(RepositoryRoot.Path, "tests", "Afirgen.TaskProcessor.RedisBroker.FaultWorker", "bin", Configuration, "net10.0",
+            "Afirgen.TaskProcessor.RedisBroker.FaultWorker.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        var settings = new Dictionary<string, string>
+        {
+            ["TaskProcessor:RedisBroker:Url"] = Broker,
+            ["TaskProcessor:RedisBroker:GlobalKeyPrefix"] = KeyPrefix,
+            ["TaskProcessor:RedisBroker:VisibilityTimeout"] = visibilityTimeout.ToString("c"),
+            ["TaskProcessor:RedisBroker:RestoreInterval"] = "00:00:00.500",
+            ["TaskProcessor:RedisBroker:PriorityOrder"] = priorityOrder,
+            ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
+            ["TaskProcessor:Redis:Database"] = "2",
+            ["TaskProcessor:Worker:Concurrency"] = concurrency.ToString(),
+            ["TaskProcessor:Worker:PrefetchMultiplier"] = prefetchMultiplier.ToString(),
+            ["Fleet:Prefix"] = KeyPrefix,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Afirgen.TaskProcessor.Engine.Hosting"] = "Information",
+        };
+        for (var i = 0; i < queues.Length; i++) settings[$"TaskProcessor:Worker:Queues:{i}"] = queues[i];
+        foreach (var (key, value) in settings) start.ArgumentList.Add($"--{key}={value}");
+        return await StartAsync(start, "Consuming queue", "our worker");
+    }
+
+    /// <summary>Starts a Celery worker (prefork) on <paramref name="queue"/>; it is consuming once it says ready.</summary>
+    public Task<Process> StartCeleryAsync(string queue, TimeSpan visibilityTimeout, int concurrency = 2)
+    {
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-m", "celery", "-A", "fleet_app", "worker", "-Q", queue, "--loglevel", "INFO", "-n", $"fleet-{Guid.NewGuid():N}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle" })
+        {
+            start.ArgumentList.Add(a);
+        }
+        start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot.Path, "tools", "celery");
+        start.Environment["FLEET_BROKER"] = Broker;
+        start.Environment["FLEET_BACKEND"] = redis.Url(2);
+        start.Environment["FLEET_REDIS"] = redis.Url(3);
+        start.Environment["FLEET_PREFIX"] = KeyPrefix;
+        start.Environment["FLEET_GLOBAL_KEYPREFIX"] = KeyPrefix;
+        start.Environment["FLEET_VISIBILITY_TIMEOUT"] = visibilityTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["FLEET_CONCURRENCY"] = concurrency.ToString();
+        return StartAsync(start, "ready.", "the Celery worker");
+    }
+
+    /// <summary>Sends tasks through a real Celery producer; returns the ids it printed (for --shapes: "shape id" lines).</summary>
+    public async Task<string[]> ProduceAsync(params string[] arguments)
+    {
+        var (code, stdout, stderr) = await CeleryTools.RunAsync("fleet_producer.py", ["--broker", Broker, "--global-keyprefix", KeyPrefix, .. arguments], TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, $"fleet_producer.py exited {code}: {stderr}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>Kills <paramref name="process"/> and its children with SIGKILL: nothing of it runs after this.</summary>
+    public static async Task KillAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, checking every 100 ms.</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {timeout.TotalSeconds} s waiting for {what}.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The result Celery's backend holds for <paramref name="taskId"/>, or null.</summary>
+    public static async Task<JsonObject?> ResultAsync(IConnectionMultiplexer connection, string taskId)
+    {
+        var value = await connection.GetDatabase(2).StringGetAsync("celery-task-meta-" + taskId);
+        return value.IsNull ? null : JsonNode.Parse((string)value!)!.AsObject();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                await KillAsync(process);
+            }
+            catch (InvalidOperationException)
+            {
+                // Never started or already gone.
+            }
+            process.Dispose();
+        }
+    }
+
+    private async Task<Process> StartAsync(ProcessStartInfo start, string readyLine, string what)
+    {
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var process = new Process { StartInfo = start };
+        DataReceivedEventHandler onLine = (_, e) =>
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            if (e.Data.Contains(readyLine, StringComparison.Ordinal)) ready.TrySetResult();
+        };
+        process.OutputDataReceived += onLine;
+        process.ErrorDataReceived += onLine;
+        process.Start();
+        _processes.Add(process);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var finished = await Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.True(finished == ready.Task, $"{what} did not start: {string.Join("\n", output.TakeLast(30))}");
+        return process;
+    }
+
+    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
+}

@@ -1,0 +1,74 @@
+using Afirgen.TaskProcessor.Testing;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
+
+/// <summary>Our worker and Celery's on one queue of Celery's Redis broker: they share the work and recover each other's.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class MixedFleetTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task OurWorkerAndACeleryWorker_ShareOneQueue_WithNoneLostAndNoneRunTwice()
+    {
+        const int Count = 2000;
+        await using var fleet = new Fleet(redis.Server);
+        var records = fleet.Records(redis.Connection);
+        await fleet.StartOursAsync(["fleet"], TimeSpan.FromMinutes(1));
+        await fleet.StartCeleryAsync("fleet", TimeSpan.FromMinutes(1));
+
+        var ids = await fleet.ProduceAsync("--count", Count.ToString(), "--kwargs", """{"sleep_ms": 2}""");
+        Assert.Equal(Count, ids.Length);
+        await Fleet.WaitForAsync(async () => await records.SetLengthAsync(fleet.KeyPrefix + "done") == Count, TimeSpan.FromMinutes(3), $"{Count} tasks to be done");
+
+        var runs = await records.HashGetAllAsync(fleet.KeyPrefix + "runs");
+        Assert.Equal(Count, runs.Length);
+        Assert.All(runs, r => Assert.Equal(1, (int)r.Value));
+        var byWorker = new Dictionary<string, int>();
+        foreach (var id in ids)
+        {
+            var who = ((string)(await records.ListGetByIndexAsync($"{fleet.KeyPrefix}completed:{id}", 0))!).Split(':')[0];
+            byWorker[who] = byWorker.GetValueOrDefault(who) + 1;
+        }
+        Assert.True(byWorker.GetValueOrDefault("dotnet") > 0 && byWorker.GetValueOrDefault("celery") > 0,
+            $"both workers should have taken part: {string.Join(", ", byWorker)}");
+        // Late acknowledgement left nothing behind on either side.
+        await Fleet.WaitForAsync(async () => await redis.Connection.GetDatabase(1).HashLengthAsync(fleet.KeyPrefix + "unacked") == 0,
+            TimeSpan.FromSeconds(30), "kombu's unacked hash to empty");
+        foreach (var id in ids.Take(200))
+        {
+            Assert.Equal("SUCCESS", (string?)(await Fleet.ResultAsync(redis.Connection, id))?["status"]);
+        }
+    }
+
+    [Fact]
+    public async Task ACeleryWorkerKilledMidTask_HasItsMessageRestoredByOurWorker_WhichRunsItOnce()
+    {
+        var visibility = TimeSpan.FromSeconds(5);
+        await using var fleet = new Fleet(redis.Server);
+        var broker = redis.Connection.GetDatabase(1);
+        var celery = await fleet.StartCeleryAsync("fleet", visibility, concurrency: 1);
+        // Long enough for the kill to land mid-run; ours then runs the same message (and sleep) once more.
+        var id = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 4000}"""))[0];
+        await Fleet.WaitForAsync(async () => await broker.HashExistsAsync(fleet.KeyPrefix + "unacked", await TagOfAsync()),
+            TimeSpan.FromSeconds(30), "the Celery worker to take the task");
+        await Fleet.KillAsync(celery);
+
+        await fleet.StartOursAsync(["fleet"], visibility);
+        var records = fleet.Records(redis.Connection);
+        await Fleet.WaitForAsync(async () => await records.SetContainsAsync(fleet.KeyPrefix + "done", id), TimeSpan.FromSeconds(60),
+            "our worker to restore and run the task");
+        Assert.Equal(1, (int)await records.HashGetAsync(fleet.KeyPrefix + "runs", id));
+        Assert.StartsWith("dotnet:", (string?)await records.ListGetByIndexAsync($"{fleet.KeyPrefix}completed:{id}", 0));
+        Assert.Equal("SUCCESS", (string?)(await Fleet.ResultAsync(redis.Connection, id))?["status"]);
+        Assert.Equal(0, await broker.HashLengthAsync(fleet.KeyPrefix + "unacked"));
+
+        async Task<RedisValue> TagOfAsync()
+        {
+            foreach (var entry in await broker.HashGetAllAsync(fleet.KeyPrefix + "unacked"))
+            {
+                if (((string)entry.Value!).Contains(id, StringComparison.Ordinal)) return entry.Name;
+            }
+            return "none";
+        }
+    }
+}
