@@ -41,3 +41,16 @@ def noop():
 def sleep10():
     time.sleep(0.010)
     return 1
+
+
+# The names our diagnostic tasks have, so that redis_broker_bench.py sends one message stream that both
+# Celery's worker and ours run unchanged.
+@app.task(name="diagnostics.noop")
+def diagnostics_noop():
+    return None
+
+
+@app.task(name="diagnostics.sleep")
+def diagnostics_sleep(seconds=0.01):
+    time.sleep(seconds)
+    return None
