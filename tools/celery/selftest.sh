@@ -2,7 +2,7 @@
 # Smoke test of the Celery tools against a private redis-server on a free port:
 # the six message shapes of shared/celery-wire through celery_envelope.py, results
 # through celery_result.py (present, published later, failure, timeout), and a
-# short celery_bench.py run. Prints "N passed, N failed"; exit 1 on any failure.
+# short celery_bench.py run and a tiny redis_broker_bench.py run. Prints "N passed, N failed"; exit 1 on any failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3   # Debian's python, the one with celery (not pyenv's)
@@ -149,6 +149,22 @@ if $py "$here/celery_bench.py" --redis "redis://127.0.0.1:$port" --count 300 --r
   head -n -1 "$tmp/bench.out" | sed 's/^/     /'
 else
   fail "bench: 300 tasks x 1 round" "$(tail -n 20 "$tmp/bench.err")"
+fi
+
+# ---- redis_broker_bench.py: runs and produces figures for both workers (tiny counts: not a speed test) ----
+dll="$here/../../src/Afirgen.TaskProcessor.Cli/bin/Debug/net10.0/afirgen-tasks.dll"
+if [ ! -f "$dll" ]; then
+  fail "redis-broker bench: afirgen-tasks is not built ($dll); run ./test.sh, which builds it first"
+elif $py "$here/redis_broker_bench.py" --redis "redis://127.0.0.1:$port" --afirgen-tasks "$dll" \
+    --celery-count 30 --ours-count 30 --rounds 1 --warmup 10 --json >"$tmp/rbbench.out" 2>"$tmp/rbbench.err"; then
+  if $py -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if all(d[s]["workloads"][w]["tasks_per_s"] > 0 and d[s]["workloads"][w]["cpu_us_per_task"] >= 0 for s in ("celery", "ours") for w in ("noop", "sleep10")) else 1)' "$tmp/rbbench.out" &&
+     grep -q "ratio (ours / Celery)" "$tmp/rbbench.out"; then
+    ok "redis-broker bench: both workers measured on one Redis broker, with ratios"
+  else
+    fail "redis-broker bench: both workers measured on one Redis broker, with ratios" "$(cat "$tmp/rbbench.out")"
+  fi
+else
+  fail "redis-broker bench: 30 tasks x 1 round for each worker" "$(tail -n 20 "$tmp/rbbench.err")"
 fi
 
 echo "$passed passed, $failed failed"
