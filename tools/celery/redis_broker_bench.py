@@ -255,8 +255,11 @@ def main(argv=None):
         for key, r, n in (("celery", cel, a.celery_count), ("ours", ours, a.ours_count)):
             f = r[w]
             print(f"{w:<9} {names[key]:<38} {n:>6} {f['tasks_per_s']:>9.0f} {f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} {f['cpu_us_per_task']:>12.1f}")
+        # /proc counts CPU in 10 ms ticks, so a tiny run can read 0 for our worker: no CPU ratio then.
+        cpu_ratio = (f"{cel[w]['cpu_us_per_task'] / ours[w]['cpu_us_per_task']:>11.1f}x less"
+                     if ours[w]["cpu_us_per_task"] > 0 else f"{'n/a':>16}")
         print(f"{w:<9} {'ratio (ours / Celery)':<38} {'':>6} {ours[w]['tasks_per_s'] / cel[w]['tasks_per_s']:>8.1f}x "
-              f"{'':>17} {cel[w]['cpu_us_per_task'] / ours[w]['cpu_us_per_task']:>11.1f}x less")
+              f"{'':>17} {cpu_ratio}")
     if a.json:
         print(json.dumps({"celery": {"system": names["celery"], "count": a.celery_count, "workloads": cel},
                           "ours": {"system": names["ours"], "count": a.ours_count, "workloads": ours},
