@@ -40,7 +40,9 @@ fi
 rm -f "$functions_log"
 
 echo "== .NET tests"
-dotnet test Afirgen.TaskProcessor.slnx --no-build -nologo 2>&1 | tee -a "$log"
+# A test host that stops making progress for 10 minutes is killed and reported (with a dump under
+# TestResults/) rather than left to hold CI up for ever.
+dotnet test Afirgen.TaskProcessor.slnx --no-build -nologo --blame-hang-timeout 10m 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 echo "== Celery tools self-test"
