@@ -13,7 +13,7 @@ public sealed class EmbeddedBrokerContractTests : BrokerContract
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         var broker = new EmbeddedBroker(Options.Create(settings), clock);
-        return Task.FromResult(new BrokerUnderTest(broker, broker, broker,
+        return Task.FromResult(new BrokerUnderTest(broker, broker, broker, broker,
             delay =>
             {
                 clock.Advance(delay);

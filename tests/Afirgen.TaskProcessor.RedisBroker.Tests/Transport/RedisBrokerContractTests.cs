@@ -18,7 +18,7 @@ public sealed class RedisBrokerContractTests(RedisFixture redis) : BrokerContrac
     {
         var broker = TestBrokers.Create(redis.Server, TestBrokers.FreshPrefix(),
             configure: o => o.VisibilityTimeout = settings.LockDuration, queue: settings);
-        return Task.FromResult(new BrokerUnderTest(broker, broker, broker,
+        return Task.FromResult(new BrokerUnderTest(broker, broker, broker, broker,
             delay => Task.Delay(delay),
             () => DateTimeOffset.UtcNow,
             broker));

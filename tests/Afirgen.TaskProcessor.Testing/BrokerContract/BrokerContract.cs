@@ -23,6 +23,7 @@ public abstract class BrokerContract : IAsyncLifetime
         IMessageSender Sender,
         IMessageSource Source,
         IQueueStatisticsSource Statistics,
+        IDeadLetterStore DeadLetters,
         Func<TimeSpan, Task> AdvanceAsync,
         Func<DateTimeOffset> Now,
         IAsyncDisposable? Owner);
@@ -109,6 +110,46 @@ public abstract class BrokerContract : IAsyncLifetime
         var delivery = await ReceiveOneAsync();
         await delivery.Settlement.DeadLetterAsync(DeadLetterReasons.TaskFailed, "it failed", CancellationToken.None);
         Assert.Equal(new QueueStatistics(Queue, 0, 0, 0, 1), await StatisticsAsync());
+        await AssertNothingToReceiveAsync();
+    }
+
+    [Fact]
+    public async Task DeadLetters_AreListedWithTheirReason_AndReplayedAsFreshMessages()
+    {
+        await SendAsync("m1", """{"fir_id": "FIR-1"}""");
+        var delivery = await ReceiveOneAsync();
+        await delivery.Settlement.DeadLetterAsync(DeadLetterReasons.TaskFailed, "it failed", CancellationToken.None);
+
+        var dead = Assert.Single(await Broker.DeadLetters.GetDeadLettersAsync(Queue, 10, CancellationToken.None));
+        Assert.Equal("m1", dead.MessageId);
+        Assert.Equal(DeadLetterReasons.TaskFailed, dead.Reason);
+        Assert.Equal("it failed", dead.Description);
+        Assert.Equal("""{"fir_id": "FIR-1"}""", Encoding.UTF8.GetString(dead.Body.Span));
+
+        Assert.Equal(1, await Broker.DeadLetters.ReplayDeadLettersAsync(Queue, null, CancellationToken.None));
+        Assert.Empty(await Broker.DeadLetters.GetDeadLettersAsync(Queue, 10, CancellationToken.None));
+        var replayed = await ReceiveOneAsync();
+        Assert.Equal(1, replayed.Message.DeliveryCount);
+        Assert.Equal("""{"fir_id": "FIR-1"}""", Encoding.UTF8.GetString(replayed.Message.Body.Span));
+        await replayed.Settlement.CompleteAsync(CancellationToken.None);
+        Assert.Equal(new QueueStatistics(Queue, 0, 0, 0, 0), await StatisticsAsync());
+    }
+
+    [Fact]
+    public async Task DeadLetters_ArePurgedByIdOrAll()
+    {
+        foreach (var id in new[] { "m1", "m2", "m3" })
+        {
+            await SendAsync(id);
+            var delivery = await ReceiveOneAsync();
+            await delivery.Settlement.DeadLetterAsync(DeadLetterReasons.TaskFailed, "it failed", CancellationToken.None);
+        }
+        var m2 = (await Broker.DeadLetters.GetDeadLettersAsync(Queue, 10, CancellationToken.None)).Single(d => d.MessageId == "m2");
+
+        Assert.Equal(1, await Broker.DeadLetters.PurgeDeadLettersAsync(Queue, [m2.MessageId], CancellationToken.None));
+        Assert.Equal(["m1", "m3"], (await Broker.DeadLetters.GetDeadLettersAsync(Queue, 10, CancellationToken.None)).Select(d => d.MessageId).Order());
+        Assert.Equal(2, await Broker.DeadLetters.PurgeDeadLettersAsync(Queue, null, CancellationToken.None));
+        Assert.Empty(await Broker.DeadLetters.GetDeadLettersAsync(Queue, 10, CancellationToken.None));
         await AssertNothingToReceiveAsync();
     }
 
