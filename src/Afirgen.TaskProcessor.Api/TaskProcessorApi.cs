@@ -95,7 +95,7 @@ public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry regis
         {
             return Problem(StatusCodes.Status400BadRequest, "No task id", "Give the id of the task to revoke in the path: /api/tasks/{id}/revoke.");
         }
-        var (terminate, error) = await ReadTerminateAsync(request, cancellationToken).ConfigureAwait(false);
+        var (terminate, error) = await RevokeRequestReader.ReadTerminateAsync(request, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             return Problem(StatusCodes.Status400BadRequest, "The revoke request is invalid", error);
@@ -109,39 +109,6 @@ public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry regis
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", $"{ex.Message} The task was not revoked; try again when Redis is back.");
         }
-    }
-
-    private static async Task<(bool Terminate, string? Error)> ReadTerminateAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var terminate = false;
-        if (request.Query.TryGetValue("terminate", out var values))
-        {
-            if (!bool.TryParse(values.ToString(), out terminate))
-            {
-                return (false, $"The query parameter terminate must be true or false; got '{values}'.");
-            }
-        }
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
-        {
-            JsonNode? body;
-            try
-            {
-                body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                return (false, $"The request body is not valid JSON: {ex.Message}");
-            }
-            if (body is JsonObject o && o["terminate"] is { } t)
-            {
-                if (t.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
-                {
-                    return (false, "The field terminate must be true or false.");
-                }
-                terminate = t.GetValue<bool>();
-            }
-        }
-        return (terminate, null);
     }
 
     /// <summary><c>GET /api/queues</c>: per queue, what waits, what is scheduled, in flight and dead-lettered.</summary>

@@ -176,10 +176,10 @@ public sealed class FlowerApi(
     /// </summary>
     public async Task<IResult> RevokeAsync(string id, HttpRequest request, CancellationToken cancellationToken)
     {
-        var terminate = false;
-        if (request.Query.TryGetValue("terminate", out var value) && !bool.TryParse(value.ToString(), out terminate))
+        var (terminate, error) = await RevokeRequestReader.ReadTerminateAsync(request, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
         {
-            return Results.Problem(detail: $"The query parameter terminate must be true or false; got '{value}'.", statusCode: StatusCodes.Status400BadRequest, title: "The revoke request is invalid");
+            return Results.Problem(detail: error, statusCode: StatusCodes.Status400BadRequest, title: "The revoke request is invalid");
         }
         try
         {
