@@ -153,27 +153,43 @@ class Suite:
         return [line.strip() for line in out.splitlines() if line.strip()]
 
     def wait_done(self, prefix, ids, timeout):
+        """Waits until every id has a SUCCESS result. The handler records itself done before the worker stores its
+        result, so the done set alone is not enough: stopping the workers then would kill the last result unwritten."""
         records = self.db(3)
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
-                if records.scard(prefix + "done") >= len(ids):
+                if records.scard(prefix + "done") >= len(ids) and self.count_succeeded(ids) == len(ids):
                     return True
             except redis.RedisError:
                 pass
             time.sleep(0.25)
         return False
 
-    def tally(self, prefix, ids, outage=False):
-        """Succeeded, lost, duplicated, re-run counts for ids."""
-        records, results = self.db(3), self.db(2)
-        succeeded = 0
-        pipe = results.pipeline(transaction=False)
+    def count_succeeded(self, ids):
+        pipe = self.db(2).pipeline(transaction=False)
         for task_id in ids:
             pipe.get("celery-task-meta-" + task_id)
-        for value in pipe.execute():
-            if value and json.loads(value).get("status") == "SUCCESS":
-                succeeded += 1
+        return sum(1 for value in pipe.execute() if value and json.loads(value).get("status") == "SUCCESS")
+
+    def describe_missing(self, prefix, ids, most=5):
+        """Where up to `most` tasks without a SUCCESS result stand (result state, recorded runs), for a failed check."""
+        results, records = self.db(2), self.db(3)
+        missing = []
+        for task_id in ids:
+            value = results.get("celery-task-meta-" + task_id)
+            status = json.loads(value).get("status") if value else "no result"
+            if status != "SUCCESS":
+                runs = records.hget(prefix + "runs", task_id)
+                missing.append(f"{task_id}: {status}, runs {int(runs or 0)}")
+                if len(missing) >= most:
+                    break
+        return "; ".join(missing)
+
+    def tally(self, prefix, ids, outage=False):
+        """Succeeded, lost, duplicated, re-run counts for ids."""
+        records = self.db(3)
+        succeeded = self.count_succeeded(ids)
         pipe = records.pipeline(transaction=False)
         for task_id in ids:
             pipe.lrange(f"{prefix}completed:{task_id}", 0, -1)
@@ -217,7 +233,7 @@ class Suite:
         succeeded, lost, duplicated, rerun = self.tally(prefix, ids)
         print(f"   kills: {len(self.killed)} workers killed; re-run after a kill (at-least-once, the run died with its worker): {rerun}")
         self.check(len(ids) == a.tasks, f"kills: the producer sent all {a.tasks} tasks", f"sent {len(ids)}")
-        self.check(done and lost == 0, f"kills: every task has a SUCCESS result ({succeeded}/{len(ids)})")
+        self.check(done and lost == 0, f"kills: every task has a SUCCESS result ({succeeded}/{len(ids)})", self.describe_missing(prefix, ids))
         self.check(duplicated == 0, f"kills: no task completed twice without a kill forcing it ({duplicated})")
         self.add(len(ids), succeeded, lost, duplicated, 0)
 
@@ -241,7 +257,8 @@ class Suite:
         self.stop_workers()
         succeeded, lost, duplicated, rerun = self.tally(prefix, ids)
         print(f"   outage: re-run after the outage (in flight across it: their locks expired while Redis was down): {rerun}")
-        self.check(done and lost == 0, f"outage: the worker reconnected and every task has a SUCCESS result ({succeeded}/{len(ids)})")
+        self.check(done and lost == 0, f"outage: the worker reconnected and every task has a SUCCESS result ({succeeded}/{len(ids)})",
+                   self.describe_missing(prefix, ids))
         self.check(duplicated == 0, f"outage: no task completed twice outside the outage ({duplicated})")
         self.add(len(ids), succeeded, lost, duplicated, 0)
 
@@ -260,8 +277,9 @@ class Suite:
         self.wait_consuming(proc, log)
         dead_key = f"{prefix}_afirgen.deadletter.{QUEUE}"
         deadline = time.time() + 180
-        while time.time() < deadline and (broker.llen(dead_key) < len(kinds) or self.db(3).scard(prefix + "done") < len(ids)):
+        while time.time() < deadline and broker.llen(dead_key) < len(kinds):
             time.sleep(0.25)
+        self.wait_done(prefix, ids, timeout=max(1.0, deadline - time.time()))
         self.stop_workers()
         entries = [json.loads(e) for e in broker.lrange(dead_key, 0, -1)]
         reasons = {}
@@ -277,7 +295,7 @@ class Suite:
         pickle = [e for e in entries if "pickle" in e["description"]]
         self.check(len(pickle) == sum(1 for k, _ in kinds if k == "pickle"), "hostile: pickle messages were refused as such, never deserialized")
         succeeded, lost, duplicated, _ = self.tally(prefix, ids)
-        self.check(lost == 0, f"hostile: every good task around them succeeded ({succeeded}/{len(ids)})")
+        self.check(lost == 0, f"hostile: every good task around them succeeded ({succeeded}/{len(ids)})", self.describe_missing(prefix, ids))
         self.add(len(ids) + len(kinds), succeeded, lost + len(kinds) - len(entries), duplicated, len(entries))
 
     def add(self, sent, succeeded, lost, duplicated, dead):
