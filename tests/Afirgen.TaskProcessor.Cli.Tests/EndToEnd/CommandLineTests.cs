@@ -74,6 +74,20 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("Unhandled exception", stderr);
     }
 
+    [Theory]
+    [InlineData("amqp://guest:hunter2@localhost:5672//", "is not a Redis URL")]
+    [InlineData("redis://:hunter2@localhost:6379/one", "which is not a database number")]
+    public async Task Run_RefusesABrokerUrlThatIsNotRedis_SayingHowToWriteIt_WithoutItsPassword(string url, string problem)
+    {
+        var (code, _, stderr) = await ExecAsync("run", "--broker", url, "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}");
+        Assert.Equal(2, code);
+        Assert.Contains("afirgen-tasks: --broker: ", stderr);
+        Assert.Contains(problem, stderr);
+        Assert.Contains("e.g. redis://localhost:6379/1", stderr);
+        Assert.DoesNotContain("hunter2", stderr);
+        Assert.DoesNotContain("Unhandled exception", stderr);
+    }
+
     [Fact]
     public async Task Bench_RunsToItsFigures_OnAFreshHost()
     {

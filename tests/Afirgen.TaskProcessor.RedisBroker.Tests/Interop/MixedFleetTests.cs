@@ -49,8 +49,7 @@ public sealed class MixedFleetTests(RedisFixture redis)
         var celery = await fleet.StartCeleryAsync("fleet", visibility, concurrency: 1);
         // Long enough for the kill to land mid-run; ours then runs the same message (and sleep) once more.
         var id = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 4000}"""))[0];
-        await Fleet.WaitForAsync(async () => await broker.HashExistsAsync(fleet.KeyPrefix + "unacked", await TagOfAsync()),
-            TimeSpan.FromSeconds(30), "the Celery worker to take the task");
+        await Fleet.WaitForAsync(async () => await IsUnackedAsync(broker, fleet, id), TimeSpan.FromSeconds(30), "the Celery worker to take the task");
         await Fleet.KillAsync(celery);
 
         await fleet.StartOursAsync(["fleet"], visibility);
@@ -63,14 +62,43 @@ public sealed class MixedFleetTests(RedisFixture redis)
         // The ack follows the stored result (late acknowledgement), so it may land a moment after the result.
         await Fleet.WaitForAsync(async () => await broker.HashLengthAsync(fleet.KeyPrefix + "unacked") == 0, TimeSpan.FromSeconds(10),
             "our worker to acknowledge the restored message");
+    }
 
-        async Task<RedisValue> TagOfAsync()
+    [Fact]
+    public async Task OurWorkerKilledMidTask_HasItsMessageRestoredByACeleryWorker_WhichRunsItOnce()
+    {
+        var visibility = TimeSpan.FromSeconds(5);
+        await using var fleet = new Fleet(redis.Server);
+        var broker = redis.Connection.GetDatabase(1);
+        var records = fleet.Records(redis.Connection);
+        var ours = await fleet.StartOursAsync(["fleet"], visibility, concurrency: 1, prefetchMultiplier: 1);
+        var id = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 4000}"""))[0];
+        await Fleet.WaitForAsync(async () => await IsUnackedAsync(broker, fleet, id), TimeSpan.FromSeconds(30), "our worker to take the task");
+        await Fleet.KillAsync(ours);
+        Assert.False(await records.SetContainsAsync(fleet.KeyPrefix + "done", id), "the kill should have landed mid-run");
+
+        // kombu's restore_visible reads the record our worker left (with our delivery-count header in it) and
+        // puts the message back; the Celery worker then runs it. kombu restores when its worker starts and then
+        // only every tenth 10 s poll, so the Celery worker starts once the record is past the visibility timeout.
+        await Task.Delay(visibility + TimeSpan.FromSeconds(1));
+        await fleet.StartCeleryAsync("fleet", visibility, concurrency: 1);
+        await Fleet.WaitForAsync(async () => await records.SetContainsAsync(fleet.KeyPrefix + "done", id), TimeSpan.FromSeconds(90),
+            "the Celery worker to restore and run the task");
+        Assert.Equal(1, (int)await records.HashGetAsync(fleet.KeyPrefix + "runs", id));
+        Assert.StartsWith("celery:", (string?)await records.ListGetByIndexAsync($"{fleet.KeyPrefix}completed:{id}", 0));
+        await Fleet.WaitForAsync(async () => (string?)(await Fleet.ResultAsync(redis.Connection, id))?["status"] == "SUCCESS",
+            TimeSpan.FromSeconds(10), "the Celery worker to store SUCCESS");
+        await Fleet.WaitForAsync(async () => await broker.HashLengthAsync(fleet.KeyPrefix + "unacked") == 0, TimeSpan.FromSeconds(10),
+            "the Celery worker to acknowledge the restored message");
+    }
+
+    /// <summary>Whether kombu's unacked hash holds a record of the message of task <paramref name="taskId"/>.</summary>
+    private static async Task<bool> IsUnackedAsync(IDatabase broker, Fleet fleet, string taskId)
+    {
+        foreach (var entry in await broker.HashGetAllAsync(fleet.KeyPrefix + "unacked"))
         {
-            foreach (var entry in await broker.HashGetAllAsync(fleet.KeyPrefix + "unacked"))
-            {
-                if (((string)entry.Value!).Contains(id, StringComparison.Ordinal)) return entry.Name;
-            }
-            return "none";
+            if (((string)entry.Value!).Contains(taskId, StringComparison.Ordinal)) return true;
         }
+        return false;
     }
 }
