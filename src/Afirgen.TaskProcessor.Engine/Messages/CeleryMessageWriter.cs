@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Engine.Json;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -17,78 +18,75 @@ public static class CeleryMessageWriter
     /// <summary>Serializes <paramref name="message"/> for <paramref name="queue"/> with its resolved <paramref name="priority"/>.</summary>
     public static byte[] Write(TaskMessage message, string queue, int priority)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var pooled = PooledJsonWriter.Rent();
+        var writer = pooled.Writer;
+        writer.WriteStartObject();
+        using (var body = PooledJsonWriter.Rent())
         {
-            writer.WriteStartObject();
-            writer.WriteBase64String("body", WriteBody(message).WrittenSpan);
-            writer.WriteString("content-encoding", "utf-8");
-            writer.WriteString("content-type", "application/json");
-
-            writer.WriteStartObject("headers");
-            writer.WriteString("lang", "py");
-            writer.WriteString("task", message.TaskName);
-            writer.WriteString("id", message.Id);
-            writer.WriteNull("shadow");
-            WriteTime(writer, "eta", message.Eta);
-            WriteTime(writer, "expires", message.Expires);
-            WriteNullableString(writer, "group", message.GroupId);
-            if (message.GroupIndex is { } index) writer.WriteNumber("group_index", index); else writer.WriteNull("group_index");
-            writer.WriteNumber("retries", message.Retries);
-            writer.WriteStartArray("timelimit");
-            WriteSeconds(writer, message.HardTimeLimit);
-            WriteSeconds(writer, message.SoftTimeLimit);
-            writer.WriteEndArray();
-            writer.WriteString("root_id", message.RootId ?? message.Id);
-            WriteNullableString(writer, "parent_id", message.ParentId);
-            // Celery shows these in its monitoring; we keep them short and JSON rather than Python repr.
-            writer.WriteString("argsrepr", Truncate(message.Args.ToJsonString()));
-            writer.WriteString("kwargsrepr", Truncate(message.Kwargs.ToJsonString()));
-            writer.WriteString("origin", message.Origin ?? Origin);
-            writer.WriteBoolean("ignore_result", message.IgnoreResult);
-            foreach (var (key, value) in message.ExtraHeaders)
-            {
-                writer.WritePropertyName(key);
-                if (value is null) writer.WriteNullValue(); else value.WriteTo(writer);
-            }
-            writer.WriteEndObject();
-
-            writer.WriteStartObject("properties");
-            writer.WriteString("correlation_id", message.Id);
-            WriteNullableString(writer, "reply_to", message.ReplyTo);
-            writer.WriteNumber("delivery_mode", 2);
-            writer.WriteStartObject("delivery_info");
-            writer.WriteString("exchange", "");
-            writer.WriteString("routing_key", queue);
-            writer.WriteEndObject();
-            writer.WriteNumber("priority", priority);
-            writer.WriteString("body_encoding", "base64");
-            writer.WriteString("delivery_tag", DeliveryTags.Next());
-            writer.WriteEndObject();
-
-            writer.WriteEndObject();
+            WriteBody(message, body.Writer);
+            writer.WriteBase64String("body", body.WrittenSpan);
         }
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteString("content-encoding", "utf-8");
+        writer.WriteString("content-type", "application/json");
+
+        writer.WriteStartObject("headers");
+        writer.WriteString("lang", "py");
+        writer.WriteString("task", message.TaskName);
+        writer.WriteString("id", message.Id);
+        writer.WriteNull("shadow");
+        WriteTime(writer, "eta", message.Eta);
+        WriteTime(writer, "expires", message.Expires);
+        WriteNullableString(writer, "group", message.GroupId);
+        if (message.GroupIndex is { } index) writer.WriteNumber("group_index", index); else writer.WriteNull("group_index");
+        writer.WriteNumber("retries", message.Retries);
+        writer.WriteStartArray("timelimit");
+        WriteSeconds(writer, message.HardTimeLimit);
+        WriteSeconds(writer, message.SoftTimeLimit);
+        writer.WriteEndArray();
+        writer.WriteString("root_id", message.RootId ?? message.Id);
+        WriteNullableString(writer, "parent_id", message.ParentId);
+        // Celery shows these in its monitoring; we keep them short and JSON rather than Python repr.
+        writer.WriteString("argsrepr", Truncate(message.Args.ToJsonString()));
+        writer.WriteString("kwargsrepr", Truncate(message.Kwargs.ToJsonString()));
+        writer.WriteString("origin", message.Origin ?? Origin);
+        writer.WriteBoolean("ignore_result", message.IgnoreResult);
+        foreach (var (key, value) in message.ExtraHeaders)
+        {
+            writer.WritePropertyName(key);
+            if (value is null) writer.WriteNullValue(); else value.WriteTo(writer);
+        }
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("properties");
+        writer.WriteString("correlation_id", message.Id);
+        WriteNullableString(writer, "reply_to", message.ReplyTo);
+        writer.WriteNumber("delivery_mode", 2);
+        writer.WriteStartObject("delivery_info");
+        writer.WriteString("exchange", "");
+        writer.WriteString("routing_key", queue);
+        writer.WriteEndObject();
+        writer.WriteNumber("priority", priority);
+        writer.WriteString("body_encoding", "base64");
+        writer.WriteString("delivery_tag", DeliveryTags.Next());
+        writer.WriteEndObject();
+
+        writer.WriteEndObject();
+        return pooled.ToArray();
     }
 
-    private static ArrayBufferWriter<byte> WriteBody(TaskMessage message)
+    private static void WriteBody(TaskMessage message, Utf8JsonWriter writer)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            message.Args.WriteTo(writer);
-            message.Kwargs.WriteTo(writer);
-            writer.WriteStartObject();
-            WriteSignatures(writer, "callbacks", message.Callbacks, reversed: false);
-            WriteSignatures(writer, "errbacks", message.Errbacks, reversed: false);
-            WriteSignatures(writer, "chain", message.Chain, reversed: true);
-            writer.WritePropertyName("chord");
-            if (message.Chord is null) writer.WriteNullValue(); else message.Chord.WriteTo(writer);
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-        }
-        return buffer;
+        writer.WriteStartArray();
+        message.Args.WriteTo(writer);
+        message.Kwargs.WriteTo(writer);
+        writer.WriteStartObject();
+        WriteSignatures(writer, "callbacks", message.Callbacks, reversed: false);
+        WriteSignatures(writer, "errbacks", message.Errbacks, reversed: false);
+        WriteSignatures(writer, "chain", message.Chain, reversed: true);
+        writer.WritePropertyName("chord");
+        if (message.Chord is null) writer.WriteNullValue(); else message.Chord.WriteTo(writer);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
     }
 
     private static void WriteSignatures(Utf8JsonWriter writer, string name, IReadOnlyList<TaskSignature> signatures, bool reversed)

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Engine.Json;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
@@ -13,40 +14,38 @@ public static class CeleryResultSerializer
 
     public static byte[] Serialize(TaskResultMeta meta)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var pooled = PooledJsonWriter.Rent();
+        var writer = pooled.Writer;
+        writer.WriteStartObject();
+        writer.WriteString("status", meta.Status);
+        writer.WritePropertyName("result");
+        WriteNode(writer, meta.Result);
+        if (meta.Traceback is null) writer.WriteNull("traceback"); else writer.WriteString("traceback", meta.Traceback);
+        writer.WritePropertyName("children");
+        WriteNode(writer, meta.Children);
+        if (meta.DateDone is { } done)
         {
-            writer.WriteStartObject();
-            writer.WriteString("status", meta.Status);
-            writer.WritePropertyName("result");
-            WriteNode(writer, meta.Result);
-            if (meta.Traceback is null) writer.WriteNull("traceback"); else writer.WriteString("traceback", meta.Traceback);
-            writer.WritePropertyName("children");
-            WriteNode(writer, meta.Children);
-            if (meta.DateDone is { } done)
-            {
-                // Celery writes a naive UTC isoformat with microseconds.
-                writer.WriteString("date_done", done.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                writer.WriteNull("date_done");
-            }
-            writer.WriteString("task_id", meta.TaskId);
-            if (meta.Extended is { } ext)
-            {
-                writer.WriteString("name", ext.Name);
-                writer.WritePropertyName("args");
-                ext.Args.WriteTo(writer);
-                writer.WritePropertyName("kwargs");
-                ext.Kwargs.WriteTo(writer);
-                if (ext.Worker is null) writer.WriteNull("worker"); else writer.WriteString("worker", ext.Worker);
-                writer.WriteNumber("retries", ext.Retries);
-                if (ext.Queue is null) writer.WriteNull("queue"); else writer.WriteString("queue", ext.Queue);
-            }
-            writer.WriteEndObject();
+            // Celery writes a naive UTC isoformat with microseconds.
+            writer.WriteString("date_done", done.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
         }
-        return buffer.WrittenSpan.ToArray();
+        else
+        {
+            writer.WriteNull("date_done");
+        }
+        writer.WriteString("task_id", meta.TaskId);
+        if (meta.Extended is { } ext)
+        {
+            writer.WriteString("name", ext.Name);
+            writer.WritePropertyName("args");
+            ext.Args.WriteTo(writer);
+            writer.WritePropertyName("kwargs");
+            ext.Kwargs.WriteTo(writer);
+            if (ext.Worker is null) writer.WriteNull("worker"); else writer.WriteString("worker", ext.Worker);
+            writer.WriteNumber("retries", ext.Retries);
+            if (ext.Queue is null) writer.WriteNull("queue"); else writer.WriteString("queue", ext.Queue);
+        }
+        writer.WriteEndObject();
+        return pooled.ToArray();
     }
 
     /// <summary>Reads a stored result; null when the value is not a Celery result (written by something else).</summary>
