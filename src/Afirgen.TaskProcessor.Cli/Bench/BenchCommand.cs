@@ -13,7 +13,7 @@ internal static class BenchCommand
         var database = new Option<int>("--database") { Description = "Redis database for results.", DefaultValueFactory = _ => 3 };
         var count = new Option<int>("--count", "-n") { Description = "Tasks per round.", DefaultValueFactory = _ => 20_000 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per workload; the median is reported.", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed tasks before the rounds.", DefaultValueFactory = _ => 5_000 };
+        var warmup = new Option<int>("--warmup") { Description = "Tasks per untimed warm-up round; warm-up rounds run until the JIT has settled (0: none).", DefaultValueFactory = _ => 10_000 };
         var workload = new Option<string>("--workload") { Description = "noop, sleep10 or both.", DefaultValueFactory = _ => "both" };
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Tasks run at once (async).", DefaultValueFactory = _ => 100 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on the last line." };
