@@ -29,6 +29,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Transport;
 public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisticsSource, IDeadLetterStore, IAsyncDisposable, IDisposable
 {
     private const int PromoteLimit = 1000;
+    private const int MaxUnackedScanned = 10_000;
     private static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(1);
 
     private readonly ConnectionMultiplexer _connection;
@@ -182,7 +183,10 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     }
 
     /// <inheritdoc />
-    /// <remarks>In flight counts only deliveries our workers hold (kombu's records do not say a Celery worker's queue).</remarks>
+    /// <remarks>
+    /// In flight counts our workers' deliveries and Celery workers' alike, the latter read from kombu's unacked hash
+    /// (at most <see cref="MaxUnackedScanned"/> records per call) and routed to their queue as kombu's restore would.
+    /// </remarks>
     public async Task<IReadOnlyList<QueueStatistics>> GetStatisticsAsync(IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queues);
@@ -192,7 +196,8 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
             var queue = queues[i];
             var keys = KeysFor(queue);
             RedisKey[] scriptKeys = [keys.Delayed, keys.InFlight, keys.DeadLetters, _keys.Unacked, _keys.RawUnacked, .. keys.ServeOrder];
-            var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KombuScripts.Statistics, scriptKeys).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KombuScripts.Statistics, scriptKeys,
+                [queue, _keys.BindingPrefix, KombuKeys.Separator, MaxUnackedScanned]).ConfigureAwait(false))!;
             statistics[i] = new QueueStatistics(queue, (long)result[0], (long)result[1], (long)result[2], (long)result[3]);
         }
         return statistics;

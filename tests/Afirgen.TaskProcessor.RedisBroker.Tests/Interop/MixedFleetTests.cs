@@ -50,6 +50,14 @@ public sealed class MixedFleetTests(RedisFixture redis)
         // Long enough for the kill to land mid-run; ours then runs the same message (and sleep) once more.
         var id = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 4000}"""))[0];
         await Fleet.WaitForAsync(async () => await IsUnackedAsync(broker, fleet, id), TimeSpan.FromSeconds(30), "the Celery worker to take the task");
+        // Our statistics count what a Celery worker holds as in flight on its queue (read from kombu's records).
+        await using (var ours = TestBrokers.Create(redis.Server, fleet.KeyPrefix))
+        {
+            var statistics = (await ours.GetStatisticsAsync(["fleet", "elsewhere"], CancellationToken.None)).ToDictionary(s => s.Queue);
+            Assert.Equal(1, statistics["fleet"].InFlight);
+            Assert.Equal(0, statistics["fleet"].Waiting);
+            Assert.Equal(0, statistics["elsewhere"].InFlight);
+        }
         await Fleet.KillAsync(celery);
 
         await fleet.StartOursAsync(["fleet"], visibility);
