@@ -118,12 +118,13 @@ public sealed class FlowerApi(
             var task = FlowerTaskFormat.From(entry ?? FlowerTaskFormat.FromResult(meta!, time.GetUtcNow()), meta);
             task.Remove("uuid");
             task["task-id"] = id;
-            // Ours, beyond Flower's: what a task detail view needs.
+            // Ours, beyond Flower's: what a task detail view needs, including the chain still to run after
+            // this task (its links' ids are known before they are sent).
             task["queue"] = entry?.Queue;
             task["priority"] = entry?.Priority;
             task["delivery_count"] = entry?.DeliveryCount;
             task["reason"] = entry?.Reason;
-            task["children"] = meta?.Children?.DeepClone();
+            task["chain"] = new JsonArray((entry?.Chain ?? []).Select(l => (JsonNode?)new JsonObject { ["task-id"] = l.TaskId, ["name"] = l.TaskName }).ToArray());
             return Json(task);
         }
         catch (ResultStoreUnavailableException ex)

@@ -159,7 +159,7 @@ async function showTask(id) {
     ["started", time(info.started)], ["retried", time(info.retried)], ["succeeded", time(info.succeeded)], ["failed", time(info.failed)],
     ["revoked", time(info.revoked)], ["eta", info.eta], ["expires", info.expires], ["runtime", info.runtime === null ? "" : info.runtime + " s"],
     ["exception", info.exception], ["reason", info.reason],
-    ["children", (info.children || []).map(c => c && c[0] ? c[0][0] : "").filter(Boolean).join(", ")]];
+    ["children", (info.children || []).join(", ")]];
   document.getElementById("detail-fields").replaceChildren(...rows.filter(r => r[1] !== null && r[1] !== undefined && r[1] !== "")
     .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
   const shown = result.state === "FAILURE" ? `${result.result}\n\n${result.traceback || ""}` : JSON.stringify(result.result === undefined ? null : result.result, null, 2);
