@@ -174,6 +174,49 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
         Assert.Equal([.. spawned, next], listed["children"]!.AsArray().Select(c => c!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task Tasks_FilterByReceivedTimeStateAndSearch_AsFlowerDoes()
+    {
+        var id = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { kwargs = new { fir_id = "FIR-SEARCH" } });
+        await workers.A.WaitForStateAsync(id, "SUCCESS");
+        static string Minute(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        var now = DateTimeOffset.UtcNow;
+
+        async Task<bool> Lists(string query) => (await workers.B.GetJsonAsync("/api/tasks?limit=10000&" + query)).AsObject().ContainsKey(id);
+        await Eventually.TrueAsync(() => Lists("state=SUCCESS"), "the task in the index as SUCCESS");
+        Assert.True(await Lists("state=success")); // Flower compares states, names and workers ignoring case
+        Assert.True(await Lists($"received_start={Minute(now.AddMinutes(-5))}&received_end={Minute(now.AddMinutes(5))}"));
+        Assert.False(await Lists($"received_start={Minute(now.AddMinutes(5))}"));
+        Assert.False(await Lists($"received_end={Minute(now.AddMinutes(-5))}"));
+        Assert.True(await Lists($"started_start={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
+        Assert.False(await Lists($"started_end={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
+        Assert.True(await Lists("search=" + id[..8]));
+        Assert.True(await Lists("search=" + Uri.EscapeDataString("name:ECHO state:success")));
+        Assert.True(await Lists("search=" + Uri.EscapeDataString($"(name:noop OR name:echo) AND worker:{workers.A.Name}")));
+        Assert.False(await Lists("search=" + Uri.EscapeDataString($"name:echo worker:{workers.B.Name}")));
+        Assert.False(await Lists("search=" + Uri.EscapeDataString("\"diagnostics.echo FAILURE\"")));
+
+        foreach (var (query, wanted) in new[]
+        {
+            ("received_start=yesterday", "YYYY-MM-DD HH:MM"),
+            ("started_end=2026-13-01%2010:00", "YYYY-MM-DD HH:MM"),
+            ("state=DONE", "not a Celery task state"),
+            ("limit=ten", "whole numbers"),
+            ("search=" + Uri.EscapeDataString("kwargs:fir_id=FIR-SEARCH"), "never holds task arguments"),
+            ("search=" + Uri.EscapeDataString("result:FIR"), "never holds task arguments or results"),
+            ("search=" + Uri.EscapeDataString("\"unterminated"), "Unterminated quoted phrase at position 0"),
+            ("search=ab", "at least 3 characters"),
+            ("search=" + Uri.EscapeDataString("echo OR"), "OR must be followed by a search term"),
+            ("search=" + Uri.EscapeDataString("NOT echo"), "NOT is not supported"),
+        })
+        {
+            using var response = await workers.A.Http.GetAsync("/api/tasks?" + query);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query} answered {(int)response.StatusCode}: {body}");
+            Assert.Contains(wanted, JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
+
     private static Task<JsonNode> WaitForSuccessAsync(Worker worker, string id) =>
         Eventually.ValueAsync(async () =>
         {
