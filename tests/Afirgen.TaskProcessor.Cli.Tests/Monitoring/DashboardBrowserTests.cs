@@ -8,7 +8,8 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 /// <summary>
 /// The dashboard in real headless Chromium (Debian's chromium and chromium-driver) against a running
 /// local host: no console errors; a task enqueued from the page goes from queued to SUCCESS without a
-/// reload; a dead-lettered task is replayed from the page; a screenshot of each main view is saved.
+/// reload; a dead-lettered task is replayed from the page; opened with
+/// a function key (as in Azure) the page sends it with every API request; a screenshot of each main view is saved.
 /// </summary>
 public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutputHelper output) : IClassFixture<TwoWorkersFixture>, IDisposable
 {
@@ -104,6 +105,49 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
         Screenshot(driver, "overview-phone");
 
+        AssertNoConsoleErrors(driver);
+    }
+
+    [Fact]
+    public void Dashboard_OpenedWithAFunctionKey_SendsItWithEveryApiRequest_AndTakesItOutOfTheAddressBar()
+    {
+        var driver = Start();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+        var log = workers.A.Requests!;
+        ApiRequest[] BrowserRequestsSince(int mark) => log.Requests.Skip(mark).Where(r => r.UserAgent.Contains("Chrome", StringComparison.Ordinal)).ToArray();
+
+        // Opened as the local host is (no key): nothing is sent, so the check below is not vacuous.
+        var mark = log.Requests.Count;
+        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/");
+        wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
+        var plain = BrowserRequestsSince(mark);
+        Assert.Contains(plain, r => r.PathAndQuery.StartsWith("/api/monitor/overview", StringComparison.Ordinal));
+        Assert.All(plain, r => Assert.Equal("", r.FunctionKey));
+
+        // Opened as https://<app>/?code=<key>: the key goes with every API request, and leaves the address bar.
+        const string key = "k3y-from-the-url_==";
+        mark = log.Requests.Count;
+        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/?code=" + Uri.EscapeDataString(key));
+        wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
+        Assert.DoesNotContain("code=", driver.Url, StringComparison.Ordinal);
+        Click(wait, By.Id("nav-tasks"));
+        wait.Until(d => BrowserRequestsSince(mark).Any(r => r.PathAndQuery.StartsWith("/api/tasks?", StringComparison.Ordinal)));
+        var keyed = BrowserRequestsSince(mark);
+        Assert.Superset(new HashSet<string> { "/api/monitor/overview", "/api/monitor/throughput", "/api/task/types", "/api/queues", "/api/tasks" },
+            keyed.Select(r => r.PathAndQuery.Split('?')[0]).ToHashSet());
+        Assert.All(keyed, r => Assert.Equal(key, r.FunctionKey));
+
+        // A reload (the address no longer has it) keeps the key for this tab.
+        mark = log.Requests.Count;
+        driver.Navigate().Refresh();
+        wait.Until(d => BrowserRequestsSince(mark).Length >= 2);
+        Assert.All(BrowserRequestsSince(mark), r => Assert.Equal(key, r.FunctionKey));
+        AssertNoConsoleErrors(driver);
+    }
+
+    private static void AssertNoConsoleErrors(ChromeDriver driver)
+    {
         // A probe shows the console is really being read, so "no errors" means something.
         ((IJavaScriptExecutor)driver).ExecuteScript("console.info('afirgen-console-probe');");
         var log = driver.Manage().Logs.GetLog(LogType.Browser);

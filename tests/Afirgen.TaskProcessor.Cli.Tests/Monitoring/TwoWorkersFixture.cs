@@ -5,6 +5,7 @@ using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
@@ -46,8 +47,10 @@ public sealed class TwoWorkersFixture : IAsyncLifetime
     private async Task<Worker> StartAsync(string name)
     {
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        var requests = new ApiRequestLog();
         var app = LocalHostApp.Build(Settings(name, url, Redis.Configuration), builder =>
         {
+            builder.Services.AddSingleton<IStartupFilter>(requests);
             builder.Services.AddTask(SpawnChildren, async context =>
             {
                 var children = new JsonArray();
@@ -60,7 +63,7 @@ public sealed class TwoWorkersFixture : IAsyncLifetime
         });
         await app.StartAsync();
         _apps.Add(app);
-        return new Worker(name, url, new HttpClient { BaseAddress = new Uri(url) }, app.Services);
+        return new Worker(name, url, new HttpClient { BaseAddress = new Uri(url) }, app.Services, requests);
     }
 
     public async Task DisposeAsync()
@@ -78,9 +81,9 @@ public sealed class TwoWorkersFixture : IAsyncLifetime
 
 /// <summary>
 /// One running instance and a client for its API; its services (to publish what the API cannot, such as a
-/// chain), when the fixture made it.
+/// chain) and the API requests it received, when the fixture made it.
 /// </summary>
-public sealed record Worker(string Name, string BaseUrl, HttpClient Http, IServiceProvider? Services = null)
+public sealed record Worker(string Name, string BaseUrl, HttpClient Http, IServiceProvider? Services = null, ApiRequestLog? Requests = null)
 {
     public async Task<JsonNode> GetJsonAsync(string path)
     {

@@ -20,19 +20,52 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// In Azure the API answers only with a function key. Opened once as /?code=<key>, the page keeps the key for
+// this tab (sessionStorage, so a reload keeps working and other tabs and sites never see it), takes it out of
+// the address bar (bookmarks, screenshots and history then hold no key) and sends it as x-functions-key with
+// every API request. The local host asks for no key, so it is simply not sent there.
+const KEY_STORAGE = "afirgen-tasks.functions-key";
+const functionKey = (() => {
+  const url = new URL(location.href);
+  const code = url.searchParams.get("code");
+  let stored = null;
+  try {
+    if (code) sessionStorage.setItem(KEY_STORAGE, code);
+    stored = sessionStorage.getItem(KEY_STORAGE);
+  } catch (error) {
+    stored = code; // storage disabled: keep the key for this page only
+  }
+  if (code) {
+    url.searchParams.delete("code");
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+  return stored;
+})();
+
 async function api(path, options) {
-  const response = await fetch(path, Object.assign({ headers: { "Accept": "application/json" } }, options));
+  const headers = Object.assign({ "Accept": "application/json" }, options && options.headers);
+  if (functionKey) headers["x-functions-key"] = functionKey;
+  const response = await fetch(path, Object.assign({}, options, { headers }));
   const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch (error) {
+    body = null; // not JSON (a proxy's or the host's own error page): the status says enough
+  }
   if (!response.ok) {
-    const detail = body && (body.detail || body.title) || response.statusText;
-    throw new Error(detail);
+    const detail = response.status === 401 || response.status === 403
+      ? `the API refused the request (${response.status}): open this page as /?code=<function key> (az functionapp keys list), or sign in first if Entra ID is in front of it`
+      : body && (body.detail || body.title) || response.statusText;
+    const error = new Error(detail);
+    error.status = response.status;
+    throw error;
   }
   return body;
 }
 
 function post(path, body) {
-  return api(path, { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(body || {}) });
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
 }
 
 function setStatus(text, down) {
