@@ -141,6 +141,10 @@ var appSettings = {
   // Celery beat's schedule.
   CleanupSchedule: cleanupSchedule
 
+  // The dashboard is the site's root page (host.json's route prefix is empty): should its function ever be
+  // off, "/" answers 204 rather than the host's own "your Functions app is up and running" page.
+  AzureWebJobsDisableHomepage: 'true'
+
   // `celery worker -Q ...`: this group's queues on, the others off.
   'AzureWebJobs.ProcessDefaultQueue.Disabled': contains(queues, 'default') ? 'false' : 'true'
   'AzureWebJobs.ProcessEmailQueue.Disabled': contains(queues, 'email') ? 'false' : 'true'

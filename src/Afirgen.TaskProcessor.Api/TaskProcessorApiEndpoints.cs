@@ -56,8 +56,8 @@ public static class TaskProcessorApiEndpoints
         api.MapGet("/monitor/throughput", (HttpRequest request, DashboardApi dashboard, CancellationToken ct) => dashboard.ThroughputAsync(request, ct));
 
         // The dashboard, at the root.
-        endpoints.MapGet("/", (DashboardApi dashboard) => dashboard.Asset(null));
-        endpoints.MapGet("/dashboard/{*path}", (string path, DashboardApi dashboard) => dashboard.Asset(path));
+        endpoints.MapGet("/", () => DashboardApi.Asset(null));
+        endpoints.MapGet("/dashboard/{*path}", (string path) => DashboardApi.Asset(path));
         return endpoints;
     }
 }

@@ -59,6 +59,13 @@ public sealed partial class AppSettingsTests(CompiledTemplate compiled)
     }
 
     [Fact]
+    public void EveryApp_TurnsTheHostsHomePageOff()
+    {
+        // The dashboard function owns "/" (host.json's route prefix is empty); the host's page must never stand in for it.
+        Assert.All(Apps(), app => Assert.Equal("true", app.Settings["AzureWebJobsDisableHomepage"]));
+    }
+
+    [Fact]
     public void EveryClientId_IsTheAppsUserAssignedIdentity()
     {
         string[] clientIdSettings = ["AzureWebJobsStorage__clientId", "ServiceBusConnection__clientId", "TaskProcessor__Redis__ClientId", "AZURE_CLIENT_ID"];

@@ -55,6 +55,7 @@ public static class Expectations
         "AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls",
         "AzureFunctionsJobHost__extensions__serviceBus__prefetchCount",
         "CleanupSchedule",
+        "AzureWebJobsDisableHomepage",
         .. QueueFunctions.Values.Append(CleanupTimerFunction).Select(DisabledSetting),
     ];
 

@@ -106,6 +106,16 @@ public sealed partial class FunctionsAppTests
     }
 
     [Fact]
+    public void TheDashboardOwnsTheRoot_NoRoutePrefix_AndTheHostsHomePageOff_InTheTemplatesAndLocally()
+    {
+        // tests/Afirgen.TaskProcessor.Functions.Tests checks the routes themselves; this, the settings around them.
+        Assert.Equal("", HostJson().GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+        using var sample = JsonDocument.Parse(File.ReadAllText(Repository.RootFile("local.settings.sample.json")));
+        Assert.Equal("true", sample.RootElement.GetProperty("Values").GetProperty("AzureWebJobsDisableHomepage").GetString());
+        // The templates' value: AppSettingsTests.EveryApp_TurnsTheHostsHomePageOff.
+    }
+
+    [Fact]
     public void TheProject_ShipsTheRootHostJson()
     {
         var project = FunctionsSource("Afirgen.TaskProcessor.Functions.csproj");

@@ -22,8 +22,11 @@ public sealed class DashboardApi(InspectApi inspect, MonitoringReader monitoring
         [".svg"] = "image/svg+xml",
     };
 
-    /// <summary><c>GET /</c> and <c>GET /dashboard/{file}</c>: a file of the dashboard; 404 for any other.</summary>
-    public IResult Asset(string? path)
+    /// <summary>
+    /// <c>GET /</c> and <c>GET /dashboard/{file}</c>: a file of the dashboard; 404 for any other. The files hold no
+    /// data (the page reads everything from the API), so a host may serve them without a key.
+    /// </summary>
+    public static IResult Asset(string? path)
     {
         var file = string.IsNullOrEmpty(path) ? "index.html" : path;
         var extension = Path.GetExtension(file);

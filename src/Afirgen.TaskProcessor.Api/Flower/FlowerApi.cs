@@ -17,8 +17,8 @@ namespace Afirgen.TaskProcessor.Api.Flower;
 /// Flower's REST API on Flower's routes and JSON shapes, so scripts and dashboards written for Flower keep
 /// working. Backed by the task index and the instances' heartbeats in Redis, so listings survive restarts
 /// and cover every instance. Differences (README, Monitoring): task arguments are never shown (args and
-/// kwargs are null), <c>search</c> and <c>received_start/end</c> are not supported, and <c>refresh</c> is
-/// not needed (heartbeats are at most a few seconds old).
+/// kwargs are null) nor searched, <c>search</c> cannot look into results, and <c>refresh</c> is not needed
+/// (heartbeats are at most a few seconds old).
 /// </summary>
 public sealed class FlowerApi(
     MonitoringReader monitoring, IResultStore results, TaskPublisher publisher, TaskRegistry registry, TaskRouter router,
@@ -61,7 +61,12 @@ public sealed class FlowerApi(
         return Json(answer);
     }
 
-    /// <summary><c>GET /api/tasks</c>: state, taskname, workername, limit, offset, sort_by.</summary>
+    /// <summary>
+    /// <c>GET /api/tasks</c>: Flower's filters <c>state</c>, <c>taskname</c>, <c>workername</c>, <c>received_start</c>,
+    /// <c>received_end</c> (and <c>started_start</c>, <c>started_end</c>, which Flower's task iterator has but its API
+    /// handler does not read), <c>search</c>, <c>limit</c>, <c>offset</c>, <c>sort_by</c>. A malformed value is a 400
+    /// whose detail says how to write it.
+    /// </summary>
     public async Task<IResult> ListTasksAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var q = request.Query;
@@ -74,11 +79,48 @@ public sealed class FlowerApi(
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit or offset", "limit and offset must be whole numbers.");
         }
+        var state = Text(q["state"]);
+        if (state is not null && !CeleryStates.Contains(state))
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid state", $"state '{state}' is not a Celery task state: use one of {string.Join(", ", CeleryStates)}.");
+        }
+        var times = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+        foreach (var name in new[] { "received_start", "received_end", "started_start", "started_end" })
+        {
+            var text = Text(q[name]);
+            if (text is null)
+            {
+                times[name] = null;
+            }
+            else if (ParseFlowerTime(text) is { } parsed)
+            {
+                times[name] = parsed;
+            }
+            else
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, $"Invalid {name}",
+                    $"{name} '{text}' is not a time: write it as Flower does, YYYY-MM-DD HH:MM (UTC), e.g. 2026-11-24 09:30, or as ISO 8601 with an offset.");
+            }
+        }
+        Func<TaskIndexEntry, bool>? search;
+        try
+        {
+            search = FlowerSearch.Parse(request.Query["search"].ToString());
+        }
+        catch (FormatException ex)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid search", ex.Message);
+        }
         var query = new TaskQuery
         {
-            State = Text(q["state"]),
+            State = state?.ToUpperInvariant(),
             TaskName = Text(q["taskname"]),
             Worker = Text(q["workername"]),
+            ReceivedFrom = times["received_start"],
+            ReceivedTo = times["received_end"],
+            StartedFrom = times["started_start"],
+            StartedTo = times["started_end"],
+            Where = search,
             Limit = Math.Clamp(limit, 0, 10_000),
             Offset = Math.Max(0, offset),
             SortBy = sortBy,
@@ -118,12 +160,13 @@ public sealed class FlowerApi(
             var task = FlowerTaskFormat.From(entry ?? FlowerTaskFormat.FromResult(meta!, time.GetUtcNow()), meta);
             task.Remove("uuid");
             task["task-id"] = id;
-            // Ours, beyond Flower's: what a task detail view needs.
+            // Ours, beyond Flower's: what a task detail view needs, including the chain still to run after
+            // this task (its links' ids are known before they are sent).
             task["queue"] = entry?.Queue;
             task["priority"] = entry?.Priority;
             task["delivery_count"] = entry?.DeliveryCount;
             task["reason"] = entry?.Reason;
-            task["children"] = meta?.Children?.DeepClone();
+            task["chain"] = new JsonArray((entry?.Chain ?? []).Select(l => (JsonNode?)new JsonObject { ["task-id"] = l.TaskId, ["name"] = l.TaskName }).ToArray());
             return Json(task);
         }
         catch (ResultStoreUnavailableException ex)
@@ -345,6 +388,29 @@ public sealed class FlowerApi(
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    // Celery's states (celery.states.ALL_STATES): Flower filters on any of them; some are never indexed here
+    // (RECEIVED, REJECTED, IGNORED) and simply match nothing.
+    private static readonly IReadOnlySet<string> CeleryStates = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        TaskStates.Pending, "RECEIVED", TaskStates.Started, TaskStates.Success, TaskStates.Failure, TaskStates.Revoked, "REJECTED", TaskStates.Retry, "IGNORED",
+    };
+
+    private static readonly string[] FlowerTimeFormats =
+    [
+        "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss",
+        "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+    ];
+
+    /// <summary>
+    /// Flower's <c>%Y-%m-%d %H:%M</c>, read as UTC (Flower reads it in its server's local time zone; ours run in
+    /// UTC), or ISO 8601 with an offset; null when it is neither.
+    /// </summary>
+    private static DateTimeOffset? ParseFlowerTime(string text) =>
+        DateTimeOffset.TryParseExact(text, FlowerTimeFormats, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
+            : null;
 
     private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(), "application/json; charset=UTF-8");
 

@@ -37,6 +37,36 @@ public static class MessageIds
     public static string ForFollowUp(string parentTaskId, string taskName, string role) =>
         DeterministicGuid.Create($"{parentTaskId}/{taskName}/{role}").ToString();
 
+    /// <summary>The role of a chain's next link in <see cref="ForFollowUp"/>.</summary>
+    public const string ChainRole = "chain";
+
+    /// <summary>
+    /// The task id a follow-up <paramref name="link"/> of <paramref name="parentTaskId"/> runs under: the one its
+    /// producer chose (Celery freezes a chain's ids up front), else <see cref="ForFollowUp"/>.
+    /// </summary>
+    public static string ForFollowUpLink(string parentTaskId, TaskSignature link, string role) =>
+        link.TaskId ?? ForFollowUp(parentTaskId, link.TaskName, role);
+
+    /// <summary>
+    /// The ids the links of <paramref name="chain"/> (still to run after <paramref name="taskId"/>) will run
+    /// under, in order: each link is the parent of the next, so the ids are known before any of them is sent.
+    /// </summary>
+    public static IReadOnlyList<ChainLink> ForChain(string taskId, IReadOnlyList<TaskSignature> chain)
+    {
+        if (chain.Count == 0)
+        {
+            return [];
+        }
+        var links = new ChainLink[chain.Count];
+        var parent = taskId;
+        for (var i = 0; i < chain.Count; i++)
+        {
+            parent = ForFollowUpLink(parent, chain[i], ChainRole);
+            links[i] = new ChainLink(parent, chain[i].TaskName);
+        }
+        return links;
+    }
+
     /// <summary>
     /// A deterministic task id for <paramref name="taskName"/> enqueued by schedule <paramref name="schedule"/>
     /// for its occurrence at <paramref name="occurrence"/>, so a timer that fires twice for one occurrence

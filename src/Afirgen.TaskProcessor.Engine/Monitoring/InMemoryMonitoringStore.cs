@@ -13,6 +13,8 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
     private readonly Dictionary<string, (InstanceState State, DateTimeOffset Until)> _instances = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, string>> _tasks = new(StringComparer.Ordinal);
     private readonly Dictionary<long, long[]> _buckets = [];
+    // Parent id → its started children in the order they first started, and when the list last grew.
+    private readonly Dictionary<string, (List<string> Ids, DateTimeOffset Touched)> _children = new(StringComparer.Ordinal);
     private readonly int _maxIndexed = Math.Max(100, monitoringOptions.Value.MaxIndexedTasks);
 
     public Task PublishInstanceAsync(InstanceState state, TimeSpan keep, CancellationToken cancellationToken)
@@ -50,6 +52,15 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
                 {
                     fields[field] = value;
                 }
+                if (update.ParentId is { } parent)
+                {
+                    var children = _children.TryGetValue(parent, out var known) ? known.Ids : [];
+                    if (!children.Contains(update.TaskId))
+                    {
+                        children.Add(update.TaskId);
+                    }
+                    _children[parent] = (children, update.At);
+                }
                 var at = TaskIndexFields.FormatTime(update.At);
                 if (!fields.TryGetValue(TaskIndexFields.Timestamp, out var old) || TaskIndexFields.ParseTime(at) >= TaskIndexFields.ParseTime(old))
                 {
@@ -75,7 +86,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
         lock (_lock)
         {
             var newestFirst = Entries().Where(query.Matches).OrderByDescending(e => e.Timestamp).ToArray();
-            return Task.FromResult(query.Page(newestFirst));
+            return Task.FromResult<IReadOnlyList<TaskIndexEntry>>(query.Page(newestFirst).Select(WithChildren).ToArray());
         }
     }
 
@@ -83,7 +94,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
     {
         lock (_lock)
         {
-            return Task.FromResult(_tasks.TryGetValue(taskId, out var fields) ? TaskIndexEntry.FromFields(taskId, fields) : null);
+            return Task.FromResult(_tasks.TryGetValue(taskId, out var fields) && TaskIndexEntry.FromFields(taskId, fields) is { } entry ? WithChildren(entry) : null);
         }
     }
 
@@ -110,6 +121,11 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
             foreach (var entry in entries.Where((e, i) => e.Timestamp < oldest || i >= _maxIndexed))
             {
                 _tasks.Remove(entry.TaskId);
+                _children.Remove(entry.TaskId);
+            }
+            foreach (var parent in _children.Where(c => c.Value.Touched < oldest).Select(c => c.Key).ToArray())
+            {
+                _children.Remove(parent);
             }
             foreach (var number in _buckets.Keys.Where(n => ThroughputBucket.StartOf(n) < time.GetUtcNow() - TimeSpan.FromHours(1)).ToArray())
             {
@@ -118,6 +134,9 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
         }
         return Task.CompletedTask;
     }
+
+    private TaskIndexEntry WithChildren(TaskIndexEntry entry) =>
+        _children.TryGetValue(entry.TaskId, out var children) ? entry with { Children = children.Ids.ToArray() } : entry;
 
     private IEnumerable<TaskIndexEntry> Entries() =>
         _tasks.Select(t => TaskIndexEntry.FromFields(t.Key, t.Value)).OfType<TaskIndexEntry>();

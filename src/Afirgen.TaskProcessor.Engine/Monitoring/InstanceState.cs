@@ -70,13 +70,16 @@ public interface IMonitoringStore
     /// <summary>Every instance whose heartbeat is still kept, alive or recently gone, by name.</summary>
     Task<IReadOnlyList<InstanceState>> GetInstancesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Applies task events, in order, and counts finished tasks into throughput buckets.</summary>
+    /// <summary>
+    /// Applies task events, in order, counts finished tasks into throughput buckets, and records each task
+    /// that names a parent among that parent's children.
+    /// </summary>
     Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexUpdate> updates, CancellationToken cancellationToken);
 
-    /// <summary>Tasks matching <paramref name="query"/>, newest first unless it sorts.</summary>
+    /// <summary>Tasks matching <paramref name="query"/>, newest first unless it sorts, each with its started children.</summary>
     Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken);
 
-    /// <summary>One task, or null when the index does not hold it (never seen, or expired).</summary>
+    /// <summary>One task with its started children, or null when the index does not hold it (never seen, or expired).</summary>
     Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken);
 
     /// <summary>Throughput buckets from <paramref name="since"/> until now, oldest first, empty buckets included.</summary>

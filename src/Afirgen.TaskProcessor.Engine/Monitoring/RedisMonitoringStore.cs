@@ -14,6 +14,8 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// <c>{afirgen-monitor}:index</c> a hash of task id → the task's fields as JSON, dropped (by <see cref="TrimAsync"/>)
 /// when its result expires or the index is over its size;
 /// <c>…:tasks</c> and <c>…:tasks:&lt;STATE&gt;</c> sorted sets of task ids by time of their latest state;
+/// <c>…:children:&lt;id&gt;</c> the ids of started tasks whose parent is that task, by when they first started
+/// (written by the same script, expiring with the index);
 /// <c>…:throughput:&lt;n&gt;</c> finished tasks per 10-second bucket (one hour);
 /// <c>…:instances</c> (sorted by heartbeat) and <c>…:instance:&lt;name&gt;</c> each instance's heartbeat as JSON.
 /// </summary>
@@ -27,15 +29,23 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     private static readonly string[] States =
         [TaskStates.Pending, TaskStates.Started, TaskStates.Retry, TaskStates.Success, TaskStates.Failure, TaskStates.Revoked];
 
-    // ARGV: prefix, unused, throughput ttl, the updates as JSON [[id, unix time, state, {field: value}], ...]
+    // ARGV: prefix, index ttl, throughput ttl, the updates as JSON [[id, unix time, state, {field: value}], ...]
     // (all strings, decoded by Redis's cjson), bucket count, then per bucket: number, field, increment.
-    // A task's entry is one JSON field of one hash: no key, expiry or field list per task to write.
+    // A task's entry is one JSON field of one hash: no key, expiry or field list per task to write. A task
+    // with a parent (only those) also joins its parent's children set, in the same call.
     private const string WriteScript = """
         local p = ARGV[1]
         local index = p .. 'index'
+        local ittl = tonumber(ARGV[2])
         local bttl = tonumber(ARGV[3])
         for _, u in ipairs(cjson.decode(ARGV[4])) do
           local id, ts, state, entry = u[1], u[2], u[3], u[4]
+          local parent = entry['parent_id']
+          if parent then
+            local children = p .. 'children:' .. parent
+            redis.call('ZADD', children, 'NX', ts, id)
+            redis.call('EXPIRE', children, ittl)
+          end
           local old = redis.call('HGET', index, id)
           local oldState
           local newer = true
@@ -192,11 +202,11 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     {
         var db = Db;
         var source = _prefix + (query.State is { } state ? "tasks:" + state : "tasks");
-        if (query.SortBy is null && query.TaskName is null && query.Worker is null)
+        if (query.SortBy is null && !query.FiltersEntries)
         {
             // Newest first straight from the sorted set: one page read.
             var ids = await db.SortedSetRangeByRankAsync(source, query.Offset, query.Offset + Math.Max(query.Limit, 1) - 1, Order.Descending).ConfigureAwait(false);
-            return (IReadOnlyList<TaskIndexEntry>)(await LoadAsync(db, ids).ConfigureAwait(false)).Take(query.Limit).ToArray();
+            return await WithChildrenAsync(db, (await LoadAsync(db, ids).ConfigureAwait(false)).Take(query.Limit).ToArray()).ConfigureAwait(false);
         }
 
         // Filtered or sorted: read pages from the newest until enough match (or a bound is reached).
@@ -211,11 +221,28 @@ public sealed class RedisMonitoringStore : IMonitoringStore
                 break;
             }
         }
-        return query.Page(matches);
+        return await WithChildrenAsync(db, query.Page(matches)).ConfigureAwait(false);
     });
 
     public Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => Run(async () =>
-        (await LoadAsync(Db, [taskId]).ConfigureAwait(false)).FirstOrDefault());
+    {
+        var db = Db;
+        return (await WithChildrenAsync(db, await LoadAsync(db, [taskId]).ConfigureAwait(false)).ConfigureAwait(false)).FirstOrDefault();
+    });
+
+    /// <summary>Adds each entry's started children, read for the page being answered only (pipelined: one round trip).</summary>
+    private async Task<IReadOnlyList<TaskIndexEntry>> WithChildrenAsync(IDatabase db, IReadOnlyList<TaskIndexEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return entries;
+        }
+        var reads = entries.Select(e => db.SortedSetRangeByRankAsync(_prefix + "children:" + e.TaskId)).ToArray();
+        await Task.WhenAll(reads).ConfigureAwait(false);
+        return entries.Select((e, i) => reads[i].Result.Length == 0
+            ? e
+            : e with { Children = reads[i].Result.Select(v => (string)v!).ToArray() }).ToArray();
+    }
 
     public Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(DateTimeOffset since, CancellationToken cancellationToken) => Run(async () =>
     {
@@ -248,7 +275,11 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         {
             return true;
         }
-        var removals = new List<Task> { db.HashDeleteAsync(_prefix + "index", dropped) };
+        var removals = new List<Task>
+        {
+            db.HashDeleteAsync(_prefix + "index", dropped),
+            db.KeyDeleteAsync(dropped.Select(id => (RedisKey)(_prefix + "children:" + id)).ToArray()),
+        };
         removals.AddRange(States.Select(s => _prefix + "tasks:" + s).Append(_prefix + "tasks").Select(key => db.SortedSetRemoveAsync(key, dropped)));
         await Task.WhenAll(removals).ConfigureAwait(false);
         return true;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Messages;
 
 namespace Afirgen.TaskProcessor.Engine.Monitoring;
 
@@ -42,6 +44,21 @@ public sealed record TaskIndexEntry
     /// <summary>Why it was dead-lettered or revoked (one of <see cref="Broker.DeadLetterReasons"/>, or "expired").</summary>
     public string? Reason { get; init; }
 
+    /// <summary>The task that enqueued this one; null for a top-level task (or one not yet started, when another instance enqueued it).</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>The first task of its workflow: the task itself when it has no parent.</summary>
+    public string? RootId { get; init; }
+
+    /// <summary>The chain's links still to run after this task, as its message carried them when it started.</summary>
+    public IReadOnlyList<ChainLink> Chain { get; init; } = [];
+
+    /// <summary>
+    /// Tasks this one enqueued that have started (any instance): children, its chain's next link, callbacks.
+    /// Kept beside the entry, not in it (see <see cref="IMonitoringStore"/>); empty where a store did not load them.
+    /// </summary>
+    public IReadOnlyList<string> Children { get; init; } = [];
+
     /// <summary>Reads an entry from the field/value pairs it is stored as; null when the state is missing.</summary>
     public static TaskIndexEntry? FromFields(string taskId, IReadOnlyDictionary<string, string> f)
     {
@@ -77,6 +94,9 @@ public sealed record TaskIndexEntry
             Runtime = (started is { } s && ended is { } e && e >= s ? (e - s).TotalSeconds : (double?)null) ?? runtime,
             Exception = Get(f, TaskIndexFields.Exception),
             Reason = Get(f, TaskIndexFields.Reason),
+            ParentId = Get(f, TaskIndexFields.ParentId),
+            RootId = Get(f, TaskIndexFields.RootId) ?? taskId,
+            Chain = Get(f, TaskIndexFields.Chain) is { } chain ? TaskIndexFields.ParseChain(chain) : [],
         };
     }
 
@@ -113,6 +133,9 @@ public static class TaskIndexFields
     public const string Runtime = "runtime";
     public const string Exception = "exception";
     public const string Reason = "reason";
+    public const string ParentId = "parent_id";
+    public const string RootId = "root_id";
+    public const string Chain = "chain";
 
     public static string FormatTime(DateTimeOffset time)
     {
@@ -120,6 +143,22 @@ public static class TaskIndexFields
         var ms = time.ToUnixTimeMilliseconds();
         return string.Create(CultureInfo.InvariantCulture, $"{ms / 1000}.{ms % 1000:000}");
     }
+
+    /// <summary>A chain as stored: a JSON array of <c>[task id, task name]</c> pairs.</summary>
+    public static string FormatChain(IReadOnlyList<ChainLink> chain)
+    {
+        var array = new JsonArray();
+        foreach (var link in chain)
+        {
+            array.Add(new JsonArray(link.TaskId, link.TaskName));
+        }
+        return array.ToJsonString();
+    }
+
+    public static IReadOnlyList<ChainLink> ParseChain(string json) =>
+        JsonNode.Parse(json) is JsonArray links
+            ? links.OfType<JsonArray>().Where(l => l.Count == 2).Select(l => new ChainLink(l[0]!.GetValue<string>(), l[1]!.GetValue<string>())).ToArray()
+            : [];
 
     public static DateTimeOffset ParseTime(string unixSeconds) =>
         DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(double.Parse(unixSeconds, CultureInfo.InvariantCulture) * 1000));

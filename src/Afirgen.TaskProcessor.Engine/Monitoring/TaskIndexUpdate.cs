@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Engine.Messages;
+
 namespace Afirgen.TaskProcessor.Engine.Monitoring;
 
 /// <summary>
@@ -27,6 +29,11 @@ public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset
     public double? Runtime { get; init; }
     public string? Exception { get; init; }
     public string? Reason { get; init; }
+    public string? ParentId { get; init; }
+    public string? RootId { get; init; }
+
+    /// <summary>The chain's links still to run; null: unchanged (an empty chain is not written).</summary>
+    public IReadOnlyList<ChainLink>? Chain { get; init; }
 
     /// <summary>This update followed by <paramref name="next"/> (same task): fields of the later win, and the later state.</summary>
     public TaskIndexUpdate Then(TaskIndexUpdate next)
@@ -53,13 +60,16 @@ public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset
             Runtime = later.Runtime ?? earlier.Runtime,
             Exception = later.Exception ?? earlier.Exception,
             Reason = later.Reason ?? earlier.Reason,
+            ParentId = later.ParentId ?? earlier.ParentId,
+            RootId = later.RootId ?? earlier.RootId,
+            Chain = later.Chain ?? earlier.Chain,
         };
     }
 
     /// <summary>
     /// The fields this update sets, as stored (<see cref="TaskIndexFields"/>; times in Unix seconds). What a
     /// reader can infer is left out, to keep the index cheap to write: retries 0, delivery count 1, a
-    /// message id equal to the task id, a receipt at the start, a runtime from start to end
+    /// message id equal to the task id, a receipt at the start, a root equal to the task, a runtime from start to end
     /// (<see cref="TaskIndexEntry.FromFields"/> fills them back in).
     /// </summary>
     public IEnumerable<KeyValuePair<string, string>> Fields()
@@ -85,15 +95,37 @@ public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset
         if (Runtime is { } runtime && Started is null) yield return new(TaskIndexFields.Runtime, runtime.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture));
         if (Exception is not null) yield return new(TaskIndexFields.Exception, Exception);
         if (Reason is not null) yield return new(TaskIndexFields.Reason, Reason);
+        // Lineage costs nothing for a top-level task: no parent, a root equal to itself, no chain.
+        if (ParentId is not null) yield return new(TaskIndexFields.ParentId, ParentId);
+        if (RootId is not null && RootId != TaskId) yield return new(TaskIndexFields.RootId, RootId);
+        if (Chain is { Count: > 0 } chain) yield return new(TaskIndexFields.Chain, TaskIndexFields.FormatChain(chain));
     }
 }
 
 /// <summary>A filter over the task index, Flower's <c>/api/tasks</c> parameters.</summary>
 public sealed record TaskQuery
 {
+    /// <summary>One of <see cref="Results.TaskStates"/>, as stored (upper case): the store reads that state's own list.</summary>
     public string? State { get; init; }
+
+    /// <summary>Exact task name, ignoring case (as Flower compares).</summary>
     public string? TaskName { get; init; }
+
+    /// <summary>Exact worker name, ignoring case.</summary>
     public string? Worker { get; init; }
+
+    /// <summary>
+    /// Received (or started) at or after / at or before these times. As in Flower, a task without that time
+    /// (not received yet, never started) is not filtered out by it.
+    /// </summary>
+    public DateTimeOffset? ReceivedFrom { get; init; }
+    public DateTimeOffset? ReceivedTo { get; init; }
+    public DateTimeOffset? StartedFrom { get; init; }
+    public DateTimeOffset? StartedTo { get; init; }
+
+    /// <summary>A further condition on each entry (Flower's <c>search</c>, parsed by the API).</summary>
+    public Func<TaskIndexEntry, bool>? Where { get; init; }
+
     public int Limit { get; init; } = 100;
     public int Offset { get; init; }
 
@@ -102,11 +134,22 @@ public sealed record TaskQuery
 
     public static readonly IReadOnlySet<string> SortKeys = new HashSet<string>(StringComparer.Ordinal) { "name", "state", "received", "started" };
 
-    /// <summary>Whether <paramref name="entry"/> passes the name and worker filters (the state filter is the store's).</summary>
+    /// <summary>Whether anything beyond the state filter narrows the listing (a store's quick path serves only the state).</summary>
+    public bool FiltersEntries =>
+        TaskName is not null || Worker is not null || ReceivedFrom is not null || ReceivedTo is not null ||
+        StartedFrom is not null || StartedTo is not null || Where is not null;
+
+    /// <summary>Whether <paramref name="entry"/> passes every filter.</summary>
     public bool Matches(TaskIndexEntry entry) =>
-        (TaskName is null || string.Equals(entry.Name, TaskName, StringComparison.Ordinal)) &&
-        (Worker is null || string.Equals(entry.Worker, Worker, StringComparison.Ordinal)) &&
-        (State is null || string.Equals(entry.State, State, StringComparison.Ordinal));
+        (TaskName is null || string.Equals(entry.Name, TaskName, StringComparison.OrdinalIgnoreCase)) &&
+        (Worker is null || string.Equals(entry.Worker, Worker, StringComparison.OrdinalIgnoreCase)) &&
+        (State is null || string.Equals(entry.State, State, StringComparison.OrdinalIgnoreCase)) &&
+        Within(entry.Received, ReceivedFrom, ReceivedTo) &&
+        Within(entry.Started, StartedFrom, StartedTo) &&
+        (Where is null || Where(entry));
+
+    private static bool Within(DateTimeOffset? time, DateTimeOffset? from, DateTimeOffset? to) =>
+        time is not { } t || ((from is null || t >= from) && (to is null || t <= to));
 
     /// <summary>Sorts (when asked) and pages entries already filtered and ordered newest first.</summary>
     public IReadOnlyList<TaskIndexEntry> Page(IEnumerable<TaskIndexEntry> newestFirst)

@@ -89,6 +89,7 @@ public sealed class TaskMonitor : ITaskObserver
         {
             Received = task.ReceivedAt, Started = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority,
             Worker = _worker, Retries = task.Retries, DeliveryCount = task.DeliveryCount, MessageId = task.MessageId,
+            ParentId = task.ParentId, RootId = task.RootId, Chain = task.Chain.Count > 0 ? task.Chain : null,
         });
     }
 
@@ -129,6 +130,7 @@ public sealed class TaskMonitor : ITaskObserver
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now)
         {
             Revoked = now, Name = task.TaskName, Queue = task.Queue, Worker = _worker, Reason = reason,
+            ParentId = task.ParentId, RootId = task.RootId,
         });
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Messages;
 
 namespace Afirgen.TaskProcessor.Engine.Running;
 
@@ -68,4 +69,14 @@ public sealed record TaskEvent(
     int DeliveryCount,
     string MessageId,
     DateTimeOffset ReceivedAt,
-    DateTimeOffset EnqueuedAt);
+    DateTimeOffset EnqueuedAt)
+{
+    /// <summary>The task that enqueued this one (a chain's previous link, a callback's task, a child's parent); null for a top-level task.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>The first task of the workflow this one belongs to, as the message says (Celery writes the task's own id for a top-level task).</summary>
+    public string? RootId { get; init; }
+
+    /// <summary>The chain's links still to run after this task, in order, with the ids they will run under; empty for none.</summary>
+    public IReadOnlyList<ChainLink> Chain { get; init; } = [];
+}

@@ -299,8 +299,14 @@ public sealed class TaskRunner
     }
 
     // Only built when someone listens: the quick path of a worker with no observers allocates nothing here.
+    // Lineage is references the message already holds; the chain's ids are worked out only when it has one.
     private TaskEvent? EventFor(TaskMessage message, ReceivedMessage received, int priority) => _observers.Any
         ? new TaskEvent(message.Id, message.TaskName, received.Queue, priority, message.Retries, received.DeliveryCount, received.MessageId, _time.GetUtcNow(), received.EnqueuedAt)
+        {
+            ParentId = message.ParentId,
+            RootId = message.RootId,
+            Chain = MessageIds.ForChain(message.Id, message.Chain),
+        }
         : null;
 
     private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, RunHandle handle, CancellationToken abortToken)
@@ -463,7 +469,7 @@ public sealed class TaskRunner
         {
             var next = message.Chain[0];
             var rest = message.Chain.Count == 1 ? [] : message.Chain.Skip(1).ToArray();
-            await PublishSignatureAsync(message, priority, next, result, includeResult: true, rest, "chain", abortToken).ConfigureAwait(false);
+            await PublishSignatureAsync(message, priority, next, result, includeResult: true, rest, MessageIds.ChainRole, abortToken).ConfigureAwait(false);
         }
         for (var i = 0; i < message.Callbacks.Count; i++)
         {
@@ -492,7 +498,7 @@ public sealed class TaskRunner
             await _publisher.PublishAsync(new TaskRequest
             {
                 TaskName = signature.TaskName,
-                TaskId = signature.TaskId ?? MessageIds.ForFollowUp(parent.Id, signature.TaskName, role),
+                TaskId = MessageIds.ForFollowUpLink(parent.Id, signature, role),
                 Args = args,
                 Kwargs = (JsonObject)signature.Kwargs.DeepClone(),
                 // Celery's task_inherit_parent_priority: a link without its own priority runs at its parent's.

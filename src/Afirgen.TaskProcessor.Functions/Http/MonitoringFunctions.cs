@@ -10,71 +10,72 @@ namespace Afirgen.TaskProcessor.Functions.Http;
 /// <summary>
 /// The monitoring API the local host maps (inspect, Flower's routes, dead letters, the dashboard's data),
 /// served by Functions: each function calls the shared Api class, so both hosts answer alike. Function keys
-/// guard them (routes under host.json's <c>api</c> prefix).
+/// guard them. host.json's route prefix is empty (so the dashboard can be served at the root, see
+/// <see cref="DashboardFunctions"/>): every route here names its <c>api/</c> itself.
 /// </summary>
 public sealed class MonitoringFunctions(InspectApi inspect, FlowerApi flower, DeadLetterApi deadLetters, DashboardApi dashboard)
 {
     [Function("Inspect")]
-    public Task<IResult> Inspect([HttpTrigger(AuthorizationLevel.Function, "get", Route = "inspect/{command}")] HttpRequest request, string command, CancellationToken cancellationToken) =>
+    public Task<IResult> Inspect([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/inspect/{command}")] HttpRequest request, string command, CancellationToken cancellationToken) =>
         inspect.InspectAsync(command, cancellationToken);
 
     [Function("FlowerWorkers")]
-    public Task<IResult> Workers([HttpTrigger(AuthorizationLevel.Function, "get", Route = "workers")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Workers([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/workers")] HttpRequest request, CancellationToken cancellationToken) =>
         flower.ListWorkersAsync(request, cancellationToken);
 
     [Function("FlowerTasks")]
-    public Task<IResult> Tasks([HttpTrigger(AuthorizationLevel.Function, "get", Route = "tasks")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Tasks([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/tasks")] HttpRequest request, CancellationToken cancellationToken) =>
         flower.ListTasksAsync(request, cancellationToken);
 
     [Function("FlowerTaskTypes")]
-    public IResult TaskTypes([HttpTrigger(AuthorizationLevel.Function, "get", Route = "task/types")] HttpRequest request) =>
+    public IResult TaskTypes([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/task/types")] HttpRequest request) =>
         flower.ListTaskTypes();
 
     [Function("FlowerTaskInfo")]
-    public Task<IResult> TaskInfo([HttpTrigger(AuthorizationLevel.Function, "get", Route = "task/info/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+    public Task<IResult> TaskInfo([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/task/info/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         flower.TaskInfoAsync(id, cancellationToken);
 
     [Function("FlowerTaskResult")]
-    public Task<IResult> TaskResult([HttpTrigger(AuthorizationLevel.Function, "get", Route = "task/result/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+    public Task<IResult> TaskResult([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/task/result/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         flower.TaskResultAsync(id, request, cancellationToken);
 
     [Function("FlowerAsyncApply")]
-    public Task<IResult> AsyncApply([HttpTrigger(AuthorizationLevel.Function, "post", Route = "task/async-apply/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+    public Task<IResult> AsyncApply([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/async-apply/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
         flower.AsyncApplyAsync(name, request, cancellationToken);
 
     [Function("FlowerSendTask")]
-    public Task<IResult> SendTask([HttpTrigger(AuthorizationLevel.Function, "post", Route = "task/send-task/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+    public Task<IResult> SendTask([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/send-task/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
         flower.SendTaskAsync(name, request, cancellationToken);
 
     [Function("FlowerApply")]
-    public Task<IResult> Apply([HttpTrigger(AuthorizationLevel.Function, "post", Route = "task/apply/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+    public Task<IResult> Apply([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/apply/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
         flower.ApplyAsync(name, request, cancellationToken);
 
     [Function("FlowerRevoke")]
-    public Task<IResult> Revoke([HttpTrigger(AuthorizationLevel.Function, "post", Route = "task/revoke/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+    public Task<IResult> Revoke([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/revoke/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         flower.RevokeAsync(id, request, cancellationToken);
 
     [Function("FlowerQueueLengths")]
-    public Task<IResult> QueueLengths([HttpTrigger(AuthorizationLevel.Function, "get", Route = "queues/length")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> QueueLengths([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/queues/length")] HttpRequest request, CancellationToken cancellationToken) =>
         flower.QueueLengthsAsync(cancellationToken);
 
     [Function("ListDeadLetters")]
-    public Task<IResult> ListDeadLetters([HttpTrigger(AuthorizationLevel.Function, "get", Route = "dead-letters")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> ListDeadLetters([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/dead-letters")] HttpRequest request, CancellationToken cancellationToken) =>
         deadLetters.ListAsync(request, cancellationToken);
 
     [Function("ReplayDeadLetters")]
-    public Task<IResult> ReplayDeadLetters([HttpTrigger(AuthorizationLevel.Function, "post", Route = "dead-letters/replay")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> ReplayDeadLetters([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/dead-letters/replay")] HttpRequest request, CancellationToken cancellationToken) =>
         deadLetters.ReplayAsync(request, cancellationToken);
 
     [Function("PurgeDeadLetters")]
-    public Task<IResult> PurgeDeadLetters([HttpTrigger(AuthorizationLevel.Function, "post", Route = "dead-letters/purge")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> PurgeDeadLetters([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/dead-letters/purge")] HttpRequest request, CancellationToken cancellationToken) =>
         deadLetters.PurgeAsync(request, cancellationToken);
 
     [Function("MonitorOverview")]
-    public Task<IResult> Overview([HttpTrigger(AuthorizationLevel.Function, "get", Route = "monitor/overview")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Overview([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/monitor/overview")] HttpRequest request, CancellationToken cancellationToken) =>
         dashboard.OverviewAsync(cancellationToken);
 
     [Function("MonitorThroughput")]
-    public Task<IResult> Throughput([HttpTrigger(AuthorizationLevel.Function, "get", Route = "monitor/throughput")] HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<IResult> Throughput([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/monitor/throughput")] HttpRequest request, CancellationToken cancellationToken) =>
         dashboard.ThroughputAsync(request, cancellationToken);
 }

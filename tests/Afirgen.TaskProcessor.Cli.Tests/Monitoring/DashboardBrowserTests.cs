@@ -1,3 +1,8 @@
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
@@ -8,7 +13,8 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 /// <summary>
 /// The dashboard in real headless Chromium (Debian's chromium and chromium-driver) against a running
 /// local host: no console errors; a task enqueued from the page goes from queued to SUCCESS without a
-/// reload; a dead-lettered task is replayed from the page; a screenshot of each main view is saved.
+/// reload; a dead-lettered task is replayed from the page; a task's detail links its lineage; opened with
+/// a function key (as in Azure) the page sends it with every API request; a screenshot of each main view is saved.
 /// </summary>
 public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutputHelper output) : IClassFixture<TwoWorkersFixture>, IDisposable
 {
@@ -104,6 +110,90 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
         Screenshot(driver, "overview-phone");
 
+        AssertNoConsoleErrors(driver);
+    }
+
+    [Fact]
+    public void Dashboard_OpenedWithAFunctionKey_SendsItWithEveryApiRequest_AndTakesItOutOfTheAddressBar()
+    {
+        var driver = Start();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+        var log = workers.A.Requests!;
+        ApiRequest[] BrowserRequestsSince(int mark) => log.Requests.Skip(mark).Where(r => r.UserAgent.Contains("Chrome", StringComparison.Ordinal)).ToArray();
+
+        // Opened as the local host is (no key): nothing is sent, so the check below is not vacuous.
+        var mark = log.Requests.Count;
+        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/");
+        wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
+        var plain = BrowserRequestsSince(mark);
+        Assert.Contains(plain, r => r.PathAndQuery.StartsWith("/api/monitor/overview", StringComparison.Ordinal));
+        Assert.All(plain, r => Assert.Equal("", r.FunctionKey));
+
+        // Opened as https://<app>/?code=<key>: the key goes with every API request, and leaves the address bar.
+        const string key = "k3y-from-the-url_==";
+        mark = log.Requests.Count;
+        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/?code=" + Uri.EscapeDataString(key));
+        wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
+        Assert.DoesNotContain("code=", driver.Url, StringComparison.Ordinal);
+        Click(wait, By.Id("nav-tasks"));
+        wait.Until(d => BrowserRequestsSince(mark).Any(r => r.PathAndQuery.StartsWith("/api/tasks?", StringComparison.Ordinal)));
+        var keyed = BrowserRequestsSince(mark);
+        Assert.Superset(new HashSet<string> { "/api/monitor/overview", "/api/monitor/throughput", "/api/task/types", "/api/queues", "/api/tasks" },
+            keyed.Select(r => r.PathAndQuery.Split('?')[0]).ToHashSet());
+        Assert.All(keyed, r => Assert.Equal(key, r.FunctionKey));
+
+        // A reload (the address no longer has it) keeps the key for this tab.
+        mark = log.Requests.Count;
+        driver.Navigate().Refresh();
+        wait.Until(d => BrowserRequestsSince(mark).Length >= 2);
+        Assert.All(BrowserRequestsSince(mark), r => Assert.Equal(key, r.FunctionKey));
+        AssertNoConsoleErrors(driver);
+    }
+
+    [Fact]
+    public async Task TaskDetail_LinksItsParentRootChildrenAndChain_AndOpensThemInPlace()
+    {
+        Directory.CreateDirectory(ArtifactDirectory);
+        var publisher = workers.A.Services!.GetRequiredService<TaskPublisher>();
+        var chain = new[]
+        {
+            new TaskSignature(DiagnosticTasks.Echo, [], [], [], false, null),
+            new TaskSignature(DiagnosticTasks.Noop, [], [], [], true, null),
+        };
+        var root = (await publisher.PublishAsync(new TaskRequest { TaskName = TwoWorkersFixture.SpawnChildren, Kwargs = new JsonObject { ["count"] = 2 }, Chain = chain }, CancellationToken.None)).TaskId;
+        var links = MessageIds.ForChain(root, chain);
+        await workers.A.WaitForStateAsync(links[^1].TaskId, "SUCCESS");
+
+        var driver = Start();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/#tasks");
+        Click(wait, By.CssSelector($"#tasks-table tr[data-task-id='{root}']"));
+
+        // Two children from the handler and the chain's next link, which also started as its child.
+        var children = "#detail-fields dd[data-field='children'] a[data-task-link]";
+        wait.Until(d => d.FindElements(By.CssSelector(children)).Count == 3);
+        var chainLinks = wait.Until(d => d.FindElements(By.CssSelector("#detail-fields dd[data-field='chain'] a[data-task-link]")) is { Count: 2 } found ? found : null)!;
+        Assert.Equal(links.Select(l => l.TaskId), chainLinks.Select(a => a.GetDomAttribute("data-task-link")));
+        Assert.Contains(DiagnosticTasks.Echo + " (next)", chainLinks[0].Text, StringComparison.Ordinal);
+        Assert.Empty(driver.FindElements(By.CssSelector("#detail-fields dd[data-field='parent']")));
+        Assert.False(driver.FindElement(By.Id("detail-actions")).Displayed, "a finished task offers no revoke");
+        Screenshot(driver, "task-lineage");
+
+        // A child opens in place, with its parent and root linked back.
+        var child = driver.FindElements(By.CssSelector(children))[0].GetDomAttribute("data-task-link")!;
+        Click(wait, By.CssSelector($"{children}[data-task-link='{child}']"));
+        wait.Until(d => d.FindElement(By.Id("detail-id")).Text == child);
+        wait.Until(d => d.FindElements(By.CssSelector($"#detail-fields dd[data-field='parent'] a[data-task-link='{root}']")).Count == 1);
+        Assert.Single(driver.FindElements(By.CssSelector($"#detail-fields dd[data-field='root'] a[data-task-link='{root}']")));
+        Click(wait, By.CssSelector($"#detail-fields dd[data-field='parent'] a[data-task-link='{root}']"));
+        wait.Until(d => d.FindElement(By.Id("detail-id")).Text == root);
+        AssertNoConsoleErrors(driver);
+    }
+
+    private static void AssertNoConsoleErrors(ChromeDriver driver)
+    {
         // A probe shows the console is really being read, so "no errors" means something.
         ((IJavaScriptExecutor)driver).ExecuteScript("console.info('afirgen-console-probe');");
         var log = driver.Manage().Logs.GetLog(LogType.Browser);

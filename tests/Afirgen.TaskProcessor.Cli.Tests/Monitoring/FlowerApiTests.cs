@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Publishing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 
@@ -9,12 +13,13 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 /// </summary>
 public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<TwoWorkersFixture>
 {
-    // The keys of one task in Flower's documented GET /api/tasks response.
+    // The keys of one task in Flower's GET /api/tasks: Celery's Task._fields (celery/events/state.py), which Flower
+    // serves through Task.as_dict(); its docstring's example predates root, parent, children and rejected.
     private static readonly string[] FlowerTaskKeys =
     [
-        "args", "client", "clock", "eta", "exception", "exchange", "expires", "failed", "kwargs", "name", "received", "result",
-        "retried", "retries", "revoked", "routing_key", "runtime", "sent", "started", "state", "succeeded", "timestamp",
-        "traceback", "uuid", "worker",
+        "args", "children", "client", "clock", "eta", "exception", "exchange", "expires", "failed", "kwargs", "name", "parent",
+        "parent_id", "received", "rejected", "result", "retried", "retries", "revoked", "root", "root_id", "routing_key", "runtime",
+        "sent", "started", "state", "succeeded", "timestamp", "traceback", "uuid", "worker",
     ];
 
     private static string[] Keys(JsonNode node) => node.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
@@ -113,6 +118,111 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
         using var unknown = await workers.A.Http.GetAsync($"/api/task/info/{never}");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task TaskInfo_ShowsParentRootChildrenAndTheChainStillToRun_AcrossInstances()
+    {
+        // On A: a task that enqueues two children, chained to an echo (no id of its own) and then a noop (with one).
+        var publisher = workers.A.Services!.GetRequiredService<TaskPublisher>();
+        var chain = new[]
+        {
+            new TaskSignature(DiagnosticTasks.Echo, [], [], [], false, null),
+            new TaskSignature(DiagnosticTasks.Noop, [], [], new JsonObject { ["task_id"] = Guid.NewGuid().ToString() }, true, null),
+        };
+        var root = (await publisher.PublishAsync(new TaskRequest { TaskName = TwoWorkersFixture.SpawnChildren, Kwargs = new JsonObject { ["count"] = 2 }, Chain = chain }, CancellationToken.None)).TaskId;
+        var links = MessageIds.ForChain(root, chain);
+        var (next, last) = (links[0].TaskId, links[1].TaskId);
+        var spawned = (await WaitForSuccessAsync(workers.A, root))["result"]!["children"]!.AsArray().Select(c => c!.GetValue<string>()).ToArray();
+        Assert.Equal(2, spawned.Length);
+        foreach (var id in spawned.Append(next).Append(last))
+        {
+            await WaitForSuccessAsync(workers.A, id);
+        }
+
+        // Read from B: the result names the children the handler enqueued, the index the chain link that started.
+        var info = await Eventually.ValueAsync(async () =>
+        {
+            var i = await workers.B.GetJsonAsync($"/api/task/info/{root}");
+            return i["children"]!.AsArray().Count == 3 ? i : null;
+        }, "the root's three children in task info");
+        Assert.Equal([.. spawned, next], info["children"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Null(info["parent_id"]);
+        Assert.Null(info["parent"]);
+        Assert.Equal(root, info["root_id"]!.GetValue<string>());
+        Assert.Equal(root, info["root"]!.GetValue<string>());
+        Assert.Equal([(next, DiagnosticTasks.Echo), (last, DiagnosticTasks.Noop)],
+            info["chain"]!.AsArray().Select(l => (l!["task-id"]!.GetValue<string>(), l["name"]!.GetValue<string>())));
+
+        var link = await Eventually.ValueAsync(async () =>
+        {
+            var i = await workers.B.GetJsonAsync($"/api/task/info/{next}");
+            return i["children"]!.AsArray().Count == 1 ? i : null;
+        }, "the chain's next link with its own next link as child");
+        Assert.Equal((root, root), (link["parent_id"]!.GetValue<string>(), link["root_id"]!.GetValue<string>()));
+        Assert.Equal([last], link["chain"]!.AsArray().Select(l => l!["task-id"]!.GetValue<string>()));
+        Assert.Equal([last], link["children"]!.AsArray().Select(c => c!.GetValue<string>()));
+
+        var tail = await workers.B.GetJsonAsync($"/api/task/info/{last}");
+        Assert.Equal((next, root), (tail["parent_id"]!.GetValue<string>(), tail["root_id"]!.GetValue<string>()));
+        Assert.Empty(tail["chain"]!.AsArray());
+        var child = await workers.B.GetJsonAsync($"/api/task/info/{spawned[0]}");
+        Assert.Equal((root, root), (child["parent_id"]!.GetValue<string>(), child["root_id"]!.GetValue<string>()));
+
+        // The listing carries the same lineage, in Flower's keys.
+        var listed = (await workers.B.GetJsonAsync($"/api/tasks?taskname={TwoWorkersFixture.SpawnChildren}&limit=1000"))[root]!;
+        Assert.Equal(FlowerTaskKeys, Keys(listed));
+        Assert.Equal([.. spawned, next], listed["children"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Tasks_FilterByReceivedTimeStateAndSearch_AsFlowerDoes()
+    {
+        var id = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { kwargs = new { fir_id = "FIR-SEARCH" } });
+        await workers.A.WaitForStateAsync(id, "SUCCESS");
+        static string Minute(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        var now = DateTimeOffset.UtcNow;
+
+        async Task<bool> Lists(string query) => (await workers.B.GetJsonAsync("/api/tasks?limit=10000&" + query)).AsObject().ContainsKey(id);
+        await Eventually.TrueAsync(() => Lists("state=SUCCESS"), "the task in the index as SUCCESS");
+        Assert.True(await Lists("state=success")); // Flower compares states, names and workers ignoring case
+        Assert.True(await Lists($"received_start={Minute(now.AddMinutes(-5))}&received_end={Minute(now.AddMinutes(5))}"));
+        Assert.False(await Lists($"received_start={Minute(now.AddMinutes(5))}"));
+        Assert.False(await Lists($"received_end={Minute(now.AddMinutes(-5))}"));
+        Assert.True(await Lists($"started_start={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
+        Assert.False(await Lists($"started_end={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
+        Assert.True(await Lists("search=" + id[..8]));
+        Assert.True(await Lists("search=" + Uri.EscapeDataString("name:ECHO state:success")));
+        Assert.True(await Lists("search=" + Uri.EscapeDataString($"(name:noop OR name:echo) AND worker:{workers.A.Name}")));
+        Assert.False(await Lists("search=" + Uri.EscapeDataString($"name:echo worker:{workers.B.Name}")));
+        Assert.False(await Lists("search=" + Uri.EscapeDataString("\"diagnostics.echo FAILURE\"")));
+
+        foreach (var (query, wanted) in new[]
+        {
+            ("received_start=yesterday", "YYYY-MM-DD HH:MM"),
+            ("started_end=2026-13-01%2010:00", "YYYY-MM-DD HH:MM"),
+            ("state=DONE", "not a Celery task state"),
+            ("limit=ten", "whole numbers"),
+            ("search=" + Uri.EscapeDataString("kwargs:fir_id=FIR-SEARCH"), "never holds task arguments"),
+            ("search=" + Uri.EscapeDataString("result:FIR"), "never holds task arguments or results"),
+            ("search=" + Uri.EscapeDataString("\"unterminated"), "Unterminated quoted phrase at position 0"),
+            ("search=ab", "at least 3 characters"),
+            ("search=" + Uri.EscapeDataString("echo OR"), "OR must be followed by a search term"),
+            ("search=" + Uri.EscapeDataString("NOT echo"), "NOT is not supported"),
+        })
+        {
+            using var response = await workers.A.Http.GetAsync("/api/tasks?" + query);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query} answered {(int)response.StatusCode}: {body}");
+            Assert.Contains(wanted, JsonNode.Parse(body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
+
+    private static Task<JsonNode> WaitForSuccessAsync(Worker worker, string id) =>
+        Eventually.ValueAsync(async () =>
+        {
+            var result = await worker.GetJsonAsync($"/api/task/result/{id}");
+            return result["state"]!.GetValue<string>() == "SUCCESS" ? result : null;
+        }, $"task {id} reaching SUCCESS");
 
     [Fact]
     public async Task Apply_WaitsForTheResult_AndSendTask_And_UnknownTaskIs404()

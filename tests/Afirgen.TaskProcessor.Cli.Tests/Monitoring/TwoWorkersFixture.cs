@@ -1,8 +1,12 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Cli.LocalHost;
+using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 
@@ -37,13 +41,29 @@ public sealed class TwoWorkersFixture : IAsyncLifetime
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
+    /// <summary>A task registered on both instances for these tests: enqueues <c>count</c> echo children.</summary>
+    public const string SpawnChildren = "tests.spawn_children";
+
     private async Task<Worker> StartAsync(string name)
     {
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        var app = LocalHostApp.Build(Settings(name, url, Redis.Configuration));
+        var requests = new ApiRequestLog();
+        var app = LocalHostApp.Build(Settings(name, url, Redis.Configuration), builder =>
+        {
+            builder.Services.AddSingleton<IStartupFilter>(requests);
+            builder.Services.AddTask(SpawnChildren, async context =>
+            {
+                var children = new JsonArray();
+                for (var i = 0; i < context.Get<int>("count"); i++)
+                {
+                    children.Add(await context.EnqueueAsync(DiagnosticTasks.Echo, kwargs: new JsonObject { ["child"] = i }));
+                }
+                return new JsonObject { ["children"] = children };
+            }, o => o.Parameters = [TaskParameter.Optional("count", 2)]);
+        });
         await app.StartAsync();
         _apps.Add(app);
-        return new Worker(name, url, new HttpClient { BaseAddress = new Uri(url) });
+        return new Worker(name, url, new HttpClient { BaseAddress = new Uri(url) }, app.Services, requests);
     }
 
     public async Task DisposeAsync()
@@ -59,8 +79,11 @@ public sealed class TwoWorkersFixture : IAsyncLifetime
     }
 }
 
-/// <summary>One running instance and a client for its API.</summary>
-public sealed record Worker(string Name, string BaseUrl, HttpClient Http)
+/// <summary>
+/// One running instance and a client for its API; its services (to publish what the API cannot, such as a
+/// chain) and the API requests it received, when the fixture made it.
+/// </summary>
+public sealed record Worker(string Name, string BaseUrl, HttpClient Http, IServiceProvider? Services = null, ApiRequestLog? Requests = null)
 {
     public async Task<JsonNode> GetJsonAsync(string path)
     {

@@ -37,6 +37,30 @@ public sealed class InMemoryMonitoringStoreTests
     }
 
     [Fact]
+    public async Task Lineage_AParentListsItsStartedChildrenInOrder_AndLosesThemWhenTrimmed()
+    {
+        var store = Store();
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([
+            new TaskIndexUpdate("root", TaskStates.Started, t0) { Chain = [new("next", "tasks.b")] },
+            new TaskIndexUpdate("c1", TaskStates.Started, t0.AddSeconds(1)) { ParentId = "root", RootId = "root" },
+            new TaskIndexUpdate("c2", TaskStates.Started, t0.AddSeconds(2)) { ParentId = "root", RootId = "root" },
+            new TaskIndexUpdate("c1", TaskStates.Started, t0.AddSeconds(3)) { ParentId = "root", RootId = "root", Retries = 1 },
+        ], CancellationToken.None);
+
+        var root = await store.GetTaskAsync("root", CancellationToken.None);
+        Assert.Equal((null, "root"), (root!.ParentId, root.RootId));
+        Assert.Equal(["c1", "c2"], root.Children);
+        Assert.Equal("next", Assert.Single(root.Chain).TaskId);
+        Assert.Equal(["c1", "c2"], (await store.QueryTasksAsync(new TaskQuery { TaskName = null }, CancellationToken.None)).Single(e => e.TaskId == "root").Children);
+
+        _time.Advance(TimeSpan.FromHours(2));
+        await store.TrimAsync(CancellationToken.None);
+        await store.WriteTaskUpdatesAsync([new TaskIndexUpdate("root", TaskStates.Started, _time.GetUtcNow())], CancellationToken.None);
+        Assert.Empty((await store.GetTaskAsync("root", CancellationToken.None))!.Children);
+    }
+
+    [Fact]
     public void Then_KeepsTheLaterStateAndEveryField_WhicheverArrivesFirst()
     {
         var t0 = _time.GetUtcNow();
@@ -46,6 +70,11 @@ public sealed class InMemoryMonitoringStoreTests
         {
             Assert.Equal((TaskStates.Success, "x", "w1", (double?)1), (merged.State, merged.Name, merged.Worker, merged.Runtime));
             Assert.Equal(t0, merged.Started);
+        }
+        var lineage = started with { ParentId = "p", RootId = "r", Chain = [new("n", "tasks.n")] };
+        foreach (var merged in new[] { lineage.Then(succeeded), succeeded.Then(lineage) })
+        {
+            Assert.Equal(("p", "r", "n"), (merged.ParentId, merged.RootId, merged.Chain![0].TaskId));
         }
     }
 }

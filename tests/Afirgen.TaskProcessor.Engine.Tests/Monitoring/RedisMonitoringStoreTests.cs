@@ -73,6 +73,61 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Query_FiltersByReceivedAndStartedTimes_IgnoringCase_AndByAFurtherCondition()
+    {
+        var store = Store(Prefix());
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([
+            Update("early", TaskStates.Success, t0.AddMinutes(1)) with { Name = "Reports.Pdf", Worker = "W1", Received = t0, Started = t0.AddSeconds(1) },
+            Update("late", TaskStates.Success, t0.AddMinutes(11)) with { Name = "reports.pdf", Worker = "w1", Received = t0.AddMinutes(10), Started = t0.AddMinutes(10) },
+            // Never received: as in Flower, a time filter does not drop a task that lacks that time.
+            Update("queued", TaskStates.Pending, t0.AddMinutes(12)) with { Name = "reports.pdf", Sent = t0.AddMinutes(12) },
+        ], CancellationToken.None);
+
+        async Task<string[]> Ids(TaskQuery q) => (await store.QueryTasksAsync(q with { Limit = 100 }, CancellationToken.None)).Select(e => e.TaskId).ToArray();
+        Assert.Equal(["queued", "late"], await Ids(new TaskQuery { ReceivedFrom = t0.AddMinutes(5) }));
+        Assert.Equal(["queued", "early"], await Ids(new TaskQuery { ReceivedTo = t0.AddMinutes(5) }));
+        Assert.Equal(["queued", "late"], await Ids(new TaskQuery { StartedFrom = t0.AddMinutes(10), StartedTo = t0.AddMinutes(10) }));
+        Assert.Equal(["late", "early"], await Ids(new TaskQuery { TaskName = "REPORTS.PDF", Worker = "w1" }));
+        Assert.Equal(["early"], await Ids(new TaskQuery { State = TaskStates.Success, Where = e => e.Worker == "W1" }));
+    }
+
+    [Fact]
+    public async Task Lineage_ParentRootAndChainAreStored_AndAParentListsItsStartedChildrenInOrder()
+    {
+        var prefix = Prefix();
+        var store = Store(prefix, maxIndexed: 100);
+        var t0 = _time.GetUtcNow();
+        await store.WriteTaskUpdatesAsync([
+            Update("root", TaskStates.Started, t0) with { RootId = "root", Chain = [new("next", "tasks.b"), new("last", "tasks.c")] },
+            Update("child-2", TaskStates.Started, t0.AddSeconds(2)) with { ParentId = "root", RootId = "root" },
+            Update("child-1", TaskStates.Started, t0.AddSeconds(1)) with { ParentId = "root", RootId = "root" },
+        ], CancellationToken.None);
+        // A retry of child-1 starts it again later: it stays where it first started.
+        await store.WriteTaskUpdatesAsync([Update("child-1", TaskStates.Started, t0.AddSeconds(3)) with { ParentId = "root", RootId = "root", Retries = 1 }], CancellationToken.None);
+
+        var root = await store.GetTaskAsync("root", CancellationToken.None);
+        Assert.Null(root!.ParentId);
+        Assert.Equal("root", root.RootId);
+        Assert.Equal([new("next", "tasks.b"), new("last", "tasks.c")], root.Chain);
+        Assert.Equal(["child-1", "child-2"], root.Children);
+        var child = await store.GetTaskAsync("child-2", CancellationToken.None);
+        Assert.Equal(("root", "root"), (child!.ParentId, child.RootId));
+        Assert.Empty(child.Children);
+        Assert.Empty(child.Chain);
+        var listed = await store.QueryTasksAsync(new TaskQuery { Limit = 100 }, CancellationToken.None);
+        Assert.Equal(["child-1", "child-2"], listed.Single(e => e.TaskId == "root").Children);
+
+        // Trimming the parent drops its children list with it.
+        var childrenKey = prefix + "{afirgen-monitor}:children:root";
+        Assert.True(await redis.Connection.GetDatabase().KeyExistsAsync(childrenKey));
+        await store.WriteTaskUpdatesAsync(Enumerable.Range(0, 100).Select(i => Update($"n{i:000}", TaskStates.Success, t0.AddMinutes(1).AddMilliseconds(i))).ToArray(), CancellationToken.None);
+        await store.TrimAsync(CancellationToken.None);
+        Assert.Null(await store.GetTaskAsync("root", CancellationToken.None));
+        Assert.False(await redis.Connection.GetDatabase().KeyExistsAsync(childrenKey));
+    }
+
+    [Fact]
     public async Task Throughput_CountsFinishedTasksPerTenSeconds()
     {
         var store = Store(Prefix());

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
+using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
@@ -67,6 +68,52 @@ public sealed class TaskObserverTests(RedisFixture redis)
         Assert.Equal(TaskStates.Success, (await h.ResultAsync(published.TaskId))!.Status);
         Assert.Equal(["started", "succeeded", "finished"], recorder.Calls.Select(c => c.Kind));
         Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await h.StatsAsync());
+    }
+
+    [Fact]
+    public async Task Observers_HearTheParentRootAndChainStillToRun_WithTheIdsTheLinksRunUnder()
+    {
+        var recorder = new RecordingObserver();
+        await using var h = EngineHarness.Create(redis.Server.Configuration, s => s.AddSingleton<ITaskObserver>(recorder));
+        // A Celery-style chain a → b → c, as a producer would send it: b without an id of its own, c with one.
+        var chain = new[]
+        {
+            new TaskSignature(DiagnosticTasks.Echo, [], [], [], false, null),
+            new TaskSignature(DiagnosticTasks.Noop, [], [], new JsonObject { ["task_id"] = "link-c" }, true, null),
+        };
+        var a = await h.Publisher.PublishAsync(new TaskRequest { TaskName = DiagnosticTasks.Echo, ParentId = "outer", RootId = "outer-root", Chain = chain }, CancellationToken.None);
+
+        await h.RunNextAsync();
+        var startedA = recorder.Calls.First(c => c.Kind == "started").Task;
+        Assert.Equal(("outer", "outer-root"), (startedA.ParentId, startedA.RootId));
+        Assert.Equal([DiagnosticTasks.Echo, DiagnosticTasks.Noop], startedA.Chain.Select(l => l.TaskName));
+        Assert.Equal("link-c", startedA.Chain[1].TaskId);
+
+        // The runner sends b under the id the event announced, with a as its parent and the same root.
+        await h.RunNextAsync();
+        var startedB = recorder.Calls.Where(c => c.Kind == "started").Select(c => c.Task).Last();
+        Assert.Equal(startedA.Chain[0].TaskId, startedB.TaskId);
+        Assert.Equal((a.TaskId, "outer-root"), (startedB.ParentId, startedB.RootId));
+        Assert.Equal([startedA.Chain[1]], startedB.Chain);
+
+        await h.RunNextAsync();
+        var startedC = recorder.Calls.Where(c => c.Kind == "started").Select(c => c.Task).Last();
+        Assert.Equal(("link-c", startedB.TaskId), (startedC.TaskId, startedC.ParentId));
+        Assert.Empty(startedC.Chain);
+    }
+
+    [Fact]
+    public async Task Observers_HearATopLevelTaskAsItsOwnRoot_WithNoParentOrChain()
+    {
+        var recorder = new RecordingObserver();
+        await using var h = EngineHarness.Create(redis.Server.Configuration, s => s.AddSingleton<ITaskObserver>(recorder));
+        var published = await h.Publisher.PublishAsync(new TaskRequest { TaskName = DiagnosticTasks.Echo }, CancellationToken.None);
+        await h.RunNextAsync();
+
+        var started = recorder.Calls[0].Task;
+        Assert.Null(started.ParentId);
+        Assert.Equal(published.TaskId, started.RootId);
+        Assert.Empty(started.Chain);
     }
 
     private sealed record Call(string Kind, TaskEvent Task, string? Detail = null);

@@ -20,19 +20,52 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// In Azure the API answers only with a function key. Opened once as /?code=<key>, the page keeps the key for
+// this tab (sessionStorage, so a reload keeps working and other tabs and sites never see it), takes it out of
+// the address bar (bookmarks, screenshots and history then hold no key) and sends it as x-functions-key with
+// every API request. The local host asks for no key, so it is simply not sent there.
+const KEY_STORAGE = "afirgen-tasks.functions-key";
+const functionKey = (() => {
+  const url = new URL(location.href);
+  const code = url.searchParams.get("code");
+  let stored = null;
+  try {
+    if (code) sessionStorage.setItem(KEY_STORAGE, code);
+    stored = sessionStorage.getItem(KEY_STORAGE);
+  } catch (error) {
+    stored = code; // storage disabled: keep the key for this page only
+  }
+  if (code) {
+    url.searchParams.delete("code");
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+  return stored;
+})();
+
 async function api(path, options) {
-  const response = await fetch(path, Object.assign({ headers: { "Accept": "application/json" } }, options));
+  const headers = Object.assign({ "Accept": "application/json" }, options && options.headers);
+  if (functionKey) headers["x-functions-key"] = functionKey;
+  const response = await fetch(path, Object.assign({}, options, { headers }));
   const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch (error) {
+    body = null; // not JSON (a proxy's or the host's own error page): the status says enough
+  }
   if (!response.ok) {
-    const detail = body && (body.detail || body.title) || response.statusText;
-    throw new Error(detail);
+    const detail = response.status === 401 || response.status === 403
+      ? `the API refused the request (${response.status}): open this page as /?code=<function key> (az functionapp keys list), or sign in first if Entra ID is in front of it`
+      : body && (body.detail || body.title) || response.statusText;
+    const error = new Error(detail);
+    error.status = response.status;
+    throw error;
   }
   return body;
 }
 
 function post(path, body) {
-  return api(path, { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(body || {}) });
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
 }
 
 function setStatus(text, down) {
@@ -141,7 +174,7 @@ async function refreshTasks() {
   if (n) params.set("taskname", n);
   if (w) params.set("workername", w);
   const tasks = await api("/api/tasks?" + params);
-  fill(document.querySelector("#tasks-table tbody"), Object.values(tasks).map(t => el("tr", { "data-task-id": t.uuid, onclick: () => showTask(t.uuid) },
+  fill(document.querySelector("#tasks-table tbody"), Object.values(tasks).map(t => el("tr", { "data-task-id": t.uuid, onclick: () => openTask(t.uuid) },
     el("td", {}, el("code", {}, t.uuid)), el("td", {}, t.name || ""), stateCell(t.state), el("td", {}, t.routing_key || ""),
     el("td", { class: "num" }, t.retries ?? ""), el("td", {}, t.worker || ""), el("td", {}, time(t.timestamp)),
     el("td", { class: "num" }, t.runtime === null || t.runtime === undefined ? "" : t.runtime.toFixed(3) + " s"),
@@ -149,19 +182,55 @@ async function refreshTasks() {
   if (state.selectedTask) await showTask(state.selectedTask);
 }
 
+// A link that opens another task's detail in place (its parent, root, children or chain links).
+function taskLink(id, label) {
+  return el("a", { href: "#tasks", class: "task-link", "data-task-link": id, onclick: event => { event.preventDefault(); openTask(id); } },
+    el("code", {}, id), label ? ` ${label}` : null);
+}
+
+function linkList(items) {
+  return items.length ? el("ul", { class: "links" }, items.map(item => el("li", {}, item))) : null;
+}
+
+// Opened by a click (a row or a link): brought into view, which on a phone is below the table.
+async function openTask(id) {
+  try {
+    await showTask(id);
+    document.getElementById("task-detail").scrollIntoView({ block: "nearest" });
+  } catch (error) {
+    setStatus("cannot reach the API: " + error.message, true);
+  }
+}
+
 async function showTask(id) {
   state.selectedTask = id;
-  const [info, result] = await Promise.all([api("/api/task/info/" + encodeURIComponent(id)), api("/api/task/result/" + encodeURIComponent(id))]);
   document.getElementById("task-detail").hidden = false;
   document.getElementById("detail-id").textContent = id;
+  let info, result;
+  try {
+    [info, result] = await Promise.all([api("/api/task/info/" + encodeURIComponent(id)), api("/api/task/result/" + encodeURIComponent(id))]);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    // A chain link that has not been sent yet, or a task whose record has expired.
+    document.getElementById("detail-fields").replaceChildren(el("dt", {}, "state"),
+      el("dd", {}, "No record of this task yet: a chain link shows here once the task before it has finished; an old task's record expires with its result."));
+    document.getElementById("detail-result").textContent = "";
+    document.getElementById("detail-actions").hidden = true;
+    return;
+  }
+  const children = info.children || [];
+  const chain = info.chain || [];
   const rows = [["state", info.state], ["name", info.name], ["queue", info.queue], ["priority", info.priority], ["worker", info.worker],
     ["retries", info.retries], ["deliveries", info.delivery_count], ["sent", time(info.sent)], ["received", time(info.received)],
     ["started", time(info.started)], ["retried", time(info.retried)], ["succeeded", time(info.succeeded)], ["failed", time(info.failed)],
     ["revoked", time(info.revoked)], ["eta", info.eta], ["expires", info.expires], ["runtime", info.runtime === null ? "" : info.runtime + " s"],
     ["exception", info.exception], ["reason", info.reason],
-    ["children", (info.children || []).map(c => c && c[0] ? c[0][0] : "").filter(Boolean).join(", ")]];
+    ["parent", info.parent_id ? taskLink(info.parent_id) : null],
+    ["root", info.root_id && info.root_id !== id ? taskLink(info.root_id) : null],
+    ["children", linkList(children.map(c => taskLink(c)))],
+    ["chain", linkList(chain.map((link, i) => taskLink(link["task-id"], `${link.name}` + (i === 0 ? " (next)" : ""))))]];
   document.getElementById("detail-fields").replaceChildren(...rows.filter(r => r[1] !== null && r[1] !== undefined && r[1] !== "")
-    .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+    .flatMap(([k, v]) => [el("dt", {}, k), el("dd", { "data-field": k }, v instanceof Node ? v : String(v))]));
   const shown = result.state === "FAILURE" ? `${result.result}\n\n${result.traceback || ""}` : JSON.stringify(result.result === undefined ? null : result.result, null, 2);
   document.getElementById("detail-result").textContent = shown;
   document.getElementById("detail-actions").hidden = !OPEN_STATES.has(info.state);

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
+
+/// <summary>
+/// Test-only middleware in front of a local host: records each request to <c>/api</c> with the function key
+/// header it carried, so a browser test can see what the dashboard really sent (the local host itself ignores
+/// the header, as it asks for no key).
+/// </summary>
+public sealed class ApiRequestLog : IStartupFilter
+{
+    private readonly ConcurrentQueue<ApiRequest> _requests = new();
+
+    public IReadOnlyList<ApiRequest> Requests => _requests.ToArray();
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, nextMiddleware) =>
+        {
+            var request = context.Request;
+            if (request.Path.StartsWithSegments("/api"))
+            {
+                _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString,
+                    request.Headers["x-functions-key"].ToString(), request.Headers.UserAgent.ToString()));
+            }
+            await nextMiddleware(context);
+        });
+        next(app);
+    };
+}
+
+/// <summary>One request to the API as it arrived.</summary>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="PathAndQuery">The path and query string.</param>
+/// <param name="FunctionKey">The <c>x-functions-key</c> header; empty when there was none.</param>
+/// <param name="UserAgent">Who sent it (the browser, or the test's own HttpClient).</param>
+public sealed record ApiRequest(string Method, string PathAndQuery, string FunctionKey, string UserAgent);
