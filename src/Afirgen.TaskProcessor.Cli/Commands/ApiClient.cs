@@ -5,9 +5,34 @@ using System.Text.Json.Nodes;
 namespace Afirgen.TaskProcessor.Cli.Commands;
 
 /// <summary>The CLI's side of the HTTP API, with errors a person can act on.</summary>
-internal sealed class ApiClient(string baseUrl) : IDisposable
+/// <remarks>
+/// The Functions app's API wants a function key. It is taken from the URL as the dashboard's address carries it
+/// (<c>--api "https://&lt;app&gt;/?code=&lt;key&gt;"</c>) or from <see cref="KeyVariable"/>, and sent as the
+/// <c>x-functions-key</c> header on every request; the local host asks for none and ignores it.
+/// </remarks>
+internal sealed class ApiClient : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>The environment variable holding a function key, for scripts that keep it out of their command lines.</summary>
+    public const string KeyVariable = "AFIRGEN_TASKS_API_KEY";
+
+    private readonly HttpClient _http;
+    private readonly bool _hasKey;
+
+    public ApiClient(string baseUrl)
+    {
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new CliException($"--api '{baseUrl}' is not an http(s) URL; give the local host's (http://127.0.0.1:7071) or the Functions app's (https://<app>.azurewebsites.net).");
+        }
+        var key = KeyFromQuery(uri.Query) ?? Environment.GetEnvironmentVariable(KeyVariable);
+        var root = new UriBuilder(uri) { Query = "", Fragment = "" }.Uri.ToString();
+        _http = new HttpClient { BaseAddress = new Uri(root.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        if (!string.IsNullOrEmpty(key))
+        {
+            _http.DefaultRequestHeaders.Add("x-functions-key", key);
+            _hasKey = true;
+        }
+    }
 
     public async Task<(int Status, JsonNode? Body)> PostAsync(string path, JsonNode body, CancellationToken cancellationToken)
     {
@@ -25,7 +50,16 @@ internal sealed class ApiClient(string baseUrl) : IDisposable
     {
         try
         {
-            return await send();
+            var response = await send();
+            if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+            {
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                throw new CliException(_hasKey
+                    ? $"The API at {_http.BaseAddress} refused the function key ({status}). Check it (az functionapp keys list --name <app> --resource-group <group>) and pass it again."
+                    : $"The API at {_http.BaseAddress} asks for a function key ({status}): pass --api \"{_http.BaseAddress}?code=<key>\" or set {KeyVariable}.");
+            }
+            return response;
         }
         catch (HttpRequestException ex)
         {
@@ -44,6 +78,19 @@ internal sealed class ApiClient(string baseUrl) : IDisposable
         {
             return JsonValue.Create(text);
         }
+    }
+
+    private static string? KeyFromQuery(string query)
+    {
+        foreach (var pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=');
+            if (equals > 0 && pair[..equals] == "code")
+            {
+                return Uri.UnescapeDataString(pair[(equals + 1)..]);
+            }
+        }
+        return null;
     }
 
     /// <summary>The detail of a problem document, or the raw body.</summary>

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Afirgen.TaskProcessor.Testing;
 
 namespace Afirgen.TaskProcessor.Cli.Tests.EndToEnd;
@@ -116,6 +119,38 @@ public sealed class CommandLineTests
         var (code, _, stderr) = await ExecAsync("status", "some-id", "--api", $"http://127.0.0.1:{RedisServer.FreePort()}");
         Assert.Equal(2, code);
         Assert.Contains("Is `afirgen-tasks run` running?", stderr);
+    }
+
+    [Fact]
+    public async Task ApiCommands_SendTheFunctionKey_FromTheApiUrlOrTheEnvironment_AndSayHowToPassOne_WhenRefused()
+    {
+        // Stands in for the Functions app's keyed api/ routes, which cannot run here: 401 unless the key is one it issued.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Path, string Key)>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        api.Use(async (HttpContext context, RequestDelegate _) =>
+        {
+            var key = context.Request.Headers["x-functions-key"].ToString();
+            seen.Enqueue((context.Request.Path + context.Request.QueryString, key));
+            context.Response.StatusCode = key is "from-url" or "from-env" ? 404 : 401;
+            await context.Response.WriteAsync("""{"title":"Not found","detail":"No task with that id has been seen."}""");
+        });
+        await api.StartAsync();
+        var url = api.Urls.Single();
+
+        var (_, _, fromUrlErr) = await ExecAsync("status", "t1", "--api", url + "/?code=from-url");
+        var (_, _, fromEnvErr) = await ExecAsync(["status", "t2", "--api", url], new() { ["AFIRGEN_TASKS_API_KEY"] = "from-env" });
+        var (noKeyCode, _, noKeyErr) = await ExecAsync("status", "t3", "--api", url);
+        var (wrongKeyCode, _, wrongKeyErr) = await ExecAsync("status", "t4", "--api", url + "/?code=wrong");
+
+        Assert.Equal([("/api/tasks/t1", "from-url"), ("/api/tasks/t2", "from-env"), ("/api/tasks/t3", ""), ("/api/tasks/t4", "wrong")], seen.ToArray());
+        Assert.DoesNotContain("function key", fromUrlErr + fromEnvErr);
+        Assert.Equal(2, noKeyCode);
+        Assert.Contains("asks for a function key (401): pass --api", noKeyErr);
+        Assert.Contains("AFIRGEN_TASKS_API_KEY", noKeyErr);
+        Assert.Equal(2, wrongKeyCode);
+        Assert.Contains("refused the function key (401)", wrongKeyErr);
     }
 
     private static Process Start(params string[] args) => Start(args, []);

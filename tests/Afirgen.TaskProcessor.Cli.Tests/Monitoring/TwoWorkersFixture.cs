@@ -108,10 +108,19 @@ public sealed record Worker(string Name, string BaseUrl, HttpClient Http, IServi
         return answer!["id"]!.GetValue<string>();
     }
 
+    /// <summary>Waits for task <paramref name="id"/> to reach <paramref name="state"/>; a 404 counts as not yet (a chain's
+    /// next link or a child is only enqueued when the task before it finishes).</summary>
     public Task<JsonNode> WaitForStateAsync(string id, string state) =>
         Eventually.ValueAsync(async () =>
         {
-            var task = await GetJsonAsync($"/api/tasks/{id}");
+            using var response = await Http.GetAsync($"/api/tasks/{id}");
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            Assert.True(response.IsSuccessStatusCode, $"GET /api/tasks/{id} answered {(int)response.StatusCode}: {text}");
+            var task = JsonNode.Parse(text)!;
             return task["state"]!.GetValue<string>() == state ? task : null;
         }, $"task {id} reaching {state}");
 }
