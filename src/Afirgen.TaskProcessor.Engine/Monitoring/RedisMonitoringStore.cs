@@ -11,7 +11,7 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// <summary>
 /// Monitoring state in the results' Redis, shared by every instance. Keys (all behind one hash tag, so
 /// one script may touch them on a clustered Redis too):
-/// <c>{afirgen-monitor}:index</c> a hash of task id → the task's fields as JSON, dropped (by <see cref="TrimAsync"/>)
+/// <c>{afirgen-monitor}:index</c> a hash of task id → the task's latest state and its updates' fields (<see cref="TaskIndexValue"/>), dropped (by <see cref="TrimAsync"/>)
 /// when its result expires or the index is over its size;
 /// <c>…:tasks</c> and <c>…:tasks:&lt;STATE&gt;</c> sorted sets of task ids by time of their latest state;
 /// <c>…:children:&lt;id&gt;</c> the ids of started tasks whose parent is that task, by when they first started
@@ -29,45 +29,85 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     private static readonly string[] States =
         [TaskStates.Pending, TaskStates.Started, TaskStates.Retry, TaskStates.Success, TaskStates.Failure, TaskStates.Revoked];
 
-    // ARGV: prefix, index ttl, throughput ttl, the updates as JSON [[id, unix time, state, {field: value}], ...]
-    // (all strings, decoded by Redis's cjson), bucket count, then per bucket: number, field, increment.
-    // A task's entry is one JSON field of one hash: no key, expiry or field list per task to write. A task
-    // with a parent (only those) also joins its parent's children set, in the same call.
+    // ARGV: prefix, index ttl, throughput ttl, update count n, then per update five: task id, unix time, state, its
+    // fields as a JSON object, parent id ('' for none); then the bucket count and per bucket: number, field, increment.
+    // A task's entry is one field of one hash: "<time>|<STATE>|" (its latest state) followed by the JSON objects of its
+    // updates, appended as they come; the reader merges them. So the script only reads, compares and concatenates
+    // strings (decoding and re-encoding JSON in Lua cost more than everything else a task writes), and it writes each
+    // batch with one HSET and one ZADD per sorted set rather than a few commands per task. Ids are unique per batch.
     private const string WriteScript = """
         local p = ARGV[1]
         local index = p .. 'index'
         local ittl = tonumber(ARGV[2])
         local bttl = tonumber(ARGV[3])
-        for _, u in ipairs(cjson.decode(ARGV[4])) do
-          local id, ts, state, entry = u[1], u[2], u[3], u[4]
-          local parent = entry['parent_id']
-          if parent then
+        local n = tonumber(ARGV[4])
+        local function each_chunk(list, f)
+          for s = 1, #list, 1000 do f(unpack(list, s, math.min(s + 999, #list))) end
+        end
+        local ids = {}
+        for u = 1, n do ids[u] = ARGV[5 * u] end
+        local olds = {}
+        for s = 1, n, 500 do
+          local got = redis.call('HMGET', index, unpack(ids, s, math.min(s + 499, n)))
+          for k = 1, #got do olds[s + k - 1] = got[k] end
+        end
+        local hset, all, into, out = {}, {}, {}, {}
+        for u = 1, n do
+          local id, ts, state, fields, parent = ARGV[5 * u], ARGV[5 * u + 1], ARGV[5 * u + 2], ARGV[5 * u + 3], ARGV[5 * u + 4]
+          local old = olds[u]
+          local value, oldState
+          local newer = true
+          if old then
+            local oldTs, rest
+            if string.sub(old, 1, 1) == '{' then
+              -- Written by the previous version of this script: one JSON object holding state and timestamp.
+              local ok, stored = pcall(cjson.decode, old)
+              if ok and type(stored) == 'table' then oldState = stored['state']; oldTs = tonumber(stored['timestamp']) end
+              rest = old
+            else
+              local a = string.find(old, '|', 1, true)
+              local b = a and string.find(old, '|', a + 1, true)
+              if b then
+                oldTs = tonumber(string.sub(old, 1, a - 1))
+                oldState = string.sub(old, a + 1, b - 1)
+                rest = string.sub(old, b + 1)
+              else
+                rest = ''
+              end
+            end
+            newer = (not oldTs) or tonumber(ts) >= oldTs
+            if newer then
+              value = ts .. '|' .. state .. '|' .. rest .. fields
+            else
+              value = old .. fields
+            end
+          else
+            value = ts .. '|' .. state .. '|' .. fields
+          end
+          hset[#hset + 1] = id
+          hset[#hset + 1] = value
+          if newer then
+            if oldState and oldState ~= state then
+              out[oldState] = out[oldState] or {}
+              table.insert(out[oldState], id)
+            end
+            into[state] = into[state] or {}
+            table.insert(into[state], ts)
+            table.insert(into[state], id)
+            all[#all + 1] = ts
+            all[#all + 1] = id
+          end
+          if parent ~= '' then
             local children = p .. 'children:' .. parent
             redis.call('ZADD', children, 'NX', ts, id)
             redis.call('EXPIRE', children, ittl)
           end
-          local old = redis.call('HGET', index, id)
-          local oldState
-          local newer = true
-          if old then
-            local stored = cjson.decode(old)
-            for k, v in pairs(entry) do stored[k] = v end
-            entry = stored
-            oldState = stored['state']
-            newer = (not stored['timestamp']) or tonumber(ts) >= tonumber(stored['timestamp'])
-          end
-          if newer then
-            entry['state'] = state
-            entry['timestamp'] = ts
-          end
-          redis.call('HSET', index, id, cjson.encode(entry))
-          if newer then
-            if oldState and oldState ~= state then redis.call('ZREM', p .. 'tasks:' .. oldState, id) end
-            redis.call('ZADD', p .. 'tasks:' .. state, ts, id)
-            redis.call('ZADD', p .. 'tasks', ts, id)
-          end
         end
-        local i = 5
+        each_chunk(hset, function(...) redis.call('HSET', index, ...) end)
+        for state, members in pairs(out) do each_chunk(members, function(...) redis.call('ZREM', p .. 'tasks:' .. state, ...) end) end
+        for state, pairs_ in pairs(into) do each_chunk(pairs_, function(...) redis.call('ZADD', p .. 'tasks:' .. state, ...) end) end
+        each_chunk(all, function(...) redis.call('ZADD', p .. 'tasks', ...) end)
+        local i = 5 * n + 5
         for b = 1, tonumber(ARGV[i]) do
           local key = p .. 'throughput:' .. ARGV[i + 3 * b - 2]
           redis.call('HINCRBY', key, ARGV[i + 3 * b - 1], tonumber(ARGV[i + 3 * b]))
@@ -148,43 +188,29 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         {
             return Task.CompletedTask;
         }
-        // One JSON argument for the whole batch: far cheaper to write and to read than a few dozen arguments per task.
+        var unique = UniquePerTask(updates);
         var buckets = new Dictionary<(long, string), long>();
-        byte[] json;
-        using (var pooled = PooledJsonWriter.Rent())
-        {
-            var writer = pooled.Writer;
-            writer.WriteStartArray();
-            foreach (var update in updates)
-            {
-                writer.WriteStartArray();
-                writer.WriteStringValue(update.TaskId);
-                writer.WriteStringValue(TaskIndexFields.FormatTime(update.At));
-                writer.WriteStringValue(update.State);
-                writer.WriteStartObject();
-                foreach (var (field, value) in update.Fields())
-                {
-                    writer.WriteString(field, value);
-                }
-                writer.WriteEndObject();
-                writer.WriteEndArray();
-                if (ThroughputField(update.State) is { } counted)
-                {
-                    var key = (ThroughputBucket.NumberOf(update.At), counted);
-                    buckets[key] = buckets.GetValueOrDefault(key) + 1;
-                }
-            }
-            writer.WriteEndArray();
-            json = pooled.ToArray();
-        }
-        var args = new List<RedisValue>(5 + buckets.Count * 3)
+        var args = new List<RedisValue>(5 + 5 * unique.Count)
         {
             _prefix,
             Math.Max(1, (long)_indexKept.TotalSeconds),
             (long)ThroughputKept.TotalSeconds,
-            json,
-            buckets.Count,
+            unique.Count,
         };
+        foreach (var update in unique)
+        {
+            args.Add(update.TaskId);
+            args.Add(TaskIndexFields.FormatTime(update.At));
+            args.Add(update.State);
+            args.Add(FieldsJson(update));
+            args.Add(update.ParentId ?? "");
+            if (ThroughputField(update.State) is { } counted)
+            {
+                var key = (ThroughputBucket.NumberOf(update.At), counted);
+                buckets[key] = buckets.GetValueOrDefault(key) + 1;
+            }
+        }
+        args.Add(buckets.Count);
         foreach (var ((number, field), count) in buckets)
         {
             args.Add(number);
@@ -196,6 +222,41 @@ public sealed class RedisMonitoringStore : IMonitoringStore
             await Db.ScriptEvaluateAsync(WriteScript, [_prefix + "index"], args.ToArray()).ConfigureAwait(false);
             return true;
         });
+    }
+
+    /// <summary>The script reads every entry of a batch before it writes: two updates of one task become one.</summary>
+    private static IReadOnlyList<TaskIndexUpdate> UniquePerTask(IReadOnlyList<TaskIndexUpdate> updates)
+    {
+        var at = new Dictionary<string, int>(updates.Count, StringComparer.Ordinal);
+        List<TaskIndexUpdate>? merged = null;
+        for (var i = 0; i < updates.Count; i++)
+        {
+            var update = updates[i];
+            if (at.TryGetValue(update.TaskId, out var first))
+            {
+                merged ??= [.. updates.Take(i)];
+                merged[first] = merged[first].Then(update);
+            }
+            else
+            {
+                at[update.TaskId] = merged?.Count ?? i;
+                merged?.Add(update);
+            }
+        }
+        return merged ?? updates;
+    }
+
+    private static byte[] FieldsJson(TaskIndexUpdate update)
+    {
+        using var pooled = PooledJsonWriter.Rent();
+        var writer = pooled.Writer;
+        writer.WriteStartObject();
+        foreach (var (field, value) in update.Fields())
+        {
+            writer.WriteString(field, value);
+        }
+        writer.WriteEndObject();
+        return pooled.ToArray();
     }
 
     public Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken) => Run(async () =>
@@ -299,8 +360,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
             {
                 continue;
             }
-            var fields = JsonSerializer.Deserialize<Dictionary<string, string>>((string)values[i]!) ?? [];
-            if (TaskIndexEntry.FromFields(ids[i]!, fields) is { } entry)
+            if (TaskIndexValue.Read((byte[])values[i]!) is { } fields && TaskIndexEntry.FromFields(ids[i]!, fields) is { } entry)
             {
                 entries.Add(entry);
             }

@@ -50,6 +50,45 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task AnEntryInThePreviousFormat_IsReadAndCarriedOn_WhenItsTaskMovesOn()
+    {
+        // An index written before entries became "<time>|<STATE>|" plus appended fields: one JSON object.
+        var prefix = Prefix();
+        var store = Store(prefix);
+        var t0 = _time.GetUtcNow();
+        var db = redis.Connection.GetDatabase();
+        var legacy = $$"""{"state":"STARTED","timestamp":"{{TaskIndexFields.FormatTime(t0)}}","name":"legacy.task","worker":"w0"}""";
+        await db.HashSetAsync(prefix + "{afirgen-monitor}:index", "old", legacy);
+        await db.SortedSetAddAsync(prefix + "{afirgen-monitor}:tasks:STARTED", "old", t0.ToUnixTimeMilliseconds() / 1000.0);
+        await db.SortedSetAddAsync(prefix + "{afirgen-monitor}:tasks", "old", t0.ToUnixTimeMilliseconds() / 1000.0);
+
+        var before = await store.GetTaskAsync("old", CancellationToken.None);
+        Assert.Equal((TaskStates.Started, "legacy.task", "w0"), (before!.State, before.Name, before.Worker));
+
+        await store.WriteTaskUpdatesAsync([Update("old", TaskStates.Success, t0.AddSeconds(3)) with { Succeeded = t0.AddSeconds(3) }], CancellationToken.None);
+        var after = await store.GetTaskAsync("old", CancellationToken.None);
+        Assert.Equal((TaskStates.Success, "legacy.task", "w0", t0.AddSeconds(3)), (after!.State, after.Name, after.Worker, after.Succeeded));
+        Assert.Empty(await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Started }, CancellationToken.None));
+        Assert.Equal(["old"], (await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Success }, CancellationToken.None)).Select(e => e.TaskId));
+    }
+
+    [Fact]
+    public async Task ABatchOfManyTasks_IsWrittenWhole_AndEachTaskKeepsItsOwnFields()
+    {
+        // More than the script's chunk sizes (500 ids per read, 1,000 values per write), in one call.
+        var store = Store(Prefix());
+        var t0 = _time.GetUtcNow();
+        var updates = Enumerable.Range(0, 1_300).Select(i => Update($"task-{i}", i % 2 == 0 ? TaskStates.Success : TaskStates.Failure, t0.AddMilliseconds(i))
+            with { Name = $"name-{i}", Worker = "w" }).ToArray();
+        await store.WriteTaskUpdatesAsync(updates, CancellationToken.None);
+
+        var failed = await store.QueryTasksAsync(new TaskQuery { State = TaskStates.Failure, Limit = 2_000 }, CancellationToken.None);
+        Assert.Equal(650, failed.Count);
+        Assert.All(failed, e => Assert.Equal("name-" + e.TaskId["task-".Length..], e.Name));
+        Assert.Equal(1_300, (await store.QueryTasksAsync(new TaskQuery { Limit = 2_000 }, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task Query_FiltersByStateNameAndWorker_NewestFirst_AndPages()
     {
         var store = Store(Prefix());
