@@ -66,7 +66,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
                 for (var round = 1; round <= rounds; round++)
                 {
                     var r = await RoundAsync(publisher, redis, workload, count, cancellationToken);
-                    await log.WriteLineAsync(FormattableString.Invariant($"engine: {workload.Name} round {round}: {r.TasksPerSecond:0} tasks/s, p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms, {r.CpuMicrosecondsPerTask:0.0} µs process CPU/task, {r.AllocatedKbPerTask:0.0} KB allocated/task, {r.Gen0Collections} gen0 GCs"));
+                    await log.WriteLineAsync(FormattableString.Invariant($"engine: {workload.Name} round {round}: {r.TasksPerSecond:0} tasks/s, p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms, {r.CpuMicrosecondsPerTask:0.0} µs process CPU/task, {r.AllocatedKbPerTask:0.0} KB allocated/task, {r.WorkItemsPerTask:0.0} thread-pool work items/task, {r.Gen0Collections} gen0 GCs"));
                     results.Add(r);
                 }
                 figures.Add(new BenchFigures(workload.Name, count, rounds,
@@ -168,6 +168,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var gen0Before = GC.CollectionCount(0);
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
         var clock = Stopwatch.StartNew();
 
         var poller = PollUntilAllDoneAsync(redis, ids, cancellationToken);
@@ -182,6 +183,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
         var cpu = process.TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         var gen0 = GC.CollectionCount(0) - gen0Before;
+        var workItems = ThreadPool.CompletedWorkItemCount - workItemsBefore;
 
         // Queue-to-done per task: the stored date_done (microseconds, UTC) minus the send time.
         var latencies = new List<double>(count);
@@ -206,7 +208,8 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             Percentile(latencies, 0.99),
             cpu.TotalMicroseconds / count,
             allocated / 1024.0 / count,
-            gen0);
+            gen0,
+            (double)workItems / count);
     }
 
     private static async Task PollUntilAllDoneAsync(IDatabase redis, string[] ids, CancellationToken cancellationToken)
@@ -215,33 +218,43 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
         // a key existing is not enough: a task counts once its key holds a terminal state. Only the first bytes
         // of each value are read (the status comes first), so polling costs about what Celery's EXISTS does,
         // rather than moving and parsing whole results in the process whose CPU is measured.
-        var pending = new List<string>(ids);
+        // The oldest pending ids, at most one chunk; refilled from the ids in order (never rescanning them all).
+        var window = new List<string>(PollBatch);
+        var next = 0;
         var deadline = Stopwatch.StartNew();
-        while (pending.Count > 0)
+        while (window.Count > 0 || next < ids.Length)
         {
             if (deadline.Elapsed > TimeSpan.FromMinutes(5))
             {
-                throw new TimeoutException($"{pending.Count} of {ids.Length} tasks had no result after 5 minutes.");
+                throw new TimeoutException($"{window.Count + ids.Length - next} of {ids.Length} tasks had no result after 5 minutes.");
             }
-            var batch = pending.Take(PollBatch).ToArray();
-            var values = (RedisValue[])(await redis.ScriptEvaluateAsync(StatusPrefixesScript,
-                batch.Select(id => (RedisKey)CeleryResultSerializer.KeyFor(id)).ToArray()))!;
-            var done = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < batch.Length; i++)
+            while (window.Count < PollBatch && next < ids.Length)
+            {
+                window.Add(ids[next++]);
+            }
+            var keys = new RedisKey[window.Count];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = CeleryResultSerializer.KeyFor(window[i]);
+            }
+            var values = (RedisValue[])(await redis.ScriptEvaluateAsync(StatusPrefixesScript, keys))!;
+            var stillPending = 0;
+            for (var i = 0; i < values.Length; i++)
             {
                 var status = ((byte[]?)values[i] ?? []).AsSpan();
                 if (status.StartsWith(Failure))
                 {
-                    var result = await redis.StringGetAsync(CeleryResultSerializer.KeyFor(batch[i]));
+                    var result = await redis.StringGetAsync(keys[i]);
                     throw new InvalidOperationException("A benchmark task failed: " + (string?)result);
                 }
-                if (status.StartsWith(Success))
+                if (!status.StartsWith(Success))
                 {
-                    done.Add(batch[i]);
+                    window[stillPending++] = window[i];
                 }
             }
-            pending.RemoveAll(done.Contains);
-            if (done.Count < batch.Length)
+            var allDone = stillPending == 0;
+            window.RemoveRange(stillPending, window.Count - stillPending);
+            if (!allDone)
             {
                 await Task.Delay(5, cancellationToken);
             }
@@ -267,5 +280,5 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private sealed record RoundResult(double TasksPerSecond, double P50Ms, double P99Ms, double CpuMicrosecondsPerTask, double AllocatedKbPerTask, int Gen0Collections);
+    private sealed record RoundResult(double TasksPerSecond, double P50Ms, double P99Ms, double CpuMicrosecondsPerTask, double AllocatedKbPerTask, int Gen0Collections, double WorkItemsPerTask);
 }
