@@ -23,9 +23,11 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
 {
     // Same polling as the Celery baseline: oldest pending ids first, chunks of 256, 5 ms between polls.
     private const int PollBatch = 256;
-    private const int MaxWarmUpRounds = 20;
-    // A round whose compilations took under 1 % of its time counts as settled.
+    private const int MaxWarmUpRounds = 30;
+    // Two rounds in a row whose compilations took under 1 % of their time: the runtime has settled (one such round
+    // alone was sometimes followed by another burst of tier-up).
     private const double SettledJitShare = 0.01;
+    private const int SettledRounds = 2;
 
     public async Task<IReadOnlyList<BenchFigures>> RunAsync(IReadOnlyList<BenchWorkload> workloads, int count, int rounds, int warmup, CancellationToken cancellationToken)
     {
@@ -98,7 +100,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
     /// Untimed rounds until the runtime has settled: .NET compiles a method quickly first and again, optimised with
     /// what it saw, once the method is hot, on a background thread. On two cores those compilations share the CPU
     /// with the early rounds and more than double their CPU per task, which a long-running worker pays once at start.
-    /// So rounds of <paramref name="warmup"/> tasks run until one compiles almost nothing (at most
+    /// So rounds of <paramref name="warmup"/> tasks run until two in a row compile almost nothing (at most
     /// <see cref="MaxWarmUpRounds"/>). Celery's baseline gets its own untimed warm-up; CPython compiles nothing.
     /// </summary>
     private async Task WarmUpAsync(TaskPublisher publisher, IDatabase redis, BenchWorkload workload, int warmup, CancellationToken cancellationToken)
@@ -107,6 +109,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
         {
             return;
         }
+        var settled = 0;
         for (var round = 1; round <= MaxWarmUpRounds; round++)
         {
             var compiledBefore = JitInfo.GetCompiledMethodCount();
@@ -123,7 +126,8 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             var compiled = JitInfo.GetCompiledMethodCount() - compiledBefore;
             var jitShare = (JitInfo.GetCompilationTime() - jitTimeBefore) / clock.Elapsed;
             await log.WriteLineAsync(FormattableString.Invariant($"engine: {workload.Name} warm-up round {round}: {warmup} tasks (untimed), {compiled} methods compiled, JIT {jitShare:0.0%} of the time"));
-            if (jitShare < SettledJitShare)
+            settled = jitShare < SettledJitShare ? settled + 1 : 0;
+            if (settled == SettledRounds)
             {
                 return;
             }
