@@ -112,7 +112,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
         }
     }
 
-    public Task TrimAsync(CancellationToken cancellationToken)
+    public Task<bool> TrimAsync(CancellationToken cancellationToken)
     {
         var oldest = time.GetUtcNow() - resultOptions.Value.Expires;
         lock (_lock)
@@ -132,7 +132,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
                 _buckets.Remove(number);
             }
         }
-        return Task.CompletedTask;
+        return Task.FromResult(false);
     }
 
     private TaskIndexEntry WithChildren(TaskIndexEntry entry) =>

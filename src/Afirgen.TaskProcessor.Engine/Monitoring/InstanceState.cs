@@ -85,6 +85,9 @@ public interface IMonitoringStore
     /// <summary>Throughput buckets from <paramref name="since"/> until now, oldest first, empty buckets included.</summary>
     Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(DateTimeOffset since, CancellationToken cancellationToken);
 
-    /// <summary>Drops index entries older than the result expiry and beyond the size cap.</summary>
-    Task TrimAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Drops index entries older than the result expiry and beyond the size cap, oldest first, a bounded batch
+    /// per call; true when more are left to drop (call again).
+    /// </summary>
+    Task<bool> TrimAsync(CancellationToken cancellationToken);
 }

@@ -20,7 +20,10 @@ public sealed class MonitoringService : BackgroundService
 {
     // Short script runs, so the result writes of running tasks are not held up behind a long one.
     private const int MaxBatch = 256;
-    private static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
+    // Trim calls per tick while the index is over its cap or holds expired entries: a busy fleet indexes tens of
+    // thousands of tasks a second, and the cap must hold against that (one call every minute did not).
+    private const int MaxTrimCallsPerTick = 10;
     private static readonly TimeSpan FinalWriteTimeout = TimeSpan.FromSeconds(3);
     private static readonly string EngineVersion =
         typeof(MonitoringService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -59,6 +62,7 @@ public sealed class MonitoringService : BackgroundService
         var lastHeartbeat = DateTimeOffset.MinValue;
         var lastTrim = _time.GetUtcNow();
         var lastVersion = -1L;
+        var trimBehind = false;
         using var timer = new PeriodicTimer(_options.FlushInterval, _time);
         do
         {
@@ -73,10 +77,19 @@ public sealed class MonitoringService : BackgroundService
                     lastVersion = version;
                 }
             }
-            if (now - lastTrim >= TrimInterval)
+            if (trimBehind || now - lastTrim >= TrimInterval)
             {
                 lastTrim = now;
-                await TryAsync(() => _store.TrimAsync(stoppingToken)).ConfigureAwait(false);
+                trimBehind = false;
+                for (var call = 0; call < MaxTrimCallsPerTick && !stoppingToken.IsCancellationRequested; call++)
+                {
+                    var more = false;
+                    if (!await TryAsync(async () => more = await _store.TrimAsync(stoppingToken).ConfigureAwait(false)).ConfigureAwait(false) || !more)
+                    {
+                        break;
+                    }
+                    trimBehind = call == MaxTrimCallsPerTick - 1;
+                }
             }
         }
         while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));

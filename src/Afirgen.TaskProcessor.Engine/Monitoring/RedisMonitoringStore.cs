@@ -23,7 +23,8 @@ public sealed class RedisMonitoringStore : IMonitoringStore
 {
     private const int PageSize = 500;
     private const int MaxScanned = 20_000;
-    private const int TrimBatch = 5_000;
+    // Entries dropped per trim call: a few milliseconds of Redis time, so result writes are not held up behind it.
+    private const int TrimBatch = 2_000;
     private static readonly TimeSpan ThroughputKept = TimeSpan.FromHours(1);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly string[] States =
@@ -114,6 +115,50 @@ public sealed class RedisMonitoringStore : IMonitoringStore
           redis.call('EXPIRE', key, bttl)
         end
         return 0
+        """;
+
+    // ARGV: prefix, oldest time kept (Unix seconds), most entries kept, most to drop now. Drops the entries whose
+    // results have expired, then the oldest beyond the cap; each from the sorted set of the state its entry names
+    // (read from the entry, so five needless removals per task are not made), with its children's set.
+    // Returns how many it dropped.
+    private const string TrimScript = """
+        local p, batch = ARGV[1], tonumber(ARGV[4])
+        local index, tasks = p .. 'index', p .. 'tasks'
+        local ids = redis.call('ZRANGEBYSCORE', tasks, '-inf', ARGV[2], 'LIMIT', 0, batch)
+        local excess = redis.call('ZCARD', tasks) - #ids - tonumber(ARGV[3])
+        if excess > 0 and #ids < batch then
+          for _, id in ipairs(redis.call('ZRANGE', tasks, #ids, #ids + math.min(excess, batch - #ids) - 1)) do ids[#ids + 1] = id end
+        end
+        if #ids == 0 then return 0 end
+        local values = redis.call('HMGET', index, unpack(ids))
+        local byState, unknown, children = {}, {}, {}
+        for k, id in ipairs(ids) do
+          local v, state = values[k], nil
+          if v then
+            if string.sub(v, 1, 1) == '{' then
+              state = string.match(v, '"state"%s*:%s*"(%u+)"')
+            else
+              local a = string.find(v, '|', 1, true)
+              local b = a and string.find(v, '|', a + 1, true)
+              if b then state = string.sub(v, a + 1, b - 1) end
+            end
+          end
+          if state then
+            byState[state] = byState[state] or {}
+            table.insert(byState[state], id)
+          else
+            table.insert(unknown, id)
+          end
+          children[k] = p .. 'children:' .. id
+        end
+        for _, s in ipairs({ 'PENDING', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED' }) do
+          if #unknown > 0 then redis.call('ZREM', p .. 'tasks:' .. s, unpack(unknown)) end
+        end
+        for s, list in pairs(byState) do redis.call('ZREM', p .. 'tasks:' .. s, unpack(list)) end
+        redis.call('HDEL', index, unpack(ids))
+        redis.call('ZREM', tasks, unpack(ids))
+        redis.call('DEL', unpack(children))
+        return #ids
         """;
 
     private readonly IConnectionMultiplexer _redis;
@@ -320,30 +365,12 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         }).ToArray();
     });
 
-    public Task TrimAsync(CancellationToken cancellationToken) => Run(async () =>
+    public Task<bool> TrimAsync(CancellationToken cancellationToken) => Run(async () =>
     {
-        // Entries leave the index when their results expire (counted from their latest state) or when it is
-        // over its size, oldest first; a few thousand per call, so a large backlog goes over several calls.
-        var db = Db;
         var oldest = (_time.GetUtcNow() - _indexKept).ToUnixTimeMilliseconds() / 1000.0;
-        var expired = await db.SortedSetRangeByScoreAsync(_prefix + "tasks", double.NegativeInfinity, oldest, take: TrimBatch).ConfigureAwait(false);
-        var count = await db.SortedSetLengthAsync(_prefix + "tasks").ConfigureAwait(false);
-        var excess = count - expired.Length - _maxIndexed;
-        var dropped = excess > 0
-            ? expired.Concat(await db.SortedSetRangeByRankAsync(_prefix + "tasks", expired.Length, expired.Length + Math.Min(excess, TrimBatch) - 1).ConfigureAwait(false)).ToArray()
-            : expired;
-        if (dropped.Length == 0)
-        {
-            return true;
-        }
-        var removals = new List<Task>
-        {
-            db.HashDeleteAsync(_prefix + "index", dropped),
-            db.KeyDeleteAsync(dropped.Select(id => (RedisKey)(_prefix + "children:" + id)).ToArray()),
-        };
-        removals.AddRange(States.Select(s => _prefix + "tasks:" + s).Append(_prefix + "tasks").Select(key => db.SortedSetRemoveAsync(key, dropped)));
-        await Task.WhenAll(removals).ConfigureAwait(false);
-        return true;
+        var dropped = (long)await Db.ScriptEvaluateAsync(TrimScript, [_prefix + "index"],
+            [_prefix, oldest, _maxIndexed, TrimBatch]).ConfigureAwait(false);
+        return dropped == TrimBatch;
     });
 
     private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, IReadOnlyList<RedisValue> ids)

@@ -185,6 +185,36 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Trim_WorksOffABacklogInBatches_SayingWhenMoreIsLeft_AndClearsEveryIndexOfWhatItDrops()
+    {
+        var prefix = Prefix();
+        var store = Store(prefix, maxIndexed: 100);
+        var t0 = _time.GetUtcNow();
+        // 4,600 over the cap: three calls of at most 2,000 each. Half of them with a parent, so children's sets exist too.
+        var updates = Enumerable.Range(0, 4_700).Select(i => Update($"t{i:0000}", i % 3 == 0 ? TaskStates.Failure : TaskStates.Success, t0.AddMilliseconds(i))
+            with { ParentId = i % 2 == 0 ? $"t{i + 1:0000}" : null }).ToArray();
+        for (var start = 0; start < updates.Length; start += 500)
+        {
+            await store.WriteTaskUpdatesAsync(updates.Skip(start).Take(500).ToArray(), CancellationToken.None);
+        }
+
+        Assert.True(await store.TrimAsync(CancellationToken.None));
+        Assert.True(await store.TrimAsync(CancellationToken.None));
+        Assert.False(await store.TrimAsync(CancellationToken.None));
+        Assert.False(await store.TrimAsync(CancellationToken.None));
+
+        var db = redis.Connection.GetDatabase();
+        var monitor = prefix + "{afirgen-monitor}:";
+        Assert.Equal(100, await db.HashLengthAsync(monitor + "index"));
+        Assert.Equal(100, await db.SortedSetLengthAsync(monitor + "tasks"));
+        Assert.Equal(100, await db.SortedSetLengthAsync(monitor + "tasks:SUCCESS") + await db.SortedSetLengthAsync(monitor + "tasks:FAILURE"));
+        Assert.Equal("t4600", (await store.QueryTasksAsync(new TaskQuery { Limit = 1_000 }, CancellationToken.None))[^1].TaskId);
+        // A dropped parent's children go with it; a kept one's stay.
+        Assert.False(await db.KeyExistsAsync(monitor + "children:t0001"));
+        Assert.True(await db.KeyExistsAsync(monitor + "children:t4699"));
+    }
+
+    [Fact]
     public async Task Trim_DropsTasksBeyondTheCap_OldestFirst()
     {
         var store = Store(Prefix(), maxIndexed: 100);
