@@ -20,7 +20,8 @@ public sealed class MonitoringService : BackgroundService
 {
     // Short script runs, so the result writes of running tasks are not held up behind a long one.
     private const int MaxBatch = 256;
-    private static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
+    // A call with nothing to drop costs two reads, so checking every second keeps the index within a second of its cap.
+    private static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(1);
     // Trim calls per tick while the index is over its cap or holds expired entries: a busy fleet indexes tens of
     // thousands of tasks a second, and the cap must hold against that (one call every minute did not).
     private const int MaxTrimCallsPerTick = 10;
