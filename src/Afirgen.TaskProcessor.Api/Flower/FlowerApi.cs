@@ -25,6 +25,7 @@ public sealed class FlowerApi(
     IQueueStatisticsSource queues, TaskMonitor monitor, TaskRevoker revoker, TimeProvider time)
 {
     private static readonly TimeSpan ApplyWaitLimit = TimeSpan.FromMinutes(5);
+    private const int MaxListed = 10_000;
 
     /// <summary><c>GET /api/workers</c> (<c>?workername=</c>, <c>?status=true</c>).</summary>
     public async Task<IResult> ListWorkersAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -75,7 +76,8 @@ public sealed class FlowerApi(
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid sort_by", $"sort_by must be one of {string.Join(", ", TaskQuery.SortKeys)}, optionally with a leading '-'.");
         }
-        if (!TryInt(q["limit"], 100, out var limit) || !TryInt(q["offset"], 0, out var offset))
+        // Flower lists every task it holds when no limit is given, and holds at most max_tasks (10,000 by default).
+        if (!TryInt(q["limit"], MaxListed, out var limit) || !TryInt(q["offset"], 0, out var offset))
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit or offset", "limit and offset must be whole numbers.");
         }
@@ -121,7 +123,7 @@ public sealed class FlowerApi(
             StartedFrom = times["started_start"],
             StartedTo = times["started_end"],
             Where = search,
-            Limit = Math.Clamp(limit, 0, 10_000),
+            Limit = Math.Clamp(limit, 0, MaxListed),
             Offset = Math.Max(0, offset),
             SortBy = sortBy,
         };

@@ -54,6 +54,24 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
     }
 
     [Fact]
+    public async Task Tasks_WithoutALimit_ListsEveryIndexedTask_AsFlowerDoes_UpToItsTenThousand()
+    {
+        var taskName = "diagnostics.noop";
+        var ids = new List<string>();
+        for (var i = 0; i < 150; i++)
+        {
+            ids.Add(await AsyncApplyAsync(workers.A, taskName, new { }));
+        }
+        await workers.A.WaitForStateAsync(ids[^1], "SUCCESS");
+        var listed = await Eventually.ValueAsync(async () =>
+        {
+            var all = (await workers.A.GetJsonAsync($"/api/tasks?taskname={taskName}")).AsObject();
+            return ids.All(all.ContainsKey) ? all : null;
+        }, "all 150 tasks in /api/tasks without a limit");
+        Assert.True(listed.Count >= 150);
+    }
+
+    [Fact]
     public async Task Tasks_ListsTasksOfBothInstances_WithFlowersTaskKeys_AndFilters()
     {
         var onA = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { kwargs = new { fir_id = "FIR-A" } });
