@@ -136,11 +136,7 @@ internal static class FlowerSearch
             var any = new List<Func<TaskIndexEntry, bool>> { ParseAnd(depth) };
             while (Current.Kind == TokenKind.Or)
             {
-                var op = Advance();
-                if (Current.Kind is TokenKind.End or TokenKind.Close or TokenKind.And or TokenKind.Or)
-                {
-                    throw Error("OR must be followed by a search term", op.Position);
-                }
+                RequireTermAfter(Advance(), "OR");
                 any.Add(ParseAnd(depth));
             }
             return any.Count == 1 ? any[0] : e => any.Exists(c => c(e));
@@ -153,15 +149,19 @@ internal static class FlowerSearch
             {
                 if (Current.Kind == TokenKind.And)
                 {
-                    var op = Advance();
-                    if (Current.Kind is TokenKind.End or TokenKind.Close or TokenKind.And or TokenKind.Or)
-                    {
-                        throw Error("AND must be followed by a search term", op.Position);
-                    }
+                    RequireTermAfter(Advance(), "AND");
                 }
                 all.Add(ParsePrimary(depth));
             }
             return all.Count == 1 ? all[0] : e => all.TrueForAll(c => c(e));
+        }
+
+        private void RequireTermAfter(Token op, string word)
+        {
+            if (Current.Kind is TokenKind.End or TokenKind.Close or TokenKind.And or TokenKind.Or)
+            {
+                throw Error($"{word} must be followed by a search term", op.Position);
+            }
         }
 
         private Func<TaskIndexEntry, bool> ParsePrimary(int depth)
