@@ -117,47 +117,37 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return 0
         """;
 
-    // ARGV: prefix, oldest time kept (Unix seconds), most entries kept, most to drop now. Drops the entries whose
-    // results have expired, then the oldest beyond the cap; each from the sorted set of the state its entry names
-    // (read from the entry, so five needless removals per task are not made), with its children's set.
-    // Returns how many it dropped.
+    // ARGV: prefix, oldest time kept (Unix seconds), most entries kept, how many to drop at most (ties aside). Drops
+    // the entries whose results have expired and the oldest beyond the cap. A task has the same score (the time of
+    // its latest state) in the all-tasks set and in its state's set, so everything at or below one cutoff score goes
+    // with one range removal per set, never a lookup per task; the ids are read once, for the hash and the
+    // children's sets. Returns how many it dropped.
     private const string TrimScript = """
         local p, batch = ARGV[1], tonumber(ARGV[4])
         local index, tasks = p .. 'index', p .. 'tasks'
-        local ids = redis.call('ZRANGEBYSCORE', tasks, '-inf', ARGV[2], 'LIMIT', 0, batch)
-        local excess = redis.call('ZCARD', tasks) - #ids - tonumber(ARGV[3])
-        if excess > 0 and #ids < batch then
-          for _, id in ipairs(redis.call('ZRANGE', tasks, #ids, #ids + math.min(excess, batch - #ids) - 1)) do ids[#ids + 1] = id end
+        local cutoff = tonumber(ARGV[2])
+        local excess = redis.call('ZCARD', tasks) - tonumber(ARGV[3])
+        if excess > 0 then
+          local last = redis.call('ZRANGE', tasks, excess - 1, excess - 1, 'WITHSCORES')
+          if last[2] and tonumber(last[2]) > cutoff then cutoff = tonumber(last[2]) end
         end
-        if #ids == 0 then return 0 end
-        local values = redis.call('HMGET', index, unpack(ids))
-        local byState, unknown, children = {}, {}, {}
-        for k, id in ipairs(ids) do
-          local v, state = values[k], nil
-          if v then
-            if string.sub(v, 1, 1) == '{' then
-              state = string.match(v, '"state"%s*:%s*"(%u+)"')
-            else
-              local a = string.find(v, '|', 1, true)
-              local b = a and string.find(v, '|', a + 1, true)
-              if b then state = string.sub(v, a + 1, b - 1) end
-            end
-          end
-          if state then
-            byState[state] = byState[state] or {}
-            table.insert(byState[state], id)
-          else
-            table.insert(unknown, id)
-          end
-          children[k] = p .. 'children:' .. id
+        local first = redis.call('ZRANGEBYSCORE', tasks, '-inf', cutoff, 'WITHSCORES', 'LIMIT', 0, batch)
+        if #first == 0 then return 0 end
+        if #first == 2 * batch then cutoff = tonumber(first[#first]) end
+        -- Everything at or below the cutoff: the batch and any ties with its last score, so no entry is left behind
+        -- in the hash once the range removals below take it out of the sorted sets.
+        local ids = redis.call('ZRANGEBYSCORE', tasks, '-inf', cutoff)
+        local children = {}
+        for k, id in ipairs(ids) do children[k] = p .. 'children:' .. id end
+        for s = 1, #ids, 1000 do
+          local e = math.min(s + 999, #ids)
+          redis.call('HDEL', index, unpack(ids, s, e))
+          redis.call('DEL', unpack(children, s, e))
         end
         for _, s in ipairs({ 'PENDING', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED' }) do
-          if #unknown > 0 then redis.call('ZREM', p .. 'tasks:' .. s, unpack(unknown)) end
+          redis.call('ZREMRANGEBYSCORE', p .. 'tasks:' .. s, '-inf', cutoff)
         end
-        for s, list in pairs(byState) do redis.call('ZREM', p .. 'tasks:' .. s, unpack(list)) end
-        redis.call('HDEL', index, unpack(ids))
-        redis.call('ZREM', tasks, unpack(ids))
-        redis.call('DEL', unpack(children))
+        redis.call('ZREMRANGEBYSCORE', tasks, '-inf', cutoff)
         return #ids
         """;
 
@@ -370,7 +360,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         var oldest = (_time.GetUtcNow() - _indexKept).ToUnixTimeMilliseconds() / 1000.0;
         var dropped = (long)await Db.ScriptEvaluateAsync(TrimScript, [_prefix + "index"],
             [_prefix, oldest, _maxIndexed, TrimBatch]).ConfigureAwait(false);
-        return dropped == TrimBatch;
+        return dropped >= TrimBatch;
     });
 
     private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, IReadOnlyList<RedisValue> ids)
