@@ -41,6 +41,12 @@ public abstract class LocalServer : IAsyncDisposable
             _process.Dispose();
             _process = null;
         }
+        OnStopped();
+    }
+
+    /// <summary>Called once the process is gone (e.g. to drop client pools that would reuse dead connections).</summary>
+    protected virtual void OnStopped()
+    {
     }
 
     public async ValueTask DisposeAsync()

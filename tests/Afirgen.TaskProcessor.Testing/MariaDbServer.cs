@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MySqlConnector;
 
 namespace Afirgen.TaskProcessor.Testing;
@@ -9,21 +8,13 @@ namespace Afirgen.TaskProcessor.Testing;
 /// with <see cref="CreateDatabaseAsync"/>. Can be stopped and started again on the same port and data to
 /// test outages.
 /// </summary>
-public sealed class MariaDbServer : IAsyncDisposable
+public sealed class MariaDbServer : LocalServer
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _directory;
-    private Process? _process;
-    private readonly List<string> _output = [];
-
-    private MariaDbServer(int port, string directory)
+    private MariaDbServer(int port, string directory) : base(port, directory)
     {
-        Port = port;
-        _directory = directory;
     }
-
-    public int Port { get; }
 
     /// <summary>The administrator's connection string (root over TCP, no password, no default database).</summary>
     public string ConnectionString => ConnectionStringFor(null);
@@ -43,22 +34,8 @@ public sealed class MariaDbServer : IAsyncDisposable
     }.ConnectionString;
 
     /// <summary>Initialises a data directory (<c>mariadb-install-db</c>), starts the server and waits until it answers.</summary>
-    public static async Task<MariaDbServer> StartAsync()
-    {
-        var directory = Directory.CreateTempSubdirectory("afirgen-mariadb-").FullName;
-        var server = new MariaDbServer(RedisServer.FreePort(), directory);
-        try
-        {
-            await server.InstallAsync();
-            await server.StartAgainAsync();
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-    }
+    public static Task<MariaDbServer> StartAsync() =>
+        StartNewAsync(new MariaDbServer(RedisServer.FreePort(), Directory.CreateTempSubdirectory("afirgen-mariadb-").FullName));
 
     /// <summary>
     /// Creates (or empties) the database <paramref name="name"/> in utf8mb4, as AFIRGen's schema uses, and
@@ -94,17 +71,20 @@ public sealed class MariaDbServer : IAsyncDisposable
         return new MySqlConnectionStringBuilder(ConnectionStringFor(database)) { UserID = user, Password = password }.ConnectionString;
     }
 
-    /// <summary>Starts the server (again) on its port and data directory and waits until it accepts a connection.</summary>
-    public async Task StartAgainAsync()
+    private protected override ServerProcess Launch()
     {
+        if (!Directory.Exists(DataDirectory))
+        {
+            Install();
+        }
         var arguments = new List<string>
         {
             "--no-defaults",
             $"--datadir={DataDirectory}",
             $"--port={Port}",
             "--bind-address=127.0.0.1",
-            $"--socket={Path.Combine(_directory, "mysqld.sock")}",
-            $"--pid-file={Path.Combine(_directory, "mysqld.pid")}",
+            $"--socket={Path.Combine(WorkingDirectory, "mysqld.sock")}",
+            $"--pid-file={Path.Combine(WorkingDirectory, "mysqld.pid")}",
             // Resolving 127.0.0.1 to a host name is slow and pointless here; root@127.0.0.1 exists.
             "--skip-name-resolve",
             "--skip-log-bin",
@@ -123,58 +103,30 @@ public sealed class MariaDbServer : IAsyncDisposable
             // mariadbd refuses to run as root unless told to; as any other user it simply runs as that user.
             arguments.Add("--user=root");
         }
-        _process = Launch(FindBinary("mariadbd", "/usr/sbin/mariadbd", "/usr/bin/mariadbd"), arguments);
+        return ServerProcess.Start(FindBinary("mariadbd", "/usr/sbin/mariadbd", "/usr/bin/mariadbd"), arguments, WorkingDirectory);
+    }
 
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (DateTime.UtcNow < deadline)
+    private protected override Task WaitUntilReadyAsync(ServerProcess process) =>
+        process.WaitUntilAsync("mariadbd", $"accepted connections on port {Port}", StartTimeout, async () =>
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"mariadbd exited with code {_process.ExitCode} before it accepted connections:\n{Output()}");
-            }
             try
             {
                 await using var probe = new MySqlConnection(new MySqlConnectionStringBuilder(ConnectionString) { Pooling = false, ConnectionTimeout = 1 }.ConnectionString);
                 await probe.OpenAsync();
-                return;
+                return true;
             }
             catch (MySqlException)
             {
-                await Task.Delay(100);
+                return false;
             }
-        }
-        throw new InvalidOperationException($"mariadbd did not accept connections on port {Port} within {StartTimeout.TotalSeconds} s:\n{Output()}");
-    }
+        });
 
-    /// <summary>Kills the server (an outage). Its data stays for <see cref="StartAgainAsync"/>.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
-        }
-        _process?.Dispose();
-        _process = null;
-        MySqlConnection.ClearAllPools();
-    }
+    /// <summary>Pooled connections to the killed server must not be handed out after it comes back.</summary>
+    protected override void OnStopped() => MySqlConnection.ClearAllPools();
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open by a dying process: the OS temp cleaner gets it; not worth failing a test run.
-        }
-    }
+    private string DataDirectory => Path.Combine(WorkingDirectory, "data");
 
-    private string DataDirectory => Path.Combine(_directory, "data");
-
-    private async Task InstallAsync()
+    private void Install()
     {
         var arguments = new List<string>
         {
@@ -189,51 +141,16 @@ public sealed class MariaDbServer : IAsyncDisposable
         {
             arguments.Add("--user=root");
         }
-        using var install = Launch(FindBinary("mariadb-install-db", "/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db"), arguments);
-        using var cts = new CancellationTokenSource(StartTimeout);
-        await install.WaitForExitAsync(cts.Token);
-        if (install.ExitCode != 0)
+        using var install = ServerProcess.Start(FindBinary("mariadb-install-db", "/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db"), arguments, WorkingDirectory);
+        if (!install.Process.WaitForExit(StartTimeout))
         {
-            throw new InvalidOperationException($"mariadb-install-db exited with code {install.ExitCode}:\n{Output()}");
+            install.StopAsync().GetAwaiter().GetResult();
+            throw new InvalidOperationException($"mariadb-install-db did not finish within {StartTimeout.TotalSeconds} s:\n{install.Tail()}");
         }
-    }
-
-    private Process Launch(string binary, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(binary)
+        install.Process.WaitForExit();
+        if (install.Process.ExitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _directory,
-        };
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{binary} did not start.");
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null) return;
-        lock (_output)
-        {
-            _output.Add(line);
-            if (_output.Count > 200) _output.RemoveAt(0);
-        }
-    }
-
-    private string Output()
-    {
-        lock (_output)
-        {
-            return string.Join('\n', _output.TakeLast(30));
+            throw new InvalidOperationException($"mariadb-install-db exited with code {install.Process.ExitCode}:\n{install.Tail()}");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
@@ -9,19 +8,14 @@ namespace Afirgen.TaskProcessor.Testing;
 /// A real redis-server on a free loopback port, persistence off, owned by the test that starts it.
 /// Can be stopped and started again on the same port to test outages.
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : LocalServer
 {
-    private Process? _process;
     private readonly bool _cluster;
-    private string? _clusterDirectory;
 
-    private RedisServer(int port, bool cluster = false)
+    private RedisServer(int port, string directory, bool cluster = false) : base(port, directory)
     {
-        Port = port;
         _cluster = cluster;
     }
-
-    public int Port { get; }
 
     /// <summary>A StackExchange.Redis configuration string for this server.</summary>
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
@@ -29,12 +23,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>A redis:// URL for Celery and other clients.</summary>
     public string Url(int database = 0) => $"redis://127.0.0.1:{Port}/{database}";
 
-    public static async Task<RedisServer> StartAsync()
-    {
-        var server = new RedisServer(FreePort());
-        await server.StartAgainAsync();
-        return server;
-    }
+    public static Task<RedisServer> StartAsync() => StartNewAsync(new RedisServer(FreePort(), NewDirectory()));
 
     /// <summary>
     /// A one-node Redis Cluster owning every hash slot: clients see a cluster and its rules (no multi-key
@@ -42,8 +31,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// </summary>
     public static async Task<RedisServer> StartClusterAsync()
     {
-        var server = new RedisServer(FreePort(), cluster: true);
-        await server.StartAgainAsync();
+        var server = await StartNewAsync(new RedisServer(FreePort(), NewDirectory(), cluster: true));
         using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},connectTimeout=2000,allowAdmin=true");
         var node = admin.GetServer("127.0.0.1", server.Port);
         await node.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
@@ -56,68 +44,36 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Starts the server (again) on its port and waits until it answers PING.</summary>
-    public async Task StartAgainAsync()
+    private protected override ServerProcess Launch()
     {
-        var binary = FindBinary();
-        var start = new ProcessStartInfo(binary)
+        var arguments = new List<string>
         {
-            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+            "--loglevel", "warning", "--dir", WorkingDirectory,
         };
         if (_cluster)
         {
-            _clusterDirectory ??= Directory.CreateTempSubdirectory("afirgen-redis-cluster-").FullName;
-            foreach (var a in new[] { "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_clusterDirectory, "nodes.conf"), "--dir", _clusterDirectory })
-            {
-                start.ArgumentList.Add(a);
-            }
+            arguments.AddRange(["--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(WorkingDirectory, "nodes.conf")]);
         }
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        return ServerProcess.Start(FindBinary(), arguments, WorkingDirectory);
+    }
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline)
+    private protected override Task WaitUntilReadyAsync(ServerProcess process) =>
+        process.WaitUntilAsync("redis-server", $"answered PING on port {Port}", TimeSpan.FromSeconds(10), async () =>
         {
             try
             {
                 using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500,abortConnect=true");
                 await probe.GetDatabase().PingAsync();
-                return;
+                return true;
             }
             catch (RedisConnectionException)
             {
-                await Task.Delay(50);
+                return false;
             }
-        }
-        throw new InvalidOperationException($"redis-server did not answer on port {Port} within 10 s.");
-    }
+        });
 
-    /// <summary>Kills the server (an outage).</summary>
-    public async Task StopAsync()
-    {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
-        }
-        _process?.Dispose();
-        _process = null;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        if (_clusterDirectory is not null)
-        {
-            Directory.Delete(_clusterDirectory, recursive: true);
-        }
-    }
+    private static string NewDirectory() => Directory.CreateTempSubdirectory("afirgen-redis-").FullName;
 
     private static string FindBinary()
     {

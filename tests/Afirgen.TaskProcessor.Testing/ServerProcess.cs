@@ -38,27 +38,41 @@ internal sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Waits until something accepts connections on 127.0.0.1:<paramref name="port"/>; fails with the output if the process exits first.</summary>
-    public async Task WaitForPortAsync(string name, int port, TimeSpan timeout)
+    public Task WaitForPortAsync(string name, int port, TimeSpan timeout) =>
+        WaitUntilAsync(name, $"accepted connections on port {port}", timeout, async () =>
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", port);
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        });
+
+    /// <summary>
+    /// Waits until <paramref name="ready"/> holds (polled every 50 ms); fails with the process's output if it exits
+    /// first or <paramref name="timeout"/> passes. <paramref name="what"/> finishes "… before it" / "… did not … within".
+    /// </summary>
+    public async Task WaitUntilAsync(string name, string what, TimeSpan timeout, Func<Task<bool>> ready)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             if (Process.HasExited)
             {
-                throw new InvalidOperationException($"{name} exited with code {Process.ExitCode} before it accepted connections:\n{Tail()}");
+                throw new InvalidOperationException($"{name} exited with code {Process.ExitCode} before it {what}:\n{Tail()}");
             }
-            try
+            if (await ready())
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
                 return;
             }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            await Task.Delay(50);
         }
-        throw new InvalidOperationException($"{name} did not accept connections on port {port} within {timeout.TotalSeconds} s:\n{Tail()}");
+        throw new InvalidOperationException($"{name} had not {what} within {timeout.TotalSeconds} s:\n{Tail()}");
     }
 
     public async Task StopAsync()

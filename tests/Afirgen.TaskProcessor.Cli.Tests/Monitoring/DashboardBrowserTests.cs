@@ -174,15 +174,19 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         // Two children from the handler and the chain's next link, which also started as its child.
         var children = "#detail-fields dd[data-field='children'] a[data-task-link]";
         wait.Until(d => d.FindElements(By.CssSelector(children)).Count == 3);
-        var chainLinks = wait.Until(d => d.FindElements(By.CssSelector("#detail-fields dd[data-field='chain'] a[data-task-link]")) is { Count: 2 } found ? found : null)!;
-        Assert.Equal(links.Select(l => l.TaskId), chainLinks.Select(a => a.GetDomAttribute("data-task-link")));
+        // Read inside the wait: a live update may redraw the detail between finding a link and reading it (the wait
+        // retries on a stale element).
+        var chainLinks = wait.Until(d => d.FindElements(By.CssSelector("#detail-fields dd[data-field='chain'] a[data-task-link]")) is { Count: 2 } found
+            ? found.Select(a => (Id: a.GetDomAttribute("data-task-link"), a.Text)).ToArray()
+            : null)!;
+        Assert.Equal(links.Select(l => l.TaskId), chainLinks.Select(a => a.Id));
         Assert.Contains(DiagnosticTasks.Echo + " (next)", chainLinks[0].Text, StringComparison.Ordinal);
         Assert.Empty(driver.FindElements(By.CssSelector("#detail-fields dd[data-field='parent']")));
         Assert.False(driver.FindElement(By.Id("detail-actions")).Displayed, "a finished task offers no revoke");
         Screenshot(driver, "task-lineage");
 
         // A child opens in place, with its parent and root linked back.
-        var child = driver.FindElements(By.CssSelector(children))[0].GetDomAttribute("data-task-link")!;
+        var child = wait.Until(d => d.FindElements(By.CssSelector(children)) is { Count: > 0 } found ? found[0].GetDomAttribute("data-task-link") : null)!;
         Click(wait, By.CssSelector($"{children}[data-task-link='{child}']"));
         wait.Until(d => d.FindElement(By.Id("detail-id")).Text == child);
         wait.Until(d => d.FindElements(By.CssSelector($"#detail-fields dd[data-field='parent'] a[data-task-link='{root}']")).Count == 1);
