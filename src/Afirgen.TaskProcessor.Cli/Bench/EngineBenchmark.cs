@@ -115,12 +115,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             var compiledBefore = JitInfo.GetCompiledMethodCount();
             var jitTimeBefore = JitInfo.GetCompilationTime();
             var clock = Stopwatch.StartNew();
-            var ids = new string[warmup];
-            for (var i = 0; i < warmup; i++)
-            {
-                ids[i] = Guid.NewGuid().ToString();
-                await publisher.PublishAsync(new TaskRequest { TaskName = workload.TaskName, TaskId = ids[i], Kwargs = workload.Kwargs() }, cancellationToken);
-            }
+            var (ids, _) = await ProduceAsync(publisher, workload, warmup, cancellationToken);
             await PollUntilAllDoneAsync(redis, ids, cancellationToken);
             await DeleteResultsAsync(redis, ids);
             var compiled = JitInfo.GetCompiledMethodCount() - compiledBefore;

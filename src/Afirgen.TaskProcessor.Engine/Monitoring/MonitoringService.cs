@@ -81,16 +81,13 @@ public sealed class MonitoringService : BackgroundService
             if (trimBehind || now - lastTrim >= TrimInterval)
             {
                 lastTrim = now;
-                trimBehind = false;
-                for (var call = 0; call < MaxTrimCallsPerTick && !stoppingToken.IsCancellationRequested; call++)
+                var more = true;
+                for (var call = 0; more && call < MaxTrimCallsPerTick && !stoppingToken.IsCancellationRequested; call++)
                 {
-                    var more = false;
-                    if (!await TryAsync(async () => more = await _store.TrimAsync(stoppingToken).ConfigureAwait(false)).ConfigureAwait(false) || !more)
-                    {
-                        break;
-                    }
-                    trimBehind = call == MaxTrimCallsPerTick - 1;
+                    more = await TryAsync(async () => more = await _store.TrimAsync(stoppingToken).ConfigureAwait(false)).ConfigureAwait(false) && more;
                 }
+                // Entries still left: go on at the next tick rather than wait for the interval.
+                trimBehind = more;
             }
         }
         while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
@@ -141,28 +138,17 @@ public sealed class MonitoringService : BackgroundService
         var more = true;
         while (more)
         {
-            // Events of one task within a batch become one update (a quick task's start and end, typically).
-            var batch = new List<TaskIndexUpdate>();
-            var byTask = new Dictionary<string, int>(StringComparer.Ordinal);
-            var taken = 0;
-            while (taken < MaxBatch && _monitor.TryTake(out var update))
+            var taken = new List<TaskIndexUpdate>();
+            while (taken.Count < MaxBatch && _monitor.TryTake(out var update))
             {
-                taken++;
-                if (byTask.TryGetValue(update.TaskId, out var at))
-                {
-                    batch[at] = batch[at].Then(update);
-                }
-                else
-                {
-                    byTask[update.TaskId] = batch.Count;
-                    batch.Add(update);
-                }
+                taken.Add(update);
             }
-            if (batch.Count > 0)
+            if (taken.Count > 0)
             {
-                await _store.WriteTaskUpdatesAsync(batch, cancellationToken).ConfigureAwait(false);
+                // Events of one task within a batch become one update (a quick task's start and end, typically).
+                await _store.WriteTaskUpdatesAsync(TaskIndexUpdate.OnePerTask(taken), cancellationToken).ConfigureAwait(false);
             }
-            more = taken == MaxBatch;
+            more = taken.Count == MaxBatch;
         }
         var dropped = _monitor.DroppedEvents;
         if (dropped != _droppedReported)

@@ -1,5 +1,4 @@
 using Afirgen.TaskProcessor.Engine.Json;
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Afirgen.TaskProcessor.Engine.Results;
@@ -117,7 +116,8 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return 0
         """;
 
-    // ARGV: prefix, oldest time kept (Unix seconds), most entries kept, how many to drop at most (ties aside). Drops
+    // ARGV: prefix, oldest time kept (Unix seconds), most entries kept, how many to drop at most (ties aside), then
+    // the states that have a sorted set. Drops
     // the entries whose results have expired and the oldest beyond the cap. A task has the same score (the time of
     // its latest state) in the all-tasks set and in its state's set, so everything at or below one cutoff score goes
     // with one range removal per set, never a lookup per task; the ids are read once, for the hash and the
@@ -144,8 +144,8 @@ public sealed class RedisMonitoringStore : IMonitoringStore
           redis.call('HDEL', index, unpack(ids, s, e))
           redis.call('DEL', unpack(children, s, e))
         end
-        for _, s in ipairs({ 'PENDING', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED' }) do
-          redis.call('ZREMRANGEBYSCORE', p .. 'tasks:' .. s, '-inf', cutoff)
+        for k = 5, #ARGV do
+          redis.call('ZREMRANGEBYSCORE', p .. 'tasks:' .. ARGV[k], '-inf', cutoff)
         end
         redis.call('ZREMRANGEBYSCORE', tasks, '-inf', cutoff)
         return #ids
@@ -223,7 +223,8 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         {
             return Task.CompletedTask;
         }
-        var unique = UniquePerTask(updates);
+        // The script reads every entry of a batch before it writes any, so no task may appear twice.
+        var unique = TaskIndexUpdate.OnePerTask(updates);
         var buckets = new Dictionary<(long, string), long>();
         var args = new List<RedisValue>(5 + 5 * unique.Count)
         {
@@ -257,28 +258,6 @@ public sealed class RedisMonitoringStore : IMonitoringStore
             await Db.ScriptEvaluateAsync(WriteScript, [_prefix + "index"], args.ToArray()).ConfigureAwait(false);
             return true;
         });
-    }
-
-    /// <summary>The script reads every entry of a batch before it writes: two updates of one task become one.</summary>
-    private static IReadOnlyList<TaskIndexUpdate> UniquePerTask(IReadOnlyList<TaskIndexUpdate> updates)
-    {
-        var at = new Dictionary<string, int>(updates.Count, StringComparer.Ordinal);
-        List<TaskIndexUpdate>? merged = null;
-        for (var i = 0; i < updates.Count; i++)
-        {
-            var update = updates[i];
-            if (at.TryGetValue(update.TaskId, out var first))
-            {
-                merged ??= [.. updates.Take(i)];
-                merged[first] = merged[first].Then(update);
-            }
-            else
-            {
-                at[update.TaskId] = merged?.Count ?? i;
-                merged?.Add(update);
-            }
-        }
-        return merged ?? updates;
     }
 
     private static byte[] FieldsJson(TaskIndexUpdate update)
@@ -359,7 +338,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     {
         var oldest = (_time.GetUtcNow() - _indexKept).ToUnixTimeMilliseconds() / 1000.0;
         var dropped = (long)await Db.ScriptEvaluateAsync(TrimScript, [_prefix + "index"],
-            [_prefix, oldest, _maxIndexed, TrimBatch]).ConfigureAwait(false);
+            [_prefix, oldest, _maxIndexed, TrimBatch, .. States]).ConfigureAwait(false);
         return dropped >= TrimBatch;
     });
 

@@ -35,6 +35,32 @@ public sealed record TaskIndexUpdate(string TaskId, string State, DateTimeOffset
     /// <summary>The chain's links still to run; null: unchanged (an empty chain is not written).</summary>
     public IReadOnlyList<ChainLink>? Chain { get; init; }
 
+    /// <summary>
+    /// <paramref name="updates"/> with each task's updates merged into one (<see cref="Then"/>), in order of each task's
+    /// first update: a quick task's start and end become one index write, and a store reading every entry of a
+    /// batch before writing it never sees one task twice. Returns the list itself when no task repeats.
+    /// </summary>
+    public static IReadOnlyList<TaskIndexUpdate> OnePerTask(IReadOnlyList<TaskIndexUpdate> updates)
+    {
+        var at = new Dictionary<string, int>(updates.Count, StringComparer.Ordinal);
+        List<TaskIndexUpdate>? merged = null;
+        for (var i = 0; i < updates.Count; i++)
+        {
+            var update = updates[i];
+            if (at.TryGetValue(update.TaskId, out var first))
+            {
+                merged ??= [.. updates.Take(i)];
+                merged[first] = merged[first].Then(update);
+            }
+            else
+            {
+                at[update.TaskId] = merged?.Count ?? i;
+                merged?.Add(update);
+            }
+        }
+        return merged ?? updates;
+    }
+
     /// <summary>This update followed by <paramref name="next"/> (same task): fields of the later win, and the later state.</summary>
     public TaskIndexUpdate Then(TaskIndexUpdate next)
     {
