@@ -114,9 +114,11 @@ public sealed class QueueConsumerServiceTests
             Assert.True(DateTime.UtcNow < deadline, "the task did not start");
             await Task.Delay(10);
         }
-        // Six lock durations pass, half a second at a time: the renewal sweep (every 2.5 s, renewing when
-        // under 5 s remain) gets about ten steps of real time to run before a lock could expire.
-        for (var step = 0; step < 120 && !finished.Task.IsCompleted; step++)
+        // Six lock durations pass, half a second at a time, until the handler's minute is up: the renewal sweep (every
+        // 2.5 s, renewing when under 5 s remain) gets about ten steps of real time to run before a lock could expire.
+        // STARTED is stored just before the handler runs, so its delay may begin a step or two after this loop does:
+        // the loop allows twice the minute rather than stopping exactly at it.
+        for (var step = 0; step < 240 && !finished.Task.IsCompleted; step++)
         {
             time.Advance(TimeSpan.FromMilliseconds(500));
             await Task.Delay(10);
