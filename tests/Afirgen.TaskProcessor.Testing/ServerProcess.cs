@@ -84,11 +84,12 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
-    public string Tail()
+    /// <summary>The last <paramref name="lines"/> lines the process printed (at most the 200 it keeps).</summary>
+    public string Tail(int lines = 30)
     {
         lock (_output)
         {
-            return string.Join('\n', _output.TakeLast(30));
+            return string.Join('\n', _output.TakeLast(lines));
         }
     }
 
