@@ -86,7 +86,10 @@ public static class DiagnosticTasks
         }
     }
 
-    /// <summary>Sleeps on the injected clock so tests can drive it.</summary>
+    /// <summary>
+    /// Sleeps on the injected clock so tests can drive it; on the system clock, on <see cref="PreciseDelay"/>,
+    /// so a 10 ms sleep lasts 10 ms rather than Task.Delay's next 4 ms kernel tick after it.
+    /// </summary>
     private sealed class SleepTask(TimeProvider time) : ITaskHandler
     {
         public async ValueTask<JsonNode?> RunAsync(TaskContext context)
@@ -96,7 +99,10 @@ public static class DiagnosticTasks
             {
                 throw new PermanentTaskException($"seconds must be between 0 and 86400; got {seconds}.");
             }
-            await Task.Delay(TimeSpan.FromSeconds(seconds), time, context.CancellationToken).ConfigureAwait(false);
+            var delay = TimeSpan.FromSeconds(seconds);
+            await (time == TimeProvider.System
+                ? PreciseDelay.WaitAsync(delay, context.CancellationToken)
+                : Task.Delay(delay, time, context.CancellationToken)).ConfigureAwait(false);
             return new JsonObject { ["slept"] = seconds };
         }
     }
