@@ -17,6 +17,13 @@ public sealed class MonitoringOptions
     /// </summary>
     public TimeSpan HeartbeatExpiry { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Write each task's state changes to the task index behind Flower's <c>/api/tasks</c> and the dashboard's task
+    /// list (Celery's <c>worker_send_task_events</c>, <c>-E</c>, which Flower's task list needs). Off, those lists
+    /// show nothing new; results, workers, queues, <c>inspect</c> and metrics are unaffected.
+    /// </summary>
+    public bool TaskEvents { get; set; } = true;
+
     /// <summary>How often task events are written to the task index, in one batch.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

@@ -18,8 +18,9 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// </summary>
 public sealed class MonitoringService : BackgroundService
 {
-    // Short script runs, so the result writes of running tasks are not held up behind a long one.
-    private const int MaxBatch = 256;
+    // Tasks per index script call: short runs, so the result writes of running tasks (on the same Redis, and on
+    // the same connection) are not held up behind a long one.
+    private const int MaxBatch = 128;
     // A call with nothing to drop costs two reads, so checking every second keeps the index within a second of its cap.
     private static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(1);
     // Trim calls per tick while the index is over its cap or holds expired entries: a busy fleet indexes tens of
@@ -135,20 +136,21 @@ public sealed class MonitoringService : BackgroundService
 
     private async Task FlushEventsAsync(CancellationToken cancellationToken)
     {
-        var more = true;
-        while (more)
+        // Everything queued since the last flush (events that arrive meanwhile wait for the next), merged per task
+        // before anything is written: a task's events mostly fall within one interval, so a quick task costs one
+        // index write rather than one per event (taken in fixed slices, its start and end often fell apart).
+        var taken = new List<TaskIndexUpdate>();
+        for (var queued = _monitor.PendingEvents; taken.Count < queued && _monitor.TryTake(out var update);)
         {
-            var taken = new List<TaskIndexUpdate>();
-            while (taken.Count < MaxBatch && _monitor.TryTake(out var update))
-            {
-                taken.Add(update);
-            }
-            if (taken.Count > 0)
-            {
-                // Events of one task within a batch become one update (a quick task's start and end, typically).
-                await _store.WriteTaskUpdatesAsync(TaskIndexUpdate.OnePerTask(taken), cancellationToken).ConfigureAwait(false);
-            }
-            more = taken.Count == MaxBatch;
+            taken.Add(update);
+        }
+        var updates = TaskIndexUpdate.OnePerTask(taken);
+        for (var start = 0; start < updates.Count; start += MaxBatch)
+        {
+            var slice = start == 0 && updates.Count <= MaxBatch
+                ? updates
+                : updates.Skip(start).Take(MaxBatch).ToArray();
+            await _store.WriteTaskUpdatesAsync(slice, cancellationToken).ConfigureAwait(false);
         }
         var dropped = _monitor.DroppedEvents;
         if (dropped != _droppedReported)

@@ -21,6 +21,7 @@ public sealed class TaskMonitor : ITaskObserver
     // as the result batcher's). A lock-free queue with an approximate bound does the job.
     private readonly ConcurrentQueue<TaskIndexUpdate> _events = new();
     private readonly int _maxPending;
+    private readonly bool _taskEvents;
     private int _pending;
     private readonly TimeProvider _time;
     private readonly string _worker;
@@ -32,6 +33,7 @@ public sealed class TaskMonitor : ITaskObserver
         _time = time;
         _worker = worker.Name;
         _maxPending = Math.Max(16, options.Value.MaxPendingEvents);
+        _taskEvents = options.Value.TaskEvents;
     }
 
     /// <summary>Takes the next task event waiting to be written (<see cref="MonitoringService"/> only).</summary>
@@ -56,6 +58,9 @@ public sealed class TaskMonitor : ITaskObserver
         _events.Enqueue(update);
     }
 
+    /// <summary>Task events queued for the index now.</summary>
+    internal int PendingEvents => Volatile.Read(ref _pending);
+
     /// <summary>Events dropped because the writer could not keep up.</summary>
     public long DroppedEvents => Interlocked.Read(ref _dropped);
 
@@ -72,6 +77,10 @@ public sealed class TaskMonitor : ITaskObserver
     /// <summary>Records a task enqueued through this instance (PENDING, with its ETA and expiry).</summary>
     public void Sent(PublishedTask task)
     {
+        if (!_taskEvents)
+        {
+            return;
+        }
         var now = _time.GetUtcNow();
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Pending, now)
         {
@@ -85,6 +94,10 @@ public sealed class TaskMonitor : ITaskObserver
         _active[task.MessageId] = new ActiveTask(task.TaskId, task.TaskName, task.Queue, task.Priority, task.Retries, task.DeliveryCount, task.MessageId, task.ReceivedAt, now);
         Interlocked.Increment(ref _version);
         Interlocked.Increment(ref CountersOf(task.TaskName).Received);
+        if (!_taskEvents)
+        {
+            return;
+        }
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Started, now)
         {
             Received = task.ReceivedAt, Started = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority,
@@ -97,6 +110,10 @@ public sealed class TaskMonitor : ITaskObserver
     {
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref CountersOf(task.TaskName).Succeeded);
+        if (!_taskEvents)
+        {
+            return;
+        }
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Success, now) { Succeeded = now, Runtime = Runtime(task, now) });
     }
 
@@ -104,6 +121,10 @@ public sealed class TaskMonitor : ITaskObserver
     {
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref CountersOf(task.TaskName).Retried);
+        if (!_taskEvents)
+        {
+            return;
+        }
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Retry, now)
         {
             Retried = now, Runtime = Runtime(task, now), Exception = error, Eta = eta, Retries = retryNumber,
@@ -117,6 +138,10 @@ public sealed class TaskMonitor : ITaskObserver
         Interlocked.Increment(ref counters.Failed);
         // The runner dead-letters every message whose task failed for good.
         Interlocked.Increment(ref counters.DeadLettered);
+        if (!_taskEvents)
+        {
+            return;
+        }
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Failure, now)
         {
             Failed = now, Runtime = Runtime(task, now), Exception = error, Reason = reason,
@@ -126,6 +151,10 @@ public sealed class TaskMonitor : ITaskObserver
     public void OnRevoked(TaskEvent task, string reason)
     {
         Interlocked.Increment(ref CountersOf(task.TaskName).Revoked);
+        if (!_taskEvents)
+        {
+            return;
+        }
         var now = _time.GetUtcNow();
         Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now)
         {
