@@ -16,11 +16,19 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Tasks per untimed warm-up round; warm-up rounds run until the JIT has settled (0: none).", DefaultValueFactory = _ => 10_000 };
         var workload = new Option<string>("--workload") { Description = "noop, sleep10 or both.", DefaultValueFactory = _ => "both" };
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Tasks run at once (async).", DefaultValueFactory = _ => 100 };
+        var settings = new Option<string>("--settings")
+        {
+            Description = "celery (what the Celery baseline does per task: no STARTED, no extended results, no task events), afirgen (AFIRGen's settings) or both.",
+            DefaultValueFactory = _ => "both",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on the last line." };
+
+        workload.AcceptOnlyFromAmong("noop", "sleep10", "both");
+        settings.AcceptOnlyFromAmong("celery", "afirgen", "both");
 
         var command = new Command("bench", "Run N no-op and N 10 ms async-sleep tasks through the embedded broker with results in Redis.")
         {
-            redis, database, count, rounds, warmup, workload, concurrency, json,
+            redis, database, count, rounds, warmup, workload, concurrency, settings, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -33,13 +41,13 @@ internal static class BenchCommand
                 return 1;
             }
             var benchmark = new EngineBenchmark(parse.GetValue(redis)!, parse.GetValue(database), c, Console.Error);
-            var figures = await benchmark.RunAsync(BenchWorkload.Select(parse.GetValue(workload)!), n, r, parse.GetValue(warmup), cancellationToken);
+            var figures = await benchmark.RunAsync(BenchSettings.Select(parse.GetValue(settings)!), BenchWorkload.Select(parse.GetValue(workload)!), n, r, parse.GetValue(warmup), cancellationToken);
 
             Console.WriteLine($"afirgen-tasks engine, {n} tasks x {r} rounds (median), concurrency {c}, {Environment.ProcessorCount} cores");
-            Console.WriteLine($"{"workload",-10} {"tasks/s",10} {"p50 ms",10} {"p99 ms",10} {"engine CPU µs/task",19} {"process CPU µs/task",20}");
+            Console.WriteLine($"{"settings",-9} {"workload",-10} {"tasks/s",10} {"p50 ms",10} {"p99 ms",10} {"engine CPU µs/task",19} {"process CPU µs/task",20}");
             foreach (var f in figures)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Workload,-10} {f.TasksPerSecond,10:0} {f.P50Ms,10:0.0} {f.P99Ms,10:0.0} {f.CpuMicrosecondsPerTask,19:0.0} {f.ProcessCpuMicrosecondsPerTask,20:0.0}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Settings,-9} {f.Workload,-10} {f.TasksPerSecond,10:0} {f.P50Ms,10:0.0} {f.P99Ms,10:0.0} {f.CpuMicrosecondsPerTask,19:0.0} {f.ProcessCpuMicrosecondsPerTask,20:0.0}"));
             }
             if (parse.GetValue(json))
             {
@@ -49,13 +57,17 @@ internal static class BenchCommand
                     ["count"] = n,
                     ["rounds"] = r,
                     ["concurrency"] = c,
-                    ["workloads"] = figures.ToDictionary(f => f.Workload, f => new Dictionary<string, double>
+                    // Per settings, per workload: {"settings": {"celery": {"workloads": {"noop": {...}}}, "afirgen": ...}}.
+                    ["settings"] = figures.GroupBy(f => f.Settings).ToDictionary(g => g.Key, g => new Dictionary<string, object>
                     {
-                        ["tasks_per_s"] = Math.Round(f.TasksPerSecond, 1),
-                        ["p50_ms"] = Math.Round(f.P50Ms, 2),
-                        ["p99_ms"] = Math.Round(f.P99Ms, 2),
-                        ["cpu_us_per_task"] = Math.Round(f.CpuMicrosecondsPerTask, 2),
-                        ["process_cpu_us_per_task"] = Math.Round(f.ProcessCpuMicrosecondsPerTask, 2),
+                        ["workloads"] = g.ToDictionary(f => f.Workload, f => new Dictionary<string, double>
+                        {
+                            ["tasks_per_s"] = Math.Round(f.TasksPerSecond, 1),
+                            ["p50_ms"] = Math.Round(f.P50Ms, 2),
+                            ["p99_ms"] = Math.Round(f.P99Ms, 2),
+                            ["cpu_us_per_task"] = Math.Round(f.CpuMicrosecondsPerTask, 2),
+                            ["process_cpu_us_per_task"] = Math.Round(f.ProcessCpuMicrosecondsPerTask, 2),
+                        }),
                     }),
                 };
                 Console.WriteLine(JsonSerializer.Serialize(result));

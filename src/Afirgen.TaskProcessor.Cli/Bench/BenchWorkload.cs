@@ -25,4 +25,4 @@ internal sealed record BenchWorkload(string Name, string TaskName, Func<JsonObje
 /// in-process producer costs. <see cref="ProcessCpuMicrosecondsPerTask"/> is the whole process's,
 /// producer and result poller included.
 /// </remarks>
-internal sealed record BenchFigures(string Workload, int Count, int Rounds, double TasksPerSecond, double P50Ms, double P99Ms, double CpuMicrosecondsPerTask, double ProcessCpuMicrosecondsPerTask, int Concurrency);
+internal sealed record BenchFigures(string Settings, string Workload, int Count, int Rounds, double TasksPerSecond, double P50Ms, double P99Ms, double CpuMicrosecondsPerTask, double ProcessCpuMicrosecondsPerTask, int Concurrency);

@@ -29,7 +29,23 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
     private const double SettledJitShare = 0.01;
     private const int SettledRounds = 2;
 
-    public async Task<IReadOnlyList<BenchFigures>> RunAsync(IReadOnlyList<BenchWorkload> workloads, int count, int rounds, int warmup, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BenchFigures>> RunAsync(IReadOnlyList<BenchSettings> settings, IReadOnlyList<BenchWorkload> workloads, int count, int rounds, int warmup, CancellationToken cancellationToken)
+    {
+        // The poller has a connection of its own, as Celery's baseline polls from another process: its reads must
+        // not queue on the engine's connection behind the engine's writes (its CPU still counts as the process's).
+        await using var pollConnection = await ConnectionMultiplexer.ConnectAsync(redisConfiguration);
+        var redis = pollConnection.GetDatabase(database);
+        await redis.PingAsync();
+        var figures = new List<BenchFigures>();
+        foreach (var setting in settings)
+        {
+            await log.WriteLineAsync($"engine: settings '{setting.Name}': {setting.Description}");
+            figures.AddRange(await RunWithAsync(setting, redis, workloads, count, rounds, warmup, cancellationToken));
+        }
+        return figures;
+    }
+
+    private async Task<IReadOnlyList<BenchFigures>> RunWithAsync(BenchSettings settings, IDatabase redis, IReadOnlyList<BenchWorkload> workloads, int count, int rounds, int warmup, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -49,13 +65,12 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             ["Afirgen:Demo:Enabled"] = "true",
             ["TaskProcessor:StatusMirror:Enabled"] = "false",
         });
+        builder.Configuration.AddInMemoryCollection(settings.Configuration);
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.AddLocalEngine();
 
         using var host = builder.Build();
         var publisher = host.Services.GetRequiredService<TaskPublisher>();
-        var redis = host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase(database);
-        await redis.PingAsync();
 
         await host.StartAsync(cancellationToken);
         var figures = new List<BenchFigures>();
@@ -68,10 +83,10 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
                 for (var round = 1; round <= rounds; round++)
                 {
                     var r = await RoundAsync(publisher, redis, workload, count, cancellationToken);
-                    await log.WriteLineAsync(FormattableString.Invariant($"engine: {workload.Name} round {round}: {r.TasksPerSecond:0} tasks/s, p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms, {r.CpuMicrosecondsPerTask:0.0} µs process CPU/task, {r.AllocatedKbPerTask:0.0} KB allocated/task, {r.WorkItemsPerTask:0.0} thread-pool work items/task, {r.Gen0Collections} gen0 GCs"));
+                    await log.WriteLineAsync(FormattableString.Invariant($"engine: {settings.Name} {workload.Name} round {round}: {r.TasksPerSecond:0} tasks/s, p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms, {r.CpuMicrosecondsPerTask:0.0} µs process CPU/task, {r.AllocatedKbPerTask:0.0} KB allocated/task, {r.WorkItemsPerTask:0.0} thread-pool work items/task, {r.Gen0Collections} gen0 GCs"));
                     results.Add(r);
                 }
-                figures.Add(new BenchFigures(workload.Name, count, rounds,
+                figures.Add(new BenchFigures(settings.Name, workload.Name, count, rounds,
                     Median(results.Select(r => r.TasksPerSecond)), Median(results.Select(r => r.P50Ms)),
                     Median(results.Select(r => r.P99Ms)), 0, Median(results.Select(r => r.CpuMicrosecondsPerTask)), concurrency));
             }
@@ -83,14 +98,14 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
 
         // Celery's CPU figure is its worker's alone; ours runs the producer in the same process. What producing
         // costs is measured now, with the consumers stopped and the code as warm as it was in the rounds, and
-        // subtracted. The tasks stay in the embedded broker, which goes with the process.
+        // subtracted. The tasks stay in the embedded broker, which goes with the host.
         for (var i = 0; i < figures.Count; i++)
         {
             var workload = workloads.First(w => w.Name == figures[i].Workload);
             var producing = Math.Max(1_000, Math.Min(count, 20_000));
             var (_, cpu) = await ProduceAsync(publisher, workload, producing, cancellationToken);
             var perTask = cpu.TotalMicroseconds / producing;
-            await log.WriteLineAsync(FormattableString.Invariant($"engine: producing a {workload.Name} task costs {perTask:0.0} µs CPU (measured on {producing} tasks after the rounds, subtracted from the engine's figure)"));
+            await log.WriteLineAsync(FormattableString.Invariant($"engine: {settings.Name}: producing a {workload.Name} task costs {perTask:0.0} µs CPU (measured on {producing} tasks after the rounds, subtracted from the engine's figure)"));
             figures[i] = figures[i] with { CpuMicrosecondsPerTask = Math.Max(0, figures[i].ProcessCpuMicrosecondsPerTask - perTask) };
         }
         return figures;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Afirgen.TaskProcessor.Engine.Diagnostics;
 
@@ -13,7 +14,8 @@ namespace Afirgen.TaskProcessor.Engine.Diagnostics;
 /// <remarks>
 /// One background thread keeps the pending waits ordered by due time (<see cref="Stopwatch"/> ticks) and
 /// sleeps on a monitor until the first is due; the monitor's timed wait is precise on Linux (about 0.1 ms
-/// late). Waits are completed with continuations run asynchronously, so no task's work runs on that thread.
+/// late) but counts whole milliseconds, so the last fraction of a millisecond is slept with <c>nanosleep</c>
+/// (elsewhere, rounded up to a millisecond). Waits are completed with continuations run asynchronously, so no task's work runs on that thread.
 /// A cancelled wait ends at once; its entry stays queued until its due time and is then skipped.
 /// </remarks>
 internal static class PreciseDelay
@@ -74,6 +76,7 @@ internal static class PreciseDelay
         var due = new List<TaskCompletionSource>();
         while (true)
         {
+            var briefSleep = 0L;
             lock (Gate)
             {
                 while (true)
@@ -88,15 +91,36 @@ internal static class PreciseDelay
                     {
                         break;
                     }
-                    // Whole milliseconds, rounded up: never early; woken sooner when an earlier wait arrives.
-                    Monitor.Wait(Gate, (int)Math.Min(int.MaxValue, (remaining * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency));
+                    var wholeMilliseconds = remaining * 1000 / Stopwatch.Frequency;
+                    if (wholeMilliseconds >= 1)
+                    {
+                        // The monitor's wait counts whole milliseconds: wait those (woken sooner when an earlier
+                        // wait arrives), then the rest below.
+                        Monitor.Wait(Gate, (int)Math.Min(int.MaxValue, wholeMilliseconds));
+                    }
+                    else if (OperatingSystem.IsLinux())
+                    {
+                        briefSleep = remaining;
+                        break;
+                    }
+                    else
+                    {
+                        // No sub-millisecond sleep here: round up to a whole millisecond, never early.
+                        Monitor.Wait(Gate, 1);
+                    }
                 }
                 var now = Stopwatch.GetTimestamp();
-                while (Pending.TryPeek(out var wait, out var at) && at <= now)
+                while (briefSleep == 0 && Pending.TryPeek(out var wait, out var at) && at <= now)
                 {
                     Pending.Dequeue();
                     due.Add(wait);
                 }
+            }
+            if (briefSleep > 0)
+            {
+                // Outside the gate, so waits can still be enqueued; one due sooner than this waits at most this long.
+                SleepBriefly(briefSleep);
+                continue;
             }
             foreach (var wait in due)
             {
@@ -105,4 +129,22 @@ internal static class PreciseDelay
             due.Clear();
         }
     }
+
+    /// <summary>Sleeps the thread for <paramref name="stopwatchTicks"/> (under a millisecond) with <c>nanosleep</c>.</summary>
+    private static void SleepBriefly(long stopwatchTicks)
+    {
+        var request = new Timespec { Seconds = 0, Nanoseconds = stopwatchTicks * 1_000_000_000 / Stopwatch.Frequency };
+        // Interrupted by a signal (EINTR): the loop looks at the time again, so no retry here.
+        _ = nanosleep(in request, out _);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int nanosleep(in Timespec request, out Timespec remaining);
 }
