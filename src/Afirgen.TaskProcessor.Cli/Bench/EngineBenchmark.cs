@@ -16,8 +16,9 @@ namespace Afirgen.TaskProcessor.Cli.Bench;
 
 /// <summary>
 /// Measures the engine the way DESIGN.md measures Celery: tasks go through the embedded broker with
-/// Celery-format results in a real Redis (STARTED and SUCCESS, each SETEX + PUBLISH), and a round is
-/// timed from the first enqueue until every result key holds SUCCESS, polled in pipelined batches.
+/// Celery-format results in a real Redis (SETEX + PUBLISH; STARTED too under AFIRGen's settings, see
+/// <see cref="BenchSettings"/>), and a round is timed from the first enqueue until every result key holds
+/// SUCCESS, polled in pipelined batches.
 /// </summary>
 internal sealed class EngineBenchmark(string redisConfiguration, int database, int concurrency, TextWriter log)
 {
@@ -228,8 +229,8 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
 
     private static async Task PollUntilAllDoneAsync(IDatabase redis, string[] ids, CancellationToken cancellationToken)
     {
-        // Our runner stores STARTED before it runs a task (Celery's baseline does not track started), so
-        // a key existing is not enough: a task counts once its key holds a terminal state. Only the first bytes
+        // Under AFIRGen's settings our runner stores STARTED before it runs a task (Celery's baseline does not
+        // track started), so a key existing is not enough: a task counts once its key holds a terminal state. Only the first bytes
         // of each value are read (the status comes first), so polling costs about what Celery's EXISTS does,
         // rather than moving and parsing whole results in the process whose CPU is measured.
         // The oldest pending ids, at most one chunk; refilled from the ids in order (never rescanning them all).
