@@ -15,7 +15,9 @@ namespace Afirgen.TaskProcessor.Engine.Diagnostics;
 /// One background thread keeps the pending waits ordered by due time (<see cref="Stopwatch"/> ticks) and
 /// sleeps on a monitor until the first is due; the monitor's timed wait is precise on Linux (about 0.1 ms
 /// late) but counts whole milliseconds, so the last fraction of a millisecond is slept with <c>nanosleep</c>
-/// (elsewhere, rounded up to a millisecond). Waits are completed with continuations run asynchronously, so no task's work runs on that thread.
+/// (elsewhere, rounded up to a millisecond). The waits due at a wake-up are completed together by one thread-pool
+/// work item (their continuations run there, one after another), so no task's work runs on the timer thread and a
+/// wake-up costs one hand-off, not one per wait.
 /// A cancelled wait ends at once; its entry stays queued until its due time and is then skipped.
 /// </remarks>
 internal static class PreciseDelay
@@ -36,7 +38,7 @@ internal static class PreciseDelay
             return Task.CompletedTask;
         }
         var due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-        var wait = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wait = new TaskCompletionSource();
         lock (Gate)
         {
             var earliest = Pending.TryPeek(out _, out var first) ? first : long.MaxValue;
@@ -122,11 +124,17 @@ internal static class PreciseDelay
                 SleepBriefly(briefSleep);
                 continue;
             }
-            foreach (var wait in due)
+            if (due.Count > 0)
             {
-                wait.TrySetResult();
+                ThreadPool.UnsafeQueueUserWorkItem(static list =>
+                {
+                    foreach (var wait in list)
+                    {
+                        wait.TrySetResult();
+                    }
+                }, due, preferLocal: false);
+                due = new List<TaskCompletionSource>();
             }
-            due.Clear();
         }
     }
 
