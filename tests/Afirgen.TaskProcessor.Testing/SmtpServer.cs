@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MimeKit;
 
 namespace Afirgen.TaskProcessor.Testing;
@@ -11,9 +14,17 @@ public sealed class SmtpServer : LocalServer
 {
     private const string Python = "/usr/bin/python3";
 
-    private SmtpServer(int port, string directory) : base(port, directory)
+    private readonly (string User, string Password)? _auth;
+
+    private SmtpServer(int port, string directory, (string User, string Password)? auth = null, X509Certificate2? certificate = null)
+        : base(port, directory)
     {
+        _auth = auth;
+        Certificate = certificate;
     }
+
+    /// <summary>The self-signed certificate the server offers with STARTTLS (secure servers with TLS only).</summary>
+    public X509Certificate2? Certificate { get; }
 
     public string Host => "127.0.0.1";
 
@@ -24,13 +35,47 @@ public sealed class SmtpServer : LocalServer
         return await StartNewAsync(new SmtpServer(RedisServer.FreePort(), Directory.CreateTempSubdirectory("afirgen-smtp-").FullName));
     }
 
+    /// <summary>
+    /// A server that requires SMTP AUTH as <paramref name="user"/>/<paramref name="password"/> and, with
+    /// <paramref name="startTls"/>, STARTTLS before it (a fresh self-signed certificate for 127.0.0.1, see
+    /// <see cref="Certificate"/>); without it, it offers no STARTTLS at all.
+    /// </summary>
+    public static async Task<SmtpServer> StartSecureAsync(string user, string password, bool startTls)
+    {
+        var directory = Directory.CreateTempSubdirectory("afirgen-smtp-").FullName;
+        X509Certificate2? certificate = null;
+        if (startTls)
+        {
+            using var key = RSA.Create(2048);
+            var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+            using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(Path.Combine(directory, "cert.pem"), created.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(directory, "key.pem"), key.ExportPkcs8PrivateKeyPem());
+            certificate = X509CertificateLoader.LoadCertificate(created.RawData);
+        }
+        return await StartNewAsync(new SmtpServer(RedisServer.FreePort(), directory, (user, password), certificate));
+    }
+
     private protected override ServerProcess Launch()
     {
         if (!File.Exists(Python))
         {
             throw new InvalidOperationException("Debian's python3 is missing: run scripts/install-prerequisites.sh, or apt-get install -y python3-aiosmtpd.");
         }
-        return ServerProcess.Start(Python, ["-m", "aiosmtpd", "-n", "-l", $"{Host}:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir], WorkingDirectory);
+        if (_auth is not { } auth)
+        {
+            return ServerProcess.Start(Python, ["-m", "aiosmtpd", "-n", "-l", $"{Host}:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir], WorkingDirectory);
+        }
+        var script = Path.Combine(AppContext.BaseDirectory, "Smtp", "smtp_secure_server.py");
+        List<string> arguments = [script, "--host", Host, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--maildir", Maildir, "--user", auth.User, "--password", auth.Password];
+        if (Certificate is not null)
+        {
+            arguments.AddRange(["--cert", Path.Combine(WorkingDirectory, "cert.pem"), "--key", Path.Combine(WorkingDirectory, "key.pem")]);
+        }
+        return ServerProcess.Start(Python, arguments, WorkingDirectory);
     }
 
     private protected override Task WaitUntilReadyAsync(ServerProcess process) =>

@@ -23,6 +23,9 @@ public static class MailFailures
         SmtpCommandException smtp => (int)smtp.StatusCode is >= 400 and < 500,
         AuthenticationException => false,
         SslHandshakeException => false,
+        // The server lacks something the settings require (MailKit: "does not support the STARTTLS extension"):
+        // a configuration error that no retry fixes.
+        NotSupportedException => false,
         SmtpProtocolException or ServiceNotConnectedException or ProtocolException => true,
         SocketException or IOException or TimeoutException => true,
         MySqlException mysql => mysql.IsTransient || mysql.ErrorCode is MySqlErrorCode.UnableToConnectToHost,
