@@ -80,37 +80,28 @@ public sealed class SmtpSecurityTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AWrongPassword_FailsAsAnAuthenticationError_NotRetried_AndSendsNothing()
-    {
-        var to = NewAddress();
-        var error = await Assert.ThrowsAsync<AuthenticationException>(() =>
-            Transport(_tls, SmtpSecurity.StartTls, password: "wrong").SendAsync(Mail(to), CancellationToken.None));
-
-        Assert.False(MailFailures.IsTransient(error));
-        Assert.Empty(_tls.MessagesTo(to));
-    }
+    public Task AWrongPassword_FailsAsAnAuthenticationError_NotRetried_AndSendsNothing() =>
+        RefusedAsync<AuthenticationException>(Transport(_tls, SmtpSecurity.StartTls, password: "wrong"), _tls);
 
     [Fact]
-    public async Task AnUntrustedServerCertificate_IsRefused_NotRetried_AndNothingIsSent()
-    {
-        var to = NewAddress();
-        var error = await Assert.ThrowsAsync<SslHandshakeException>(() =>
-            Transport(_tls, SmtpSecurity.StartTls, trustServer: false).SendAsync(Mail(to), CancellationToken.None));
-
-        Assert.False(MailFailures.IsTransient(error));
-        Assert.Empty(_tls.MessagesTo(to));
-    }
+    public Task AnUntrustedServerCertificate_IsRefused_NotRetried_AndNothingIsSent() =>
+        RefusedAsync<SslHandshakeException>(Transport(_tls, SmtpSecurity.StartTls, trustServer: false), _tls);
 
     [Fact]
     public async Task StartTlsWanted_FromAServerThatOffersNone_IsRefused_NotRetried_NeverSentInPlainText()
     {
-        var to = NewAddress();
-        var error = await Assert.ThrowsAsync<NotSupportedException>(() =>
-            Transport(_plain, SmtpSecurity.StartTls).SendAsync(Mail(to), CancellationToken.None));
-
+        var error = await RefusedAsync<NotSupportedException>(Transport(_plain, SmtpSecurity.StartTls), _plain);
         Assert.Contains("STARTTLS", error.Message);
-        Assert.False(MailFailures.IsTransient(error));
-        Assert.Empty(_plain.MessagesTo(to));
+    }
+
+    /// <summary>Sending through <paramref name="transport"/> fails with <typeparamref name="TException"/>, which is not retried, and <paramref name="server"/> got nothing.</summary>
+    private static async Task<TException> RefusedAsync<TException>(SmtpMailTransport transport, SmtpServer server) where TException : Exception
+    {
+        var to = NewAddress();
+        var error = await Assert.ThrowsAsync<TException>(() => transport.SendAsync(Mail(to), CancellationToken.None));
+        Assert.False(MailFailures.IsTransient(error), $"{typeof(TException).Name} would be retried: {error.Message}");
+        Assert.Empty(server.MessagesTo(to));
+        return error;
     }
 
     [Fact]
