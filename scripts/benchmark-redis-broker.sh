@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Celery's workers against ours on Celery's Redis broker (issue 11): one private redis-server, one Celery
-# producer, one result backend; only the worker differs. See tools/celery/redis_broker_bench.py for how
-# both are fed and timed. Prints both with the ratios; stops by itself (a few minutes at the defaults).
+# producer, one result backend; only the worker differs. Runs `afirgen-tasks bench --broker` on a private
+# redis-server (see tools/celery/redis_broker_bench.py, which that drives, for how both are fed and timed).
+# Prints both with the ratios; stops by itself (a few minutes at the defaults).
 #   scripts/benchmark-redis-broker.sh [--celery-count N] [--ours-count N] [--rounds R] [--configuration Debug|Release]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,8 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --configuration) configuration=$2; shift 2 ;;
-    --celery-count|--ours-count|--rounds|--warmup|--workload|--concurrency) args+=("$1" "$2"); shift 2 ;;
+    --ours-count) args+=(--count "$2"); shift 2 ;;
+    --celery-count|--rounds|--warmup|--workload|--concurrency) args+=("$1" "$2"); shift 2 ;;
     --json) args+=("$1"); shift ;;
     *) echo "usage: scripts/benchmark-redis-broker.sh [--celery-count N] [--ours-count N] [--rounds R] [--warmup N] [--workload noop|sleep10|both] [--concurrency C] [--configuration Debug|Release] [--json]" >&2; exit 2 ;;
   esac
@@ -28,4 +30,4 @@ redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemoni
 trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-/usr/bin/python3 tools/celery/redis_broker_bench.py --redis "redis://127.0.0.1:${port}" --afirgen-tasks "$dll" "${args[@]}"
+dotnet "$dll" bench --broker "redis://127.0.0.1:${port}" "${args[@]}"

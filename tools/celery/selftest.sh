@@ -151,12 +151,12 @@ else
   fail "bench: 300 tasks x 1 round" "$(tail -n 20 "$tmp/bench.err")"
 fi
 
-# ---- redis_broker_bench.py: runs and produces figures for both workers (tiny counts: not a speed test) ----
+# ---- afirgen-tasks bench --broker (redis_broker_bench.py): figures for both workers (tiny counts: not a speed test) ----
 dll="$here/../../src/Afirgen.TaskProcessor.Cli/bin/Debug/net10.0/afirgen-tasks.dll"
 if [ ! -f "$dll" ]; then
   fail "redis-broker bench: afirgen-tasks is not built ($dll); run ./test.sh, which builds it first"
-elif $py "$here/redis_broker_bench.py" --redis "redis://127.0.0.1:$port" --afirgen-tasks "$dll" \
-    --celery-count 30 --ours-count 30 --rounds 1 --warmup 10 --json >"$tmp/rbbench.out" 2>"$tmp/rbbench.err"; then
+elif dotnet "$dll" bench --broker "redis://127.0.0.1:$port" \
+    --celery-count 30 --count 30 --rounds 1 --warmup 10 --json >"$tmp/rbbench.out" 2>"$tmp/rbbench.err"; then
   if $py -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if all(d[s]["workloads"][w]["tasks_per_s"] > 0 and d[s]["workloads"][w]["cpu_us_per_task"] >= 0 for s in ("celery", "ours") for w in ("noop", "sleep10")) else 1)' "$tmp/rbbench.out" &&
      grep -q "ratio (ours / Celery)" "$tmp/rbbench.out"; then
     ok "redis-broker bench: both workers measured on one Redis broker, with ratios"

@@ -9,7 +9,12 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var redis = new Option<string>("--redis") { Description = "Redis for results (required: the benchmark measures real result writes), e.g. 127.0.0.1:6379.", Required = true };
+        var redis = new Option<string>("--redis") { Description = "Redis for results (the benchmark measures real result writes), e.g. 127.0.0.1:6379; required unless --broker is given." };
+        var broker = new Option<string>("--broker")
+        {
+            Description = "Instead: Celery's workers against ours on Celery's Redis broker, e.g. redis://127.0.0.1:6379 (databases 1, 2 and 4 are used and flushed), driven by the repository's tools/celery/redis_broker_bench.py.",
+        };
+        var celeryCount = new Option<int>("--celery-count") { Description = "With --broker: tasks per round for Celery's worker (default 2,000; --count is ours, default 10,000)." };
         var database = new Option<int>("--database") { Description = "Redis database for results.", DefaultValueFactory = _ => 3 };
         var count = new Option<int>("--count", "-n") { Description = "Tasks per round.", DefaultValueFactory = _ => 20_000 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per workload; the median is reported.", DefaultValueFactory = _ => 3 };
@@ -28,10 +33,23 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Run N no-op and N 10 ms async-sleep tasks through the embedded broker with results in Redis.")
         {
-            redis, database, count, rounds, warmup, workload, concurrency, settings, json,
+            redis, broker, database, count, celeryCount, rounds, warmup, workload, concurrency, settings, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(broker) is { } brokerUrl)
+            {
+                int? Given(Option<int> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+                return await BrokerBenchmark.RunAsync(brokerUrl, new BrokerBenchmark.Options(
+                    Given(count), Given(celeryCount), Given(rounds), Given(warmup),
+                    parse.GetResult(workload) is { Implicit: false } ? parse.GetValue(workload) : null,
+                    Given(concurrency), parse.GetValue(json)), cancellationToken);
+            }
+            if (parse.GetValue(redis) is not { Length: > 0 })
+            {
+                Console.Error.WriteLine("afirgen-tasks bench: give --redis host:port (results for the embedded-broker benchmark) or --broker redis://host:port (the Redis-broker comparison with Celery).");
+                return 2;
+            }
             var n = parse.GetValue(count);
             var r = parse.GetValue(rounds);
             var c = parse.GetValue(concurrency);

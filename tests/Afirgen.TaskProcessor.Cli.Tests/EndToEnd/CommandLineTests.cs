@@ -109,6 +109,19 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Bench_SaysWhatToGive_WithoutRedisOrBroker_AndRefusesABrokerThatIsNotRedis()
+    {
+        var (code, _, stderr) = await ExecAsync("bench");
+        Assert.Equal(2, code);
+        Assert.Contains("--redis host:port", stderr);
+        Assert.Contains("--broker redis://", stderr);
+
+        (code, _, stderr) = await ExecAsync("bench", "--broker", "amqp://127.0.0.1:5672");
+        Assert.Equal(2, code);
+        Assert.Contains("--broker takes a Redis URL", stderr);
+    }
+
+    [Fact]
     public async Task Reconcile_SaysWhichSettingIsMissing()
     {
         var (code, _, stderr) = await ExecAsync("reconcile", "--redis", "127.0.0.1:1");
