@@ -144,12 +144,8 @@ public sealed class MonitoringService : BackgroundService
         {
             taken.Add(update);
         }
-        var updates = TaskIndexUpdate.OnePerTask(taken);
-        for (var start = 0; start < updates.Count; start += MaxBatch)
+        foreach (var slice in TaskIndexUpdate.OnePerTask(taken).Chunk(MaxBatch))
         {
-            var slice = start == 0 && updates.Count <= MaxBatch
-                ? updates
-                : updates.Skip(start).Take(MaxBatch).ToArray();
             await _store.WriteTaskUpdatesAsync(slice, cancellationToken).ConfigureAwait(false);
         }
         var dropped = _monitor.DroppedEvents;
