@@ -2,6 +2,7 @@ using Afirgen.TaskProcessor.Api.Dashboard;
 using Afirgen.TaskProcessor.Api.DeadLetters;
 using Afirgen.TaskProcessor.Api.Flower;
 using Afirgen.TaskProcessor.Api.Inspect;
+using Afirgen.TaskProcessor.Engine.Broker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -29,6 +30,20 @@ public static class TaskProcessorApiEndpoints
     public static IEndpointRouteBuilder MapTaskProcessorApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
+        // A broker that cannot be reached (the Redis transport during a Redis outage) is a 503 on every route, as a
+        // result store that cannot be reached is; the Functions app's Service Bus client reports its own faults.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context).ConfigureAwait(false);
+            }
+            catch (BrokerUnavailableException ex)
+            {
+                return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "The broker is unavailable",
+                    $"{ex.Message} Nothing was enqueued, replayed or purged by this request; try again when it is back.");
+            }
+        });
         api.MapPost("/tasks", (HttpRequest request, TaskProcessorApi handlers, CancellationToken ct) => handlers.EnqueueAsync(request, ct));
         api.MapGet("/tasks/{id}", (string id, TaskProcessorApi handlers, CancellationToken ct) => handlers.GetTaskAsync(id, ct));
         api.MapPost("/tasks/{id}/revoke", (string id, HttpRequest request, TaskProcessorApi handlers, CancellationToken ct) => handlers.RevokeAsync(id, request, ct));

@@ -30,7 +30,25 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         "root_id", "parent_id", "argsrepr", "kwargsrepr", "origin", "ignore_result",
     ];
 
+    /// <summary>The longest task id, name or lineage id accepted (Celery writes 36-character UUIDs).</summary>
+    public const int MaxIdLength = 255;
+
     public ParseOutcome Parse(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return ParseEnvelope(body);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever slipped past the checks below (a value no check foresaw) still ends as a reasoned
+            // dead letter, never as an exception that leaves the message unsettled.
+            return Reject(DeadLetterReasons.MalformedMessage,
+                $"The message could not be read ({ex.GetType().Name}: {ex.Message}); check that it is a Celery protocol v2 message in kombu's JSON envelope.");
+        }
+    }
+
+    private ParseOutcome ParseEnvelope(ReadOnlyMemory<byte> body)
     {
         if (body.Length > _options.MaxMessageBytes)
         {
@@ -66,11 +84,20 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             var name = ReadHeaderString(headers, "task");
             if (id.Error is not null || string.IsNullOrWhiteSpace(id.Value))
             {
-                return Reject(DeadLetterReasons.MalformedMessage, id.Error ?? "The message has no task id (headers.id).", null, name.Value);
+                return Reject(DeadLetterReasons.MalformedMessage, id.Error ?? "The message has no task id (headers.id).", null, Usable(name.Value));
+            }
+            if (IdProblem(id.Value, "headers.id") is { } badId)
+            {
+                // No FAILURE is stored under an id nobody could look up or that would corrupt a key.
+                return Reject(DeadLetterReasons.MalformedMessage, badId, null, Usable(name.Value));
             }
             if (name.Error is not null || string.IsNullOrWhiteSpace(name.Value))
             {
                 return Reject(DeadLetterReasons.MalformedMessage, name.Error ?? "The message has no task name (headers.task).", id.Value, null);
+            }
+            if (IdProblem(name.Value, "headers.task") is { } badName)
+            {
+                return Reject(DeadLetterReasons.MalformedMessage, badName, id.Value, null);
             }
 
             try
@@ -137,9 +164,9 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             Retries = ReadInt(headers, "retries") ?? 0,
             HardTimeLimit = hard,
             SoftTimeLimit = soft,
-            RootId = OptionalString(headers, "root_id", "headers.root_id"),
-            ParentId = OptionalString(headers, "parent_id", "headers.parent_id"),
-            GroupId = OptionalString(headers, "group", "headers.group"),
+            RootId = OptionalId(headers, "root_id"),
+            ParentId = OptionalId(headers, "parent_id"),
+            GroupId = OptionalId(headers, "group"),
             GroupIndex = ReadInt(headers, "group_index"),
             RoutingKey = routingKey,
             Origin = OptionalString(headers, "origin", "headers.origin"),
@@ -405,6 +432,33 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             ? (node.GetString(), null)
             : (null, $"headers.{key} must be a string; found {Describe(node)}.");
     }
+
+    /// <summary>A lineage id (root, parent, group): a string fit to be a key, or null.</summary>
+    private static string? OptionalId(JsonElement headers, string key)
+    {
+        var value = OptionalString(headers, key, $"headers.{key}");
+        return value is not null && IdProblem(value, $"headers.{key}") is { } problem ? throw new MalformedMessageException(problem) : value;
+    }
+
+    /// <summary>Why <paramref name="value"/> cannot be an id (too long, control characters), or null when it can.</summary>
+    private static string? IdProblem(string value, string where)
+    {
+        if (value.Length > MaxIdLength)
+        {
+            return $"{where} is {value.Length} characters long; at most {MaxIdLength} are accepted.";
+        }
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return $"{where} contains the control character U+{(int)c:X4}; ids and task names must be printable text.";
+            }
+        }
+        return null;
+    }
+
+    /// <summary><paramref name="name"/> when it can be shown and stored, else null.</summary>
+    private static string? Usable(string? name) => name is not null && IdProblem(name, "") is null ? name : null;
 
     private static string? OptionalString(JsonElement obj, string key, string where)
     {

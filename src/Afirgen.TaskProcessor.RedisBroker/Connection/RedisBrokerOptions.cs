@@ -28,15 +28,31 @@ public sealed class RedisBrokerOptions
     public int[] PrioritySteps { get; set; } = [0, 3, 6, 9];
 
     /// <summary>
-    /// kombu's <c>visibility_timeout</c>: an unacknowledged message older than this is restored to its queue by
-    /// whichever worker looks first. It is this transport's lock duration, renewed while a task runs. Keep it
-    /// equal to the Celery workers' setting on a shared broker (kombu's default: one hour), or one side restores
-    /// the other's running tasks.
+    /// Our workers' lease on each message they hold, in flight or prefetched: kombu's <c>visibility_timeout</c>
+    /// for the messages our workers take, and this transport's lock duration. A worker renews its leases well
+    /// inside this (every few seconds while it holds them), so it can be short; when a worker dies, its messages
+    /// are restored to their queues once their leases end, within about this long. Default 30 seconds.
     /// </summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// kombu's <c>visibility_timeout</c> as the Celery workers sharing this broker have it (Celery's
+    /// <c>broker_transport_options</c>; kombu's default, one hour). Celery's workers renew nothing: the messages
+    /// they hold (running ones, and the ETA and countdown tasks they keep in memory until due) sit in kombu's
+    /// unacknowledged records under the time they were taken, and are restored only after this long, by their
+    /// workers or ours. Keep it equal to the Celery workers' value, even when none runs beside ours yet: a smaller
+    /// value here restores their work while they still hold it (Celery's duplicate ETA runs), a larger one brings a
+    /// dead Celery worker's messages back later.
+    /// </summary>
+    /// <remarks>
+    /// Our own records carry, as their time in kombu's <c>unacked_index</c>, the end of their lease less this
+    /// timeout: every restorer that applies this timeout to the index, Celery's and ours alike, restores a leased
+    /// message exactly when its lease ends, and an unleased one after this long.
+    /// </remarks>
+    public TimeSpan CeleryVisibilityTimeout { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often a receiving worker looks for unacknowledged messages past the visibility timeout.</summary>
-    public TimeSpan RestoreInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RestoreInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>At most this many messages are restored per look (kombu's <c>unacked_restore_limit</c>).</summary>
     public int RestoreLimit { get; set; } = 1000;

@@ -50,6 +50,41 @@ public sealed record RedisBrokerUrl(string Host, int Port, int Database, string?
         return new RedisBrokerUrl(uri.Host, uri.IsDefaultPort ? DefaultPort : uri.Port, database, user, password, uri.Scheme == "rediss");
     }
 
+    /// <summary>
+    /// The broker URL for the server a StackExchange.Redis configuration string names (its first endpoint, user,
+    /// password and TLS), in <paramref name="database"/>: how a local host puts its queues on the Redis that
+    /// holds its results, as Celery's seed puts its broker in database 1 beside results in database 2.
+    /// </summary>
+    /// <exception cref="FormatException">The configuration names no endpoint.</exception>
+    public static RedisBrokerUrl FromConfiguration(string configuration, int database)
+    {
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException($"The Redis configuration '{configuration}' cannot be read: {ex.Message}", ex);
+        }
+        var (host, port) = options.EndPoints.FirstOrDefault() switch
+        {
+            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => throw new FormatException($"The Redis configuration '{configuration}' names no host: write it as host:port, e.g. 127.0.0.1:6379."),
+        };
+        return new RedisBrokerUrl(host, port == 0 ? DefaultPort : port, database, options.User, options.Password, options.Ssl);
+    }
+
+    /// <summary>This URL as Celery writes it, password included (for settings, never for logs: see <see cref="ToString"/>).</summary>
+    public string ToUrl()
+    {
+        var userInfo = User is null && Password is null ? ""
+            : $"{(User is null ? "" : Uri.EscapeDataString(User))}{(Password is null ? "" : ":" + Uri.EscapeDataString(Password))}@";
+        var host = Host.Contains(':') ? $"[{Host}]" : Host;
+        return $"{(Tls ? "rediss" : "redis")}://{userInfo}{host}:{Port}/{Database}";
+    }
+
     /// <summary>StackExchange.Redis settings for this URL that start even when Redis is down (it reconnects).</summary>
     public ConfigurationOptions ToConfigurationOptions()
     {

@@ -10,7 +10,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.DeadLetters;
 /// </summary>
 internal static class DeadLetterEntry
 {
-    /// <summary>The entry's JSON, without the sequence number (the settle script adds it).</summary>
+    /// <summary>The entry's JSON, without the sequence number (the settle script adds it). Never throws: whatever the body holds.</summary>
     public static byte[] Write(ReceivedMessage message, string reason, string description, DateTimeOffset now)
     {
         var (taskId, taskName, priority) = Describe(message.Body.Span);
@@ -21,7 +21,7 @@ internal static class DeadLetterEntry
             writer.WriteString("reason", reason);
             writer.WriteString("description", description);
             writer.WriteNumber("deliveryCount", message.DeliveryCount);
-            writer.WriteString("messageId", message.MessageId);
+            writer.WriteString("messageId", Printable(message.MessageId));
             writer.WriteString("taskId", taskId);
             writer.WriteString("taskName", taskName);
             writer.WriteNumber("priority", priority);
@@ -60,7 +60,10 @@ internal static class DeadLetterEntry
         }
     }
 
-    /// <summary>Task id, name and priority as far as the body says them (a malformed body says none).</summary>
+    /// <summary>
+    /// Task id, name and priority as far as the body says them: a malformed body, or a field of the wrong type
+    /// (a priority of "high", an id that is a number), says nothing for that field rather than throwing.
+    /// </summary>
     private static (string TaskId, string TaskName, int Priority) Describe(ReadOnlySpan<byte> body)
     {
         try
@@ -71,19 +74,39 @@ internal static class DeadLetterEntry
             var priority = 0;
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object)
             {
-                if (headers.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) taskId = id.GetString()!;
-                if (headers.TryGetProperty("task", out var task) && task.ValueKind == JsonValueKind.String) taskName = task.GetString()!;
+                if (headers.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) taskId = Printable(id.GetString()!);
+                if (headers.TryGetProperty("task", out var task) && task.ValueKind == JsonValueKind.String) taskName = Printable(task.GetString()!);
             }
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
-                && properties.TryGetProperty("priority", out var p) && p.TryGetInt32(out var value))
+                && properties.TryGetProperty("priority", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var value))
             {
                 priority = value;
             }
             return (taskId, taskName, priority);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
             return ("", "", 0);
         }
     }
+
+    /// <summary>
+    /// <paramref name="text"/> as operators may see it in a listing: control characters shown as U+FFFD, at most
+    /// 200 characters (the body keeps the original bytes).
+    /// </summary>
+    private static string Printable(string text)
+    {
+        var cut = text.Length > 200 ? text[..200] : text;
+        return string.Create(cut.Length, cut, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = char.IsControl(c) || char.IsSurrogate(c) && !IsPairedAt(source, i) ? '\uFFFD' : c;
+            }
+        });
+    }
+
+    private static bool IsPairedAt(string s, int i) =>
+        char.IsHighSurrogate(s[i]) ? i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]) : i > 0 && char.IsHighSurrogate(s[i - 1]);
 }

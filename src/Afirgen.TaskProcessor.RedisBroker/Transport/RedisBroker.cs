@@ -44,6 +44,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     private readonly string _mutexToken = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<string, QueueKeys> _queues = new(StringComparer.Ordinal);
     private long _nextRestoreTicks;
+    private int _persistenceChecked;
     private volatile bool _disposed;
 
     /// <summary>Connects to the broker in <see cref="RedisBrokerOptions.Url"/> (and keeps reconnecting while it is down).</summary>
@@ -68,7 +69,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         _keys = new KombuKeys(_options.GlobalKeyPrefix);
         _connection = ConnectionMultiplexer.Connect(url.ToConfigurationOptions());
         _db = _connection.GetDatabase(url.Database);
-        RedisBrokerLog.Connecting(_logger, url.ToString(), _options.PriorityOrder, _options.VisibilityTimeout);
+        RedisBrokerLog.Connecting(_logger, url.ToString(), _options.PriorityOrder, _options.VisibilityTimeout, _options.CeleryVisibilityTimeout);
     }
 
     /// <summary>Deliveries after which a message is dead-lettered rather than delivered again.</summary>
@@ -92,9 +93,13 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         {
             return $"{RedisBrokerOptions.Section}:PrioritySteps must rise from 0 within 0–9, as kombu's priority_steps do (its default: 0, 3, 6, 9).";
         }
-        if (options.VisibilityTimeout <= TimeSpan.Zero)
+        if (options.VisibilityTimeout < TimeSpan.FromSeconds(5))
         {
-            return $"{RedisBrokerOptions.Section}:VisibilityTimeout must be positive; set it to the Celery workers' visibility_timeout (kombu's default: 1 hour).";
+            return $"{RedisBrokerOptions.Section}:VisibilityTimeout is our workers' lease on the messages they hold and must be at least 5 seconds (default 30 s); it is renewed while they hold them.";
+        }
+        if (options.CeleryVisibilityTimeout <= TimeSpan.Zero)
+        {
+            return $"{RedisBrokerOptions.Section}:CeleryVisibilityTimeout must be positive; set it to the Celery workers' visibility_timeout (kombu's default: 1 hour).";
         }
         if (options.RestoreInterval <= TimeSpan.Zero || options.MaxPollInterval <= TimeSpan.Zero || options.UnackedMutexExpire <= TimeSpan.Zero)
         {
@@ -127,9 +132,9 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         var now = _time.GetUtcNow();
         var delayed = notBefore is { } due && due > now;
         var window = (long)_queueOptions.DuplicateDetectionWindow.TotalMilliseconds;
-        await _db.ScriptEvaluateAsync(KombuScripts.Send,
+        await Reach(() => _db.ScriptEvaluateAsync(KombuScripts.Send,
             [delayed ? keys.Delayed : _keys.List(queue, step), _keys.Duplicate(queue, message.MessageId)],
-            [envelope, window, delayed ? notBefore!.Value.ToUnixTimeMilliseconds() : "", step]).ConfigureAwait(false);
+            [envelope, window, delayed ? notBefore!.Value.ToUnixTimeMilliseconds() : "", step]), "send a message to queue " + queue).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -148,6 +153,10 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var keys = await DeclareAsync(queue).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _persistenceChecked, 1) == 0)
+            {
+                _ = CheckPersistenceAsync();
+            }
             await RestoreIfDueAsync().ConfigureAwait(false);
             var popped = await PopAsync(queue, keys, maxMessages).ConfigureAwait(false);
             if (popped.Count > 0)
@@ -157,6 +166,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
                 {
                     if (settlement.Message.DeliveryCount > MaxDeliveryCount)
                     {
+                        // Never thrown out of here: the batch's other deliveries are recorded as ours and must reach the runner.
                         await DeadLetterExhaustedAsync(settlement).ConfigureAwait(false);
                         continue;
                     }
@@ -196,8 +206,8 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
             var queue = queues[i];
             var keys = KeysFor(queue);
             RedisKey[] scriptKeys = [keys.Delayed, keys.InFlight, keys.DeadLetters, _keys.Unacked, _keys.RawUnacked, .. keys.ServeOrder];
-            var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KombuScripts.Statistics, scriptKeys,
-                [queue, _keys.BindingPrefix, KombuKeys.Separator, MaxUnackedScanned]).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await Reach(() => _db.ScriptEvaluateAsync(KombuScripts.Statistics, scriptKeys,
+                [queue, _keys.BindingPrefix, KombuKeys.Separator, MaxUnackedScanned]), "read the depth of queue " + queue).ConfigureAwait(false))!;
             statistics[i] = new QueueStatistics(queue, (long)result[0], (long)result[1], (long)result[2], (long)result[3]);
         }
         return statistics;
@@ -212,7 +222,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         {
             return [];
         }
-        var entries = await _db.ListRangeAsync(KeysFor(queue).DeadLetters, 0, maxMessages - 1).ConfigureAwait(false);
+        var entries = await Reach(() => _db.ListRangeAsync(KeysFor(queue).DeadLetters, 0, maxMessages - 1), "read the dead letters of queue " + queue).ConfigureAwait(false);
         return [.. entries.Select(e => DeadLetterEntry.Read(queue, (byte[])e!)).OfType<DeadLetteredMessage>()];
     }
 
@@ -274,7 +284,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     {
         var now = _time.GetUtcNow();
         var result = await _db.ScriptEvaluateAsync(KombuScripts.Settle, SettleKeys(popped),
-            ["renew", popped.Kombu ? "k" : "r", popped.Tag, score, UnixSeconds(now)]).ConfigureAwait(false);
+            ["renew", popped.Kombu ? "k" : "r", popped.Tag, score, LeaseScore(now)]).ConfigureAwait(false);
         return result.Resp2Type == ResultType.Integer ? null : ((string)result!, now + _options.VisibilityTimeout);
     }
 
@@ -310,6 +320,11 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         {
             // Restored and taken by another worker meanwhile: it counts the delivery again and decides.
         }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Still recorded as ours: restored when its lease ends, counted once more and dead-lettered then.
+            RedisBrokerLog.DeadLetterFailed(_logger, ex, settlement.Message.MessageId, settlement.Message.Queue);
+        }
     }
 
     private async Task<IReadOnlyList<RedisSettlement>> PopAsync(string queue, QueueKeys keys, int maxMessages)
@@ -321,7 +336,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
             _keys.RawDeliveries, keys.Delayed, keys.InFlight, .. keys.ServeOrder,
         ];
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KombuScripts.Receive, scriptKeys,
-            [maxMessages, UnixSeconds(now), now.ToUnixTimeMilliseconds(), queue, _keys.Prefix, KombuKeys.Separator, PromoteLimit]).ConfigureAwait(false))!;
+            [maxMessages, LeaseScore(now), now.ToUnixTimeMilliseconds(), queue, _keys.Prefix, KombuKeys.Separator, PromoteLimit]).ConfigureAwait(false))!;
         if (result.Length == 0)
         {
             return [];
@@ -345,6 +360,33 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         return settlements;
     }
 
+    /// <summary>
+    /// Says once, at the first receive, when the broker's Redis would lose the queues on a restart (no append-only
+    /// file): this transport is durable only as far as that Redis is. A server that will not say is left unjudged.
+    /// </summary>
+    private async Task CheckPersistenceAsync()
+    {
+        try
+        {
+            if (!_connection.IsConnected)
+            {
+                Interlocked.Exchange(ref _persistenceChecked, 0); // not connected yet: ask at a later receive
+                return;
+            }
+            // Through a script: StackExchange.Redis refuses INFO itself outside its admin mode, which this connection has no need of.
+            var info = (string?)await _db.ScriptEvaluateAsync("return redis.call('INFO', 'persistence')").ConfigureAwait(false) ?? "";
+            if (info.Contains("aof_enabled:0", StringComparison.Ordinal))
+            {
+                RedisBrokerLog.NotPersisted(_logger, _connection.GetEndPoints().FirstOrDefault()?.ToString() ?? "?");
+            }
+        }
+        catch (Exception ex)
+        {
+            // INFO may be refused (a managed Redis, an ACL): nothing to say then, beyond a trace for whoever looks.
+            RedisBrokerLog.PersistenceUnknown(_logger, ex);
+        }
+    }
+
     private async Task RestoreIfDueAsync()
     {
         var now = _time.GetUtcNow();
@@ -356,12 +398,12 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         var restored = (long)await _db.ScriptEvaluateAsync(KombuScripts.Restore,
             [_keys.Unacked, _keys.UnackedIndex, _keys.UnackedMutex, _keys.RawUnacked, _keys.RawUnackedIndex, _keys.RawUnackedMeta],
             [
-                UnixSeconds(now - _options.VisibilityTimeout), _options.RestoreLimit, _mutexToken,
+                UnixSeconds(now - _options.CeleryVisibilityTimeout), _options.RestoreLimit, _mutexToken,
                 (long)_options.UnackedMutexExpire.TotalMilliseconds, _keys.Prefix, KombuKeys.Separator, _stepsArgument, _keys.BindingPrefix,
             ]).ConfigureAwait(false);
         if (restored > 0)
         {
-            RedisBrokerLog.Restored(_logger, restored, _options.VisibilityTimeout);
+            RedisBrokerLog.Restored(_logger, restored, _options.VisibilityTimeout, _options.CeleryVisibilityTimeout);
         }
     }
 
@@ -370,7 +412,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     {
         var wanted = messageIds is null ? null : new HashSet<string>(messageIds, StringComparer.Ordinal);
         var matching = new List<(RedisValue, DeadLetteredMessage)>();
-        foreach (var entry in await _db.ListRangeAsync(keys.DeadLetters).ConfigureAwait(false))
+        foreach (var entry in await Reach(() => _db.ListRangeAsync(keys.DeadLetters), "read the dead letters of queue " + queue).ConfigureAwait(false))
         {
             if (DeadLetters.DeadLetterEntry.Read(queue, (byte[])entry!) is { } message && (wanted is null || wanted.Contains(message.MessageId)))
             {
@@ -424,6 +466,27 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
                 [.. ordered.Select(step => broker._keys.List(name, step))],
                 broker._keys.Delayed(name), broker._keys.InFlight(name), broker._keys.DeadLetters(name), broker._keys.DeadLetterSequence(name));
         }, this);
+    }
+
+    /// <summary>
+    /// The time a delivery leased until <paramref name="now"/> + <see cref="RedisBrokerOptions.VisibilityTimeout"/> carries in
+    /// kombu's <c>unacked_index</c>: its lease's end less <see cref="RedisBrokerOptions.CeleryVisibilityTimeout"/>, so that
+    /// every restorer applying Celery's timeout (kombu's workers and ours) restores it exactly when the lease ends.
+    /// </summary>
+    private string LeaseScore(DateTimeOffset now) => UnixSeconds(now + _options.VisibilityTimeout - _options.CeleryVisibilityTimeout);
+
+    /// <summary>Runs a command, turning Redis being unreachable into the engine's <see cref="BrokerUnavailableException"/>.</summary>
+    private static async Task<T> Reach<T>(Func<Task<T>> command, string what)
+    {
+        try
+        {
+            return await command().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            // The client's own message (its whole connection state) stays in the inner exception, for the log.
+            throw new BrokerUnavailableException($"The broker (Redis) could not be reached to {what}.", ex);
+        }
     }
 
     private static string UnixSeconds(DateTimeOffset time) =>

@@ -192,4 +192,63 @@ public sealed class MalformedMessageTests
         Assert.Equal("???>>>", parsed.Message.Args[0]!.GetValue<string>());
         Assert.Equal("~~~", parsed.Message.Kwargs["k"]!.GetValue<string>());
     }
+
+    /// <summary>A wrong-typed or unusable value in every field the parser reads: each is refused with a sentence naming the field.</summary>
+    [Theory]
+    [InlineData("properties", "priority", "\"high\"", "properties.priority must be a whole number; found a string")]
+    [InlineData("properties", "priority", "1.5", "properties.priority must be a whole number; found a number")]
+    [InlineData("properties", "priority", "[1]", "properties.priority must be a whole number; found a list of 1")]
+    [InlineData("properties", "priority", "1e10", "properties.priority is 10000000000")]
+    [InlineData("properties", "body_encoding", "5", "properties.body_encoding must be a string or null; found a number")]
+    [InlineData("properties", "reply_to", "{}", "properties.reply_to must be a string or null; found an object")]
+    [InlineData("headers", "eta", "5", "headers.eta must be a string or null; found a number")]
+    [InlineData("headers", "expires", "\"tomorrow\"", "headers.expires is 'tomorrow'")]
+    [InlineData("headers", "retries", "-1", "headers.retries must be a non-negative whole number")]
+    [InlineData("headers", "retries", "1.5", "headers.retries must be a non-negative whole number")]
+    [InlineData("headers", "timelimit", "\"x\"", "headers.timelimit must be the list [hard, soft]")]
+    [InlineData("headers", "timelimit", "[\"a\", null]", "headers.timelimit's hard limit must be a positive number")]
+    [InlineData("headers", "root_id", "{}", "headers.root_id must be a string or null; found an object")]
+    [InlineData("headers", "parent_id", "[]", "headers.parent_id must be a string or null; found a list of 0")]
+    [InlineData("headers", "parent_id", "\"a\\u0000b\"", "headers.parent_id contains the control character U+0000")]
+    [InlineData("headers", "group", "5", "headers.group must be a string or null; found a number")]
+    [InlineData("headers", "group_index", "\"first\"", "headers.group_index must be a non-negative whole number")]
+    [InlineData("headers", "origin", "{}", "headers.origin must be a string or null; found an object")]
+    [InlineData("headers", "task", "\"x\\ny\"", "headers.task contains the control character U+000A")]
+    public void Parse_Rejects_AWrongTypedField_NamingIt(string section, string field, string json, string expected)
+    {
+        var s = Sample();
+        s[section]![field] = JsonNode.Parse(json);
+        var r = Reject(s.ToJsonString());
+        Assert.Equal(DeadLetterReasons.MalformedMessage, r.Reason);
+        Assert.Contains(expected, r.Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_AnIdWithControlOrPathCharacters_WithoutKeepingIt()
+    {
+        // No FAILURE can be stored under such an id (the runner stores one only when the rejection carries an id).
+        var s = Sample();
+        s["headers"]!["id"] = "../../x\u0000";
+        var r = Reject(s.ToJsonString());
+        Assert.Contains("headers.id contains the control character U+0000", r.Description);
+        Assert.Null(r.TaskId);
+        Assert.Equal("afirgen_tasks.email.send_fir_confirmation", r.TaskName);
+
+        s["headers"]!["id"] = new string('x', CeleryMessageParser.MaxIdLength + 1);
+        Assert.Contains($"at most {CeleryMessageParser.MaxIdLength} are accepted", Reject(s.ToJsonString()).Description);
+    }
+
+    [Fact]
+    public void Parse_Rejects_PropertiesOrHeadersOfTheWrongKind()
+    {
+        var s = Sample();
+        s["properties"] = "x";
+        Assert.Contains("'properties' is not an object", Reject(s.ToJsonString()).Description);
+        s = Sample();
+        s["headers"] = new JsonArray();
+        Assert.Contains("no 'headers' object", Reject(s.ToJsonString()).Description);
+        s = Sample();
+        s["content-type"] = 5;
+        Assert.Contains("content-type must be a string or null; found a number", Reject(s.ToJsonString()).Description);
+    }
 }
