@@ -11,14 +11,21 @@ namespace Afirgen.TaskProcessor.Engine.Hosting;
 /// <summary>
 /// Pulls messages from each consumed queue (for hosts whose broker does not push, such as the local
 /// host), keeps at most the prefetch count per queue in hand, hands each to the <see cref="TaskRunner"/>
-/// and renews the locks of long runs. Stops in three stages: stop receiving; let in-flight tasks finish
-/// within the host's shutdown timeout; then cancel them and abandon their messages for redelivery.
+/// and renews the locks of every message it holds, waiting or running. Stops in three stages: stop receiving
+/// and give every held message that has not started back to the broker at once; let running tasks finish
+/// within the host's shutdown timeout; then cancel what still runs and give its messages back too. Then it
+/// logs one line with the counts.
 /// </summary>
+/// <remarks>
+/// Where a held message goes when the process dies: nowhere but the broker. It stays locked there (leased, on the
+/// Redis transport) until its lock expires unrenewed, and is then delivered again; nothing is kept only here.
+/// </remarks>
 public sealed class QueueConsumerService : IHostedService, IDisposable
 {
     private static readonly TimeSpan ReceiveRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly IMessageSource _source;
+    private readonly IQueueStatisticsSource? _statistics;
     private readonly TaskRunner _runner;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -26,6 +33,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     private readonly BrokerQueueOptions _broker;
     private readonly IReadOnlyList<string> _queues;
     private readonly CancellationTokenSource _stopReceiving = new();
+    private readonly CancellationTokenSource _giveBack = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<ReceivedDelivery, InFlight> _inFlight = new(ReferenceEqualityComparer.Instance);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,11 +41,18 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     private int _running;
     private volatile bool _stopping;
     private int _disposed;
+    private int _renewFailing;
+    // What became of the deliveries that ended after the stop began (for the stop's one line).
+    private int _finishedInGrace;
+    private int _givenBack;
+    private int _cancelled;
 
     public QueueConsumerService(IMessageSource source, TaskRunner runner, TaskRouter router, TimeProvider time,
-        IOptions<WorkerOptions> worker, IOptions<BrokerQueueOptions> broker, ILogger<QueueConsumerService> logger)
+        IOptions<WorkerOptions> worker, IOptions<BrokerQueueOptions> broker, ILogger<QueueConsumerService> logger,
+        IQueueStatisticsSource? statistics = null)
     {
         _source = source;
+        _statistics = statistics;
         _runner = runner;
         _time = time;
         _logger = logger;
@@ -71,6 +86,8 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     {
         _stopping = true;
         await _stopReceiving.CancelAsync().ConfigureAwait(false);
+        // Held messages that have not started go back to the broker now, for another worker or the next start.
+        await _giveBack.CancelAsync().ConfigureAwait(false);
         HostingLog.Draining(_logger, InFlightCount);
         if (Volatile.Read(ref _running) == 0)
         {
@@ -89,6 +106,28 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
         }
         await _abort.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
+        await LogStoppedAsync().ConfigureAwait(false);
+    }
+
+    private async Task LogStoppedAsync()
+    {
+        var finished = Volatile.Read(ref _finishedInGrace);
+        var givenBack = Volatile.Read(ref _givenBack);
+        var cancelled = Volatile.Read(ref _cancelled);
+        var stillHeld = InFlightCount;
+        try
+        {
+            if (_statistics is null)
+            {
+                throw new InvalidOperationException("The broker reports no queue statistics.");
+            }
+            var queues = await _statistics.GetStatisticsAsync(_queues, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2), _time).ConfigureAwait(false);
+            HostingLog.Stopped(_logger, finished, givenBack, cancelled, stillHeld, queues.Sum(q => q.Waiting), queues.Sum(q => q.Scheduled));
+        }
+        catch (Exception ex)
+        {
+            HostingLog.StoppedWithoutCounts(_logger, ex, finished, givenBack, cancelled, stillHeld);
+        }
     }
 
     private async Task ConsumeAsync(string queue, CancellationToken stopReceiving)
@@ -142,20 +181,30 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             foreach (var delivery in batch)
             {
                 Interlocked.Increment(ref _running);
-                _inFlight[delivery] = new InFlight(delivery.Message.LockedUntil, _time.GetUtcNow());
+                var control = new RunControl(_giveBack.Token);
+                _inFlight[delivery] = new InFlight(delivery.Message.LockedUntil, _time.GetUtcNow(), control);
                 // Owned: counted in _running and awaited through _drained on shutdown. The global queue keeps
                 // hand-offs roughly in arrival order (the gate orders by enqueued time in any case).
-                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Service.RunOneAsync(state.Delivery, state.Credits),
-                    (Service: this, Delivery: delivery, Credits: credits), preferLocal: false);
+                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Service.RunOneAsync(state.Delivery, state.Control, state.Credits),
+                    (Service: this, Delivery: delivery, Control: control, Credits: credits), preferLocal: false);
             }
         }
     }
 
-    private async Task RunOneAsync(ReceivedDelivery delivery, SemaphoreSlim credits)
+    private async Task RunOneAsync(ReceivedDelivery delivery, RunControl control, SemaphoreSlim credits)
     {
         try
         {
-            await _runner.RunAsync(delivery, _abort.Token).ConfigureAwait(false);
+            var end = await _runner.RunAsync(delivery, _abort.Token, control).ConfigureAwait(false);
+            if (_stopping)
+            {
+                switch (end)
+                {
+                    case RunEnd.GivenBack: Interlocked.Increment(ref _givenBack); break;
+                    case RunEnd.Cancelled: Interlocked.Increment(ref _cancelled); break;
+                    default: Interlocked.Increment(ref _finishedInGrace); break;
+                }
+            }
         }
         finally
         {
@@ -177,32 +226,55 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
 
     private async Task RenewLocksAsync(CancellationToken cancellationToken)
     {
-        // One sweep for every running message instead of a timer each: renew what expires within half a lock.
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _broker.LockDuration.Ticks / 4));
+        // One sweep for every held message instead of a timer each, a tenth of a lock apart; a lock is renewed once
+        // two thirds of it remain, so it survives a broker outage of about half a lock without expiring.
+        var lockDuration = _broker.LockDuration;
+        var period = TimeSpan.FromTicks(Math.Clamp(lockDuration.Ticks / 10, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
         using var timer = new PeriodicTimer(period, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var now = _time.GetUtcNow();
+                var due = new List<(ReceivedDelivery Delivery, InFlight State, Task<DateTimeOffset> Renewal)>();
                 foreach (var (delivery, state) in _inFlight)
                 {
-                    if (state.LockedUntil - now > _broker.LockDuration / 2 || now - state.ReceivedAt > _worker.MaxLockRenewal)
+                    // A message waiting for a slot is renewed for as long as it waits; a running one only up to the
+                    // renewal limit (above the hard time limit), so a run that never ends does not hold it for ever.
+                    if (state.LockedUntil - now > lockDuration * 2 / 3
+                        || state.Control.StartedAt is { } started && now - started > _worker.MaxLockRenewal)
                     {
                         continue;
                     }
+                    due.Add((delivery, state, RenewAsync(delivery.Settlement, cancellationToken)));
+                }
+                // Renewals go out together (a Redis connection pipelines them) and are awaited together.
+                foreach (var (delivery, state, renewal) in due)
+                {
                     try
                     {
-                        var until = await delivery.Settlement.RenewLockAsync(cancellationToken).ConfigureAwait(false);
+                        var until = await renewal.ConfigureAwait(false);
                         _inFlight.TryUpdate(delivery, state with { LockedUntil = until }, state);
+                        if (Interlocked.Exchange(ref _renewFailing, 0) == 1)
+                        {
+                            HostingLog.RenewRecovered(_logger);
+                        }
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
                         return;
                     }
+                    catch (MessageLockLostException)
+                    {
+                        HostingLog.RenewLockLost(_logger, delivery.Message.MessageId, delivery.Message.Queue);
+                    }
                     catch (Exception ex)
                     {
-                        HostingLog.RenewFailed(_logger, ex, delivery.Message.MessageId, delivery.Message.Queue);
+                        // Once per outage, not once per message and sweep.
+                        if (Interlocked.Exchange(ref _renewFailing, 1) == 0)
+                        {
+                            HostingLog.RenewFailed(_logger, ex, delivery.Message.MessageId, delivery.Message.Queue);
+                        }
                     }
                 }
             }
@@ -211,6 +283,10 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
         {
         }
     }
+
+    // Async, so that a settlement that throws at once still gives a task the sweep awaits in its turn.
+    private static async Task<DateTimeOffset> RenewAsync(IMessageSettlement settlement, CancellationToken cancellationToken) =>
+        await settlement.RenewLockAsync(cancellationToken).ConfigureAwait(false);
 
     public void Dispose()
     {
@@ -221,10 +297,12 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
         }
         // Disposed without StopAsync when the host failed to start: stop the loops before the broker goes.
         _stopReceiving.Cancel();
+        _giveBack.Cancel();
         _abort.Cancel();
         _stopReceiving.Dispose();
+        _giveBack.Dispose();
         _abort.Dispose();
     }
 
-    private sealed record InFlight(DateTimeOffset LockedUntil, DateTimeOffset ReceivedAt);
+    private sealed record InFlight(DateTimeOffset LockedUntil, DateTimeOffset ReceivedAt, RunControl Control);
 }

@@ -40,6 +40,7 @@ public static class TaskEngineRegistration
             .ValidateOnStart();
         services.AddOptions<ResultOptions>().BindConfiguration(ResultOptions.Section)
             .Validate(o => o.Expires >= TimeSpan.FromSeconds(1), "Results must be kept at least one second (TaskProcessor:Results:Expires).")
+            .Validate(o => o.OutcomeRetryWindow >= TimeSpan.Zero, "The outcome retry window must be zero or more (TaskProcessor:Results:OutcomeRetryWindow).")
             .ValidateOnStart();
         services.AddOptions<MessageOptions>().BindConfiguration(MessageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations()

@@ -27,6 +27,14 @@ public interface IResultStore
     Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken);
 
     /// <summary>
+    /// A run given back to the broker unfinished (at shutdown): replaces its result with <paramref name="pending"/>,
+    /// atomically, only while the stored result is still exactly <paramref name="started"/> (the STARTED that run's
+    /// <see cref="BeginAsync"/> stored), so a redelivery that has started meanwhile, or a result that moved on, is left as it is.
+    /// </summary>
+    /// <returns>Whether the STARTED result was replaced.</returns>
+    Task<bool> ReleaseStartedAsync(TaskResultMeta started, TaskResultMeta pending, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Revokes a task id, atomically: remembers it as revoked for <paramref name="keepFor"/> (so its
     /// messages, scheduled ones included, are dropped when they come up), and stores <paramref name="revoked"/>
     /// as its result unless it is running (STARTED) or already finished.

@@ -58,6 +58,19 @@ public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimePro
         }
     }
 
+    public Task<bool> ReleaseStartedAsync(TaskResultMeta started, TaskResultMeta pending, CancellationToken cancellationToken)
+    {
+        lock (_beginLock)
+        {
+            if (!_results.TryGetValue(started.TaskId, out var entry) || !entry.Json.AsSpan().SequenceEqual(CeleryResultSerializer.Serialize(started)))
+            {
+                return Task.FromResult(false);
+            }
+            Write(pending);
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<string?> RevokeAsync(TaskResultMeta revoked, TimeSpan keepFor, CancellationToken cancellationToken)
     {
         lock (_beginLock)

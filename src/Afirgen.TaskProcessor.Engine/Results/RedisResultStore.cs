@@ -57,6 +57,20 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
             : new BeginResult(CeleryResultSerializer.Deserialize((byte[])found!), false);
     }
 
+    // KEYS[1] result key. ARGV[1] the STARTED JSON the run stored, ARGV[2] the PENDING JSON, ARGV[3] its expiry.
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('SETEX', KEYS[1], ARGV[3], ARGV[2])
+          redis.call('PUBLISH', KEYS[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    public Task<bool> ReleaseStartedAsync(TaskResultMeta started, TaskResultMeta pending, CancellationToken cancellationToken) =>
+        Run(async () => (long)await _redis.GetDatabase(_database).ScriptEvaluateAsync(ReleaseScript, [Key(started.TaskId)],
+            [CeleryResultSerializer.Serialize(started), CeleryResultSerializer.Serialize(pending), _expirySeconds]).ConfigureAwait(false) == 1, started.TaskId);
+
     // KEYS[1] result key, KEYS[2] revoked key (same hash slot). ARGV[1] REVOKED result JSON, ARGV[2] its
     // expiry, ARGV[3] how long the revocation is kept, ARGV[4] the revocation record.
     private const string RevokeScript = """

@@ -19,4 +19,11 @@ public sealed class ResultOptions
     /// <c>result_extended</c>). Default on, AFIRGen's setting (Celery's own default is off).
     /// </summary>
     public bool Extended { get; set; } = true;
+
+    /// <summary>
+    /// How long the runner keeps trying to store the outcome of a task whose handler has finished while the result
+    /// store cannot be reached, holding (and renewing) its message meanwhile, before it gives the message back, to be
+    /// run again. Covers a Redis restart; keep it under half the broker's lock or lease. Default 15 seconds.
+    /// </summary>
+    public TimeSpan OutcomeRetryWindow { get; set; } = TimeSpan.FromSeconds(15);
 }

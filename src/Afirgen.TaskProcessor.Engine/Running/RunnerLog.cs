@@ -49,4 +49,10 @@ internal static partial class RunnerLog
 
     [LoggerMessage(1014, LogLevel.Information, "Task {TaskId} ({TaskName}) attempt after {Retries} retries was redelivered as message {MessageId}, but its retry was already scheduled; settled without running it again")]
     public static partial void SupersededByRetry(ILogger logger, string taskId, string taskName, int retries, string messageId);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Task {TaskId} was given back to the broker, but its STARTED result could not be set back to PENDING; it shows STARTED until the task runs again")]
+    public static partial void ReleaseFailed(ILogger logger, Exception exception, string taskId);
+
+    [LoggerMessage(1016, LogLevel.Warning, "Task {TaskId} finished, but its {Status} could not be stored yet ({Reason}); trying again, holding its message meanwhile")]
+    public static partial void OutcomeStoreRetrying(ILogger logger, string taskId, string status, string reason);
 }

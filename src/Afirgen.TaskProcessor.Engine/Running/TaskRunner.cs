@@ -29,6 +29,7 @@ public sealed class TaskRunner
     // schedule to about a second, and clocks differ by that much.
     private static readonly TimeSpan EtaTolerance = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan OutcomeRetryDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly CeleryMessageParser _parser;
     private readonly TaskRegistry _registry;
@@ -79,28 +80,44 @@ public sealed class TaskRunner
     /// task did: every outcome ends in complete, abandon or dead-letter. <paramref name="abortToken"/>
     /// fires when the host must stop now: the run is cancelled and the message abandoned for another worker.
     /// </summary>
-    public async Task RunAsync(ReceivedDelivery delivery, CancellationToken abortToken)
+    public Task RunAsync(ReceivedDelivery delivery, CancellationToken abortToken) => RunAsync(delivery, abortToken, null);
+
+    /// <summary>
+    /// Runs <paramref name="delivery"/> as <see cref="RunAsync(ReceivedDelivery, CancellationToken)"/> does, for a consumer
+    /// that holds it: while it waits for a slot, <see cref="RunControl.GiveBack"/> abandons it at once; once admitted,
+    /// <see cref="RunControl.StartedAt"/> says so. Returns what became of the delivery.
+    /// </summary>
+    public async Task<RunEnd> RunAsync(ReceivedDelivery delivery, CancellationToken abortToken, RunControl? control)
     {
         var received = delivery.Message;
         var outcome = _parser.Parse(received.Body);
         if (outcome is ParseOutcome.Rejected rejected)
         {
-            await RejectAsync(delivery, rejected, abortToken).ConfigureAwait(false);
-            return;
+            return await RejectAsync(delivery, rejected, abortToken).ConfigureAwait(false);
         }
         var message = ((ParseOutcome.Parsed)outcome).Message;
         var priority = message.Priority ?? _publisher.ResolvePriority(null, message.TaskName, _router.Route(message.TaskName), received.Queue);
 
+        // A consumer's give-back token fires at the start of a stop (and whenever the abort token does): a message
+        // that has not started goes back to the broker then, not when the grace period is over.
+        var stopWaiting = control?.GiveBack ?? abortToken;
         GateSlot slot;
         try
         {
-            slot = await _gate.EnterAsync(priority, received.Queue, received.EnqueuedAt, abortToken).ConfigureAwait(false);
+            stopWaiting.ThrowIfCancellationRequested();
+            slot = await _gate.EnterAsync(priority, received.Queue, received.EnqueuedAt, stopWaiting).ConfigureAwait(false);
+            if (stopWaiting.IsCancellationRequested)
+            {
+                slot.Dispose(); // granted in the same instant as the stop: still unstarted, so it goes back too
+                stopWaiting.ThrowIfCancellationRequested();
+            }
         }
-        catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopWaiting.IsCancellationRequested)
         {
-            await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
-            return;
+            await AbandonAsync(delivery, "the worker is stopping; given back unstarted", null).ConfigureAwait(false);
+            return RunEnd.GivenBack;
         }
+        control?.MarkStarted(_time.GetUtcNow());
 
         using (slot)
         using (TaskTelemetry.StartRun(message, received.Queue, priority, received.DeliveryCount))
@@ -108,28 +125,33 @@ public sealed class TaskRunner
             try
             {
                 await RunParsedAsync(delivery, message, priority, abortToken).ConfigureAwait(false);
+                return RunEnd.Settled;
             }
             catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
             {
                 await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
+                return RunEnd.Cancelled;
             }
             catch (ResultStoreUnavailableException ex)
             {
                 await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
+                return RunEnd.Abandoned;
             }
             catch (MessageLockLostException)
             {
                 RunnerLog.LockLost(_logger, received.MessageId, received.Queue);
+                return RunEnd.LockLost;
             }
             catch (Exception ex)
             {
                 // A broker or infrastructure fault outside the task: give the message back rather than lose it.
                 await AbandonAsync(delivery, "an infrastructure error occurred", ex).ConfigureAwait(false);
+                return RunEnd.Abandoned;
             }
         }
     }
 
-    private async Task RejectAsync(ReceivedDelivery delivery, ParseOutcome.Rejected rejected, CancellationToken abortToken)
+    private async Task<RunEnd> RejectAsync(ReceivedDelivery delivery, ParseOutcome.Rejected rejected, CancellationToken abortToken)
     {
         try
         {
@@ -144,10 +166,24 @@ public sealed class TaskRunner
                 }, abortToken).ConfigureAwait(false);
             }
             await DeadLetterAsync(delivery, rejected.Reason, rejected.Description).ConfigureAwait(false);
+            return RunEnd.Settled;
         }
         catch (ResultStoreUnavailableException ex)
         {
             await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
+            return RunEnd.Abandoned;
+        }
+        catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
+        {
+            await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
+            return RunEnd.Cancelled;
+        }
+        catch (Exception ex)
+        {
+            // Nothing a message holds may leave it unsettled: given back, it is counted again and, at the
+            // delivery limit, dead-lettered by the broker.
+            await AbandonAsync(delivery, "an infrastructure error occurred while dead-lettering a malformed message", ex).ConfigureAwait(false);
+            return RunEnd.Abandoned;
         }
     }
 
@@ -193,8 +229,15 @@ public sealed class TaskRunner
             return;
         }
 
-        if (received.DeliveryCount > 1 && await IsSupersededByRetryAsync(message, abortToken).ConfigureAwait(false))
+        if (received.DeliveryCount > 1 && await IsSupersededByRetryAsync(message, abortToken).ConfigureAwait(false) is { } superseded)
         {
+            if (superseded == Supersession.RetryStoredNotSeenRunning)
+            {
+                // The retry may not have gone out (the broker failed between storing RETRY and sending it): send it
+                // again under its own id, which the broker's duplicate detection drops if it did go out.
+                await SendRetryAsync(message, received.Queue, priority, message.Retries + 1,
+                    definition.Options.Retry.DelayFor(message.Retries + 1, _random, null), abortToken).ConfigureAwait(false);
+            }
             RunnerLog.SupersededByRetry(_logger, message.Id, message.TaskName, message.Retries, received.MessageId);
             await CompleteAsync(delivery).ConfigureAwait(false);
             return;
@@ -216,11 +259,38 @@ public sealed class TaskRunner
                 await FinishRevokedAsync(delivery, message, EventFor(message, received, priority), "revoked", abortToken).ConfigureAwait(false);
                 return;
             }
-            await RunToOutcomeAsync(delivery, message, priority, definition, handle, abortToken).ConfigureAwait(false);
+            try
+            {
+                await RunToOutcomeAsync(delivery, message, priority, definition, handle, abortToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abortToken.IsCancellationRequested && started is not null)
+            {
+                // Given back: the STARTED this run stored must not outlive it (the task is queued again, not running).
+                await ReleaseStartedAsync(started).ConfigureAwait(false);
+                throw;
+            }
         }
         finally
         {
             _running.Unregister(handle);
+        }
+    }
+
+    /// <summary>
+    /// Puts the result of a run given back at shutdown back to PENDING, if it is still the STARTED this run stored (a
+    /// redelivery elsewhere may already have overwritten it). Best effort within a short time: the redelivered run
+    /// overwrites it in any case.
+    /// </summary>
+    private async Task ReleaseStartedAsync(TaskResultMeta started)
+    {
+        try
+        {
+            await _results.ReleaseStartedAsync(started, new TaskResultMeta { TaskId = started.TaskId, Status = TaskStates.Pending }, CancellationToken.None)
+                .WaitAsync(SettleTimeout, _time).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ResultStoreUnavailableException or TimeoutException)
+        {
+            RunnerLog.ReleaseFailed(_logger, ex, started.TaskId);
         }
     }
 
@@ -230,14 +300,63 @@ public sealed class TaskRunner
     /// Known from the stored result's retry count, which only extended results carry; checked on
     /// redeliveries alone, so first deliveries pay nothing.
     /// </summary>
-    private async Task<bool> IsSupersededByRetryAsync(TaskMessage message, CancellationToken abortToken)
+    private async Task<Supersession?> IsSupersededByRetryAsync(TaskMessage message, CancellationToken abortToken)
     {
         var stored = await _results.GetAsync(message.Id, abortToken).ConfigureAwait(false);
         if (stored?.Extended is not { } extended || TaskStates.IsTerminal(stored.Status))
         {
-            return false; // terminal results are handled by the normal path, which also re-sends follow-ups
+            return null; // terminal results are handled by the normal path, which also re-sends follow-ups
         }
-        return extended.Retries > message.Retries || (extended.Retries == message.Retries && stored.Status == TaskStates.Retry);
+        if (extended.Retries > message.Retries)
+        {
+            return Supersession.RetryAlreadyRan;
+        }
+        return extended.Retries == message.Retries && stored.Status == TaskStates.Retry ? Supersession.RetryStoredNotSeenRunning : null;
+    }
+
+    /// <summary>How a redelivered attempt is known to have been carried on by its retry.</summary>
+    private enum Supersession
+    {
+        /// <summary>A later attempt has already stored its state: the retry message went out and ran.</summary>
+        RetryAlreadyRan,
+
+        /// <summary>RETRY is stored for this attempt, but nothing shows that its retry message went out.</summary>
+        RetryStoredNotSeenRunning,
+    }
+
+    /// <summary>Sends retry <paramref name="retryNumber"/> of <paramref name="message"/>, due after <paramref name="delay"/>, under its deterministic id.</summary>
+    private async Task<DateTimeOffset> SendRetryAsync(TaskMessage message, string queue, int priority, int retryNumber, TimeSpan delay, CancellationToken abortToken)
+    {
+        var eta = _time.GetUtcNow() + delay;
+        var retry = message with { Retries = retryNumber, Eta = eta, ExtraHeaders = TaskTelemetry.CreateMessage(message.TaskName, message.Id, queue, message.ExtraHeaders) };
+        await _sender.SendAsync(queue,
+            new OutgoingMessage(MessageIds.ForRetry(message.Id, retryNumber), message.Id, message.TaskName, priority, CeleryMessageWriter.Write(retry, queue, priority)),
+            eta, abortToken).ConfigureAwait(false);
+        return eta;
+    }
+
+    /// <summary>
+    /// Stores the outcome of a run whose handler has finished. While the result store cannot be reached it keeps trying
+    /// for <see cref="ResultOptions.OutcomeRetryWindow"/> (the message's lock is renewed meanwhile), so that a short
+    /// Redis restart does not turn into a second run of the handler; past the window it throws, and the message is
+    /// abandoned for a redelivery, which runs the task again.
+    /// </summary>
+    private async Task StoreOutcomeAsync(TaskResultMeta meta, CancellationToken abortToken)
+    {
+        var giveUpAt = _time.GetUtcNow() + _resultOptions.OutcomeRetryWindow;
+        while (true)
+        {
+            try
+            {
+                await _results.StoreAsync(meta, abortToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ResultStoreUnavailableException ex) when (_time.GetUtcNow() < giveUpAt)
+            {
+                RunnerLog.OutcomeStoreRetrying(_logger, meta.TaskId, meta.Status, ex.Message);
+                await Task.Delay(OutcomeRetryDelay, _time, abortToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task RunToOutcomeAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunHandle handle, CancellationToken abortToken)
@@ -260,7 +379,7 @@ public sealed class TaskRunner
                 case RunOutcome.Succeeded success:
                     if (!(message.IgnoreResult || definition.Options.IgnoreResult))
                     {
-                        await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Success, success.Result, done: true) with { Children = success.Children }, abortToken).ConfigureAwait(false);
+                        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Success, success.Result, done: true) with { Children = success.Children }, abortToken).ConfigureAwait(false);
                     }
                     _observers.Succeeded(observed, success.Result);
                     await SendFollowUpsAsync(message, priority, success.Result, abortToken).ConfigureAwait(false);
@@ -275,7 +394,7 @@ public sealed class TaskRunner
                 case RunOutcome.HardTimeLimitExceeded timeout:
                     RunnerLog.HardTimeLimit(_logger, message.Id, message.TaskName, timeout.Limit);
                     var description = $"The task ran longer than its hard time limit of {timeout.Limit.TotalSeconds:0.###} s.";
-                    await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure,
+                    await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure,
                         CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description), done: true), abortToken).ConfigureAwait(false);
                     _observers.Failed(observed, DeadLetterReasons.HardTimeLimitExceeded, "TimeLimitExceeded: " + description);
                     await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
@@ -410,12 +529,8 @@ public sealed class TaskRunner
         {
             var retryNumber = message.Retries + 1;
             var delay = policy.DelayFor(retryNumber, _random, (failure.Exception as TaskRetryException)?.Countdown);
-            var eta = _time.GetUtcNow() + delay;
-            await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Retry, CeleryExceptionInfo.From(exception), done: false) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
-            var retry = message with { Retries = retryNumber, Eta = eta, ExtraHeaders = TaskTelemetry.CreateMessage(message.TaskName, message.Id, received.Queue, message.ExtraHeaders) };
-            await _sender.SendAsync(received.Queue,
-                new OutgoingMessage(MessageIds.ForRetry(message.Id, retryNumber), message.Id, message.TaskName, priority, CeleryMessageWriter.Write(retry, received.Queue, priority)),
-                eta, abortToken).ConfigureAwait(false);
+            await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, CeleryExceptionInfo.From(exception), done: false) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+            var eta = await SendRetryAsync(message, received.Queue, priority, retryNumber, delay, abortToken).ConfigureAwait(false);
             RunnerLog.RetryScheduled(_logger, message.Id, message.TaskName, exception.GetType().Name, retryNumber, policy.MaxRetries, delay);
             _observers.RetryScheduled(observed, retryNumber, $"{exception.GetType().Name}: {exception.Message}", eta);
             await CompleteAsync(delivery).ConfigureAwait(false);
@@ -444,7 +559,7 @@ public sealed class TaskRunner
             info = CeleryExceptionInfo.From(exception);
         }
 
-        await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
         RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
         _observers.Failed(observed, reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}");
         await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);

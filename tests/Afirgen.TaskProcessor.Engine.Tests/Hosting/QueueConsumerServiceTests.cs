@@ -11,6 +11,8 @@ using Afirgen.TaskProcessor.Engine.Results;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Afirgen.TaskProcessor.Engine.Tests.Hosting;
@@ -21,11 +23,12 @@ public sealed class QueueConsumerServiceTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Forever = System.Threading.Timeout.InfiniteTimeSpan;
 
-    private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection> tasks, TimeProvider? time = null)
+    private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection> tasks, TimeProvider? time = null, FakeLogCollector? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
         if (time is not null) builder.Services.AddSingleton(time);
+        if (logs is not null) builder.Logging.AddProvider(new FakeLoggerProvider(logs));
         builder.AddTaskEngine();
         builder.Services.AddEmbeddedBroker();
         builder.Services.AddQueueConsumers();
@@ -115,7 +118,7 @@ public sealed class QueueConsumerServiceTests
             await Task.Delay(10);
         }
         // Six lock durations pass, half a second at a time, until the handler's minute is up: the renewal sweep (every
-        // 2.5 s, renewing when under 5 s remain) gets about ten steps of real time to run before a lock could expire.
+        // second, renewing when under two thirds of the 10 s lock remain) gets several steps of real time to run before a lock could expire.
         // STARTED is stored just before the handler runs, so its delay may begin a step or two after this loop does:
         // the loop allows twice the minute rather than stopping exactly at it.
         for (var step = 0; step < 240 && !finished.Task.IsCompleted; step++)
@@ -156,7 +159,121 @@ public sealed class QueueConsumerServiceTests
         var broker = host.Services.GetRequiredService<EmbeddedBroker>();
         Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), (await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0]);
         Assert.Empty(await broker.GetDeadLettersAsync("default", 100, CancellationToken.None));
-        // Cancelled by shutdown is not a failure.
-        Assert.Equal(TaskStates.Started, (await host.Services.GetRequiredService<IResultStore>().GetAsync(published.TaskId, CancellationToken.None))!.Status);
+        // Cancelled by shutdown is not a failure, and the STARTED of the run given back does not outlive it: the task
+        // is queued again (PENDING) until its redelivery runs.
+        Assert.Equal(TaskStates.Pending, (await host.Services.GetRequiredService<IResultStore>().GetAsync(published.TaskId, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task Stop_GivesHeldMessagesBackAtOnce_LetsTheRunningOneFinish_AndSaysSoInOneLine()
+    {
+        // One slot: one task runs, five more are held (prefetched) behind it when the host is told to stop.
+        var release = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ran = new ConcurrentQueue<string>();
+        var logs = new FakeLogCollector();
+        using var host = Build(new()
+        {
+            ["TaskProcessor:Worker:Concurrency"] = "1",
+            ["TaskProcessor:Worker:PrefetchMultiplier"] = "8",
+            ["TaskProcessor:Worker:Queues:0"] = "default",
+        }, s =>
+        {
+            s.AddTask("test.blocker", _ => { started.TrySetResult(); return new ValueTask<JsonNode?>(release.Task); });
+            s.AddTask("test.record", context => { ran.Enqueue(context.TaskId); return ValueTask.FromResult<JsonNode?>(null); });
+        }, logs: logs);
+        await host.StartAsync();
+        var publisher = host.Services.GetRequiredService<TaskPublisher>();
+        var broker = host.Services.GetRequiredService<EmbeddedBroker>();
+        var blocker = await publisher.PublishAsync(new TaskRequest { TaskName = "test.blocker" }, CancellationToken.None);
+        await started.Task.WaitAsync(Timeout);
+        for (var i = 0; i < 5; i++)
+        {
+            await publisher.PublishAsync(new TaskRequest { TaskName = "test.record" }, CancellationToken.None);
+        }
+        var gate = host.Services.GetRequiredService<PriorityGate>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (gate.Waiting < 5)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"only {gate.Waiting} of 5 held messages reached the gate");
+            await Task.Delay(10);
+        }
+
+        // A grace period far longer than the test: the held ones must go back now, not when it ends.
+        var stopping = host.StopAsync(CancellationToken.None);
+        deadline = DateTime.UtcNow + Timeout;
+        while ((await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0] is var q && (q.Waiting != 5 || q.InFlight != 1))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the held messages did not go back while the running task went on: {q}");
+            await Task.Delay(10);
+        }
+        Assert.False(stopping.IsCompleted, "the stop did not wait for the running task");
+        release.SetResult("done");
+        await stopping.WaitAsync(Timeout);
+
+        Assert.Empty(ran);
+        Assert.Equal(TaskStates.Success, (await host.Services.GetRequiredService<IResultStore>().GetAsync(blocker.TaskId, CancellationToken.None))!.Status);
+        Assert.Equal(new QueueStatistics("default", 5, 0, 0, 0), (await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0]);
+        var stopped = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 1108);
+        Assert.Equal("Stopped: 1 tasks finished during the grace period, 5 held messages given back to the broker unstarted, 0 running tasks cancelled when it ended and given back, 0 left to their locks; the broker now holds 5 waiting and 0 scheduled messages for this worker's queues", stopped.Message);
+    }
+
+    [Fact]
+    public async Task Consumer_RenewsAWaitingMessage_ForAsLongAsItWaits_EvenPastTheRenewalLimit()
+    {
+        // The renewal limit bounds a run that never ends, not a message waiting its turn: with the one slot taken for
+        // longer than the limit, the message behind it keeps its lock and runs on its first delivery, while the
+        // overlong run's own lock is let go at the limit (and expires).
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
+        var logs = new FakeLogCollector();
+        var deliveries = new ConcurrentQueue<int>();
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blockerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = Build(new()
+        {
+            ["TaskProcessor:Broker:LockDuration"] = "00:00:10",
+            ["TaskProcessor:Worker:MaxLockRenewal"] = "00:00:20",
+            ["TaskProcessor:Worker:Concurrency"] = "1",
+            ["TaskProcessor:Worker:Queues:0"] = "default",
+        }, s =>
+        {
+            s.AddTask("test.long", async context =>
+            {
+                blockerStarted.TrySetResult();
+                await Task.Delay(TimeSpan.FromSeconds(35), time, context.CancellationToken);
+                return "done";
+            });
+            s.AddTask("test.record", context =>
+            {
+                deliveries.Enqueue(context.DeliveryCount);
+                finished.TrySetResult();
+                return ValueTask.FromResult<JsonNode?>(null);
+            });
+        }, time, logs);
+        await host.StartAsync();
+        var publisher = host.Services.GetRequiredService<TaskPublisher>();
+        var blocker = await publisher.PublishAsync(new TaskRequest { TaskName = "test.long", Priority = 10 }, CancellationToken.None);
+        await blockerStarted.Task.WaitAsync(Timeout);
+        var waiting = await publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Priority = 1 }, CancellationToken.None);
+        var gate = host.Services.GetRequiredService<PriorityGate>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (gate.Waiting < 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the second message did not reach the gate");
+            await Task.Delay(10);
+        }
+        // The blocker's 35 s pass in 0.5 s steps: the waiting message is held past the 20 s limit and three lock durations.
+        for (var step = 0; step < 160 && !finished.Task.IsCompleted; step++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(10);
+        }
+        await finished.Task.WaitAsync(Timeout);
+        await host.StopAsync();
+
+        Assert.Equal([1], deliveries);
+        var lockLost = logs.GetSnapshot().Where(r => r.Id.Id is 1008 or 1107).Select(r => r.Message).ToArray();
+        Assert.DoesNotContain(lockLost, m => m.Contains(waiting.TaskId, StringComparison.Ordinal));
+        Assert.Contains(lockLost, m => m.Contains(blocker.TaskId, StringComparison.Ordinal));
     }
 }

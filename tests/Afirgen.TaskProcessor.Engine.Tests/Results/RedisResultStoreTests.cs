@@ -171,4 +171,32 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
         var values = await redis.Connection.GetDatabase().StringGetAsync(ids.Select(id => (RedisKey)("celery-task-meta-" + id)).ToArray());
         Assert.All(values, v => Assert.Contains("SUCCESS", (string)v!));
     }
+
+    [Fact]
+    public async Task ReleaseStarted_PutsARunsOwnStartedBackToPending_ButNotAResultThatMovedOn()
+    {
+        var store = Store(extended: true);
+        var id = Guid.NewGuid().ToString();
+        var started = new TaskResultMeta
+        {
+            TaskId = id, Status = TaskStates.Started,
+            Extended = new ExtendedResultFields("diagnostics.sleep", [], [], "worker-a@test", 0, "default"),
+        };
+        var pending = new TaskResultMeta { TaskId = id, Status = TaskStates.Pending };
+        Assert.True((await store.BeginAsync(id, started, CancellationToken.None)).MayRun);
+
+        Assert.True(await store.ReleaseStartedAsync(started, pending, CancellationToken.None));
+        Assert.Equal(TaskStates.Pending, (await store.GetAsync(id, CancellationToken.None))!.Status);
+
+        // A redelivery on another worker has started it meanwhile: its STARTED is not ours to release.
+        var theirs = started with { Extended = started.Extended! with { Worker = "worker-b@test" } };
+        Assert.True((await store.BeginAsync(id, theirs, CancellationToken.None)).MayRun);
+        Assert.False(await store.ReleaseStartedAsync(started, pending, CancellationToken.None));
+        Assert.Equal("worker-b@test", (await store.GetAsync(id, CancellationToken.None))!.Extended!.Worker);
+
+        // Nor is a finished result.
+        await store.StoreAsync(Success(id), CancellationToken.None);
+        Assert.False(await store.ReleaseStartedAsync(theirs, pending, CancellationToken.None));
+        Assert.Equal(TaskStates.Success, (await store.GetAsync(id, CancellationToken.None))!.Status);
+    }
 }

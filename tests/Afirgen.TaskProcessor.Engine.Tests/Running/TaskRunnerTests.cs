@@ -399,6 +399,83 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         Assert.Equal(1, delivery.Message.DeliveryCount);
     }
 
+    [Theory]
+    [InlineData(10, true)]  // Redis back within the outcome retry window (15 s): stored, completed, run once
+    [InlineData(20, false)] // not back in time: given back for a redelivery, which runs the task again
+    public async Task Run_KeepsTryingToStoreAFinishedTasksOutcome_ThroughAShortRedisOutage(int outageSeconds, bool storedInTime)
+    {
+        await using var server = await RedisServer.StartAsync();
+        var runs = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var h = EngineHarness.Create(server.Configuration, s => s.AddTask("test.slow", async _ =>
+        {
+            Interlocked.Increment(ref runs);
+            started.TrySetResult();
+            await release.Task;
+            return "done";
+        }));
+        var published = await h.Publisher.PublishAsync(Request("test.slow"), CancellationToken.None);
+        var delivery = await h.ReceiveAsync();
+        var run = h.Runner.RunAsync(delivery, CancellationToken.None);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        await server.StopAsync();
+        release.SetResult();
+        // The outage, on the runner's clock: half a second at a time, with half of that in real time, so that it also
+        // outlasts the client's own patience (it holds a command back for up to its 2 s timeout) as a real outage would.
+        for (var elapsed = 0.0; elapsed < outageSeconds; elapsed += 0.5)
+        {
+            h.Time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(250);
+        }
+        await server.StartAgainAsync();
+        for (var step = 0; step < 200 && !run.IsCompleted; step++)
+        {
+            h.Time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(20);
+        }
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, runs);
+        if (storedInTime)
+        {
+            Assert.Equal(TaskStates.Success, (await h.ResultAsync(published.TaskId))!.Status);
+            Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await h.StatsAsync());
+        }
+        else
+        {
+            // The restarted test server kept nothing; the message is back on the queue, for a run that stores its outcome.
+            Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), await h.StatsAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Run_ResendsTheRetry_WhenARedeliveredAttemptFindsRetryStoredButItsMessageMayNotHaveGoneOut()
+    {
+        // The first attempt stored RETRY, then the broker failed before the retry message went out and the attempt was
+        // given back. Its redelivery must not run the task again, nor drop it: it sends the retry (under the retry's own
+        // id, which duplicate detection drops had it gone out) and completes.
+        await using var h = Harness(settings: new() { ["TaskProcessor:Results:Extended"] = "true" });
+        var published = await h.Publisher.PublishAsync(Request(DiagnosticTasks.FailTimes, new JsonObject { ["times"] = 5 }), CancellationToken.None);
+        var first = await h.ReceiveAsync();
+        await h.Results.StoreAsync(new TaskResultMeta
+        {
+            TaskId = published.TaskId, Status = TaskStates.Retry,
+            Extended = new ExtendedResultFields(DiagnosticTasks.FailTimes, [], [], "gone@test", 0, "default"),
+        }, CancellationToken.None);
+        await first.Settlement.AbandonAsync(CancellationToken.None);
+
+        var redelivered = await h.RunNextAsync();
+        Assert.Equal(2, redelivered.Message.DeliveryCount);
+        var stats = await h.StatsAsync();
+        Assert.Equal(1, stats.Scheduled);
+        Assert.Equal(0, stats.Waiting + stats.InFlight);
+        h.Time.Advance(TimeSpan.FromMinutes(20));
+        var retry = await h.ReceiveAsync();
+        Assert.Equal(MessageIds.ForRetry(published.TaskId, 1), retry.Message.MessageId);
+    }
+
     [Fact]
     public async Task Run_AbandonsARunningTask_WhenTheWorkerMustStop()
     {
@@ -412,8 +489,9 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         await abort.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
 
-        // Cancelled by shutdown is not a failure: the message goes back for another worker.
-        Assert.Equal(TaskStates.Started, (await h.ResultAsync(published.TaskId))!.Status);
+        // Cancelled by shutdown is not a failure: the message goes back for another worker, and its result back to
+        // PENDING (the STARTED of a run given back must not outlive it).
+        Assert.Equal(TaskStates.Pending, (await h.ResultAsync(published.TaskId))!.Status);
         Assert.Equal(new QueueStatistics("default", 1, 0, 0, 0), await h.StatsAsync());
         Assert.Empty(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None));
     }

@@ -113,6 +113,9 @@ public sealed class EmbeddedBroker : IMessageSender, IMessageSource, IQueueStati
         return Task.FromResult<IReadOnlyList<QueueStatistics>>(statistics);
     }
 
+    /// <summary>Every queue's depths now (what the process would lose if it ended).</summary>
+    internal IReadOnlyList<QueueStatistics> Snapshot() => _queues.Values.Select(q => q.GetStatistics()).ToArray();
+
     /// <inheritdoc/>
     public Task<IReadOnlyList<DeadLetteredMessage>> GetDeadLettersAsync(string queue, int maxMessages, CancellationToken cancellationToken)
     {
