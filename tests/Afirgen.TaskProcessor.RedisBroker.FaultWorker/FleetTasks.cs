@@ -16,7 +16,7 @@ public static class FleetTasks
 {
     public const string Record = "fleet.record";
 
-    /// <summary>Registers the task; it writes to Redis database <c>Fleet:Database</c> (default 3) under <c>Fleet:Prefix</c>.</summary>
+    /// <summary>Registers the task; it writes to Redis database <c>Fleet:Database</c> (default 3) of the results' Redis under <c>Fleet:Prefix</c> (default <c>fleet:</c>).</summary>
     public static IServiceCollection AddFleetTasks(this IServiceCollection services, IConfiguration configuration)
     {
         var database = configuration.GetValue("Fleet:Database", 3);
@@ -29,9 +29,12 @@ public static class FleetTasks
             o.Retry = new RetryPolicy { MaxRetries = 20, InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(5) };
         });
 
-        // AFIRGen's task names as echoes, so Celery's six wire shapes have somewhere to run.
+        // AFIRGen's task names as echoes, so Celery's six wire shapes have somewhere to run without AFIRGen's data:
+        // in this test worker they replace the real tasks the local host registers under those names.
         foreach (var name in AfirgenEchoes)
         {
+            var real = services.Where(d => d.ImplementationInstance is TaskDefinition t && t.Name == name).ToList();
+            real.ForEach(d => services.Remove(d));
             services.AddTask(name, static context => ValueTask.FromResult<JsonNode?>(new JsonObject
             {
                 ["args"] = context.Args.DeepClone(),

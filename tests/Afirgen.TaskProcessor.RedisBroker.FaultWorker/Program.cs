@@ -1,15 +1,8 @@
-using Afirgen.TaskProcessor.Engine.Diagnostics;
-using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Cli;
 using Afirgen.TaskProcessor.RedisBroker.FaultWorker;
-using Afirgen.TaskProcessor.RedisBroker.Hosting;
-using Microsoft.Extensions.Hosting;
 
-// The engine on the Redis transport with the fleet's task: settings come from the command line
-// (--TaskProcessor:RedisBroker:Url=redis://…/1 --TaskProcessor:Redis:Configuration=… --Fleet:Prefix=…).
-var builder = Host.CreateApplicationBuilder(args);
-builder.AddTaskEngine();
-builder.AddRedisBroker();
-builder.Services.AddQueueConsumers();
-builder.Services.AddDiagnosticTasks();
-builder.Services.AddFleetTasks(builder.Configuration);
-await builder.Build().RunAsync();
+// afirgen-tasks itself, with the fleet's task added to the host `run` builds: the fault suite and the mixed-fleet
+// tests start `run` exactly as ./run.sh does (`run --redis 127.0.0.1:PORT`), with no other settings than a port
+// of its own for each instance's API (--urls); anything else they need comes from environment variables
+// (TaskProcessor__…, Fleet__Prefix), as it would for the real command.
+return await CommandLine.RunAsync(args, builder => builder.Services.AddFleetTasks(builder.Configuration));

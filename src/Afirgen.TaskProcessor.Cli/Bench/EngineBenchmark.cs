@@ -56,6 +56,8 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             [$"{WorkerOptions.Section}:Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
             [$"{WorkerOptions.Section}:PrefetchMultiplier"] = "4",
             [$"{WorkerOptions.Section}:Queues:0"] = "default",
+            // This measures the engine on its embedded broker; `bench --broker` measures the Redis transport.
+            [$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Memory,
             // The broker remembers every message id for its duplicate window; at benchmark rates ten
             // minutes of ids is millions of entries, which is not what is being measured.
             ["TaskProcessor:Broker:DuplicateDetectionWindow"] = "00:00:30",

@@ -9,20 +9,22 @@ namespace Afirgen.TaskProcessor.Cli.Commands;
 /// <summary><c>afirgen-tasks run</c>: the local host (what <c>celery worker</c> was, plus the API).</summary>
 internal static class RunCommand
 {
-    public static Command Create()
+    /// <param name="configure">Adds to the local host before it is built (a test worker's extra tasks); null for the real one.</param>
+    public static Command Create(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
         var queues = new Option<string?>("--queues", "-Q") { Description = "Comma-separated queues to consume (Celery's -Q); default: all." };
         var concurrency = new Option<int?>("--concurrency", "-c") { Description = "Tasks run at once (default 4; 1 = Celery's solo pool)." };
         var prefetch = new Option<int?>("--prefetch-multiplier") { Description = "Messages held per queue = concurrency × this (default 4)." };
-        var redis = new Option<string?>("--redis") { Description = "Redis for results, e.g. localhost:6379 (default: in memory, development only)." };
+        var redis = new Option<string?>("--redis") { Description = "Redis for results, e.g. localhost:6379; unless --broker says otherwise, the queues live there too, in database 1." };
         var urls = new Option<string?>("--urls") { Description = "Where the HTTP API listens (default http://127.0.0.1:7071)." };
         var hostname = new Option<string?>("--hostname", "-n") { Description = "This worker's name in monitoring (Celery's -n); default afirgen-tasks-<pid>@<host>." };
         var broker = new Option<string?>("--broker")
         {
-            Description = "Celery's Redis broker to consume, as Celery writes its URL (e.g. redis://localhost:6379/1); default: the embedded broker, development only.",
+            Description = "Celery's Redis broker, as Celery writes its URL (e.g. redis://localhost:6379/1); default: database 1 of the --redis server. " +
+                "'memory' keeps the queues in this process's memory instead (lost on exit; for tests and quick tries).",
         };
 
-        var command = new Command("run", "Run workers for all queues (or -Q) on the embedded broker (or Celery's Redis broker with --broker), with the HTTP API.")
+        var command = new Command("run", "Run workers for all queues (or -Q) on Celery's Redis broker (durable; --broker memory for an in-memory one), with the HTTP API.")
         {
             queues, concurrency, prefetch, redis, urls, hostname, broker,
         };
@@ -44,23 +46,36 @@ internal static class RunCommand
             if (parse.GetValue(hostname) is { } n) overrides[$"{WorkerOptions.Section}:Name"] = n;
             if (parse.GetValue(broker) is { } b)
             {
-                try
+                if (LocalBroker.IsMemory(b))
                 {
-                    RedisBrokerUrl.Parse(b);
+                    overrides[$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Memory;
                 }
-                catch (FormatException ex)
+                else
                 {
-                    throw new CliException($"--broker: {ex.Message}");
+                    try
+                    {
+                        RedisBrokerUrl.Parse(b);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new CliException($"--broker: {ex.Message} Or pass --broker memory for an in-memory broker (lost on exit).");
+                    }
+                    overrides[$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Redis;
+                    overrides[$"{RedisBrokerOptions.Section}:Url"] = b;
                 }
-                overrides[$"{RedisBrokerOptions.Section}:Url"] = b;
             }
 
-            await using var app = LocalHostApp.Build(overrides);
+            await using var app = LocalHostApp.Build(overrides, configure);
             var listenOn = app.Configuration[$"{LocalHostOptions.Section}:Urls"];
-            if (!LocalEngineRegistration.UsesRedisBroker(app.Configuration))
+            var chosen = LocalBroker.Resolve(app.Configuration);
+            if (chosen.Problem is { } problem)
             {
-                Console.Error.WriteLine("afirgen-tasks: the embedded broker keeps queues in this process's memory. It is for development and tests, not production: use the Functions app on Service Bus there, or --broker redis://… for Celery's Redis broker.");
+                throw new CliException(problem);
             }
+            // One line on what an exit costs, before anything else is logged.
+            Console.Error.WriteLine(chosen.InMemory
+                ? "afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits. Leave out --broker memory for the durable default."
+                : $"afirgen-tasks: broker: Celery's Redis transport at {RedisBrokerUrl.Parse(chosen.RedisUrl).ToString()}: queued, scheduled and held tasks stay in that Redis when this process exits or dies, and are picked up again on the next start.");
             try
             {
                 await app.RunAsync(cancellationToken);

@@ -6,13 +6,14 @@ using Afirgen.TaskProcessor.Engine.Scheduling;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
 using Afirgen.TaskProcessor.RedisBroker.Hosting;
 using Afirgen.TaskProcessor.StatusMirror;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Afirgen.TaskProcessor.Cli.LocalHost;
 
 /// <summary>
-/// The engine as this machine runs it: the embedded broker (or Celery's Redis broker when
-/// <c>TaskProcessor:RedisBroker:Url</c> is set), pull consumers, the registered tasks.
+/// The engine as this machine runs it: Celery's Redis transport as a durable broker (see <see cref="LocalBroker"/>;
+/// the embedded in-memory broker only when asked for), pull consumers, the registered tasks.
 /// </summary>
 internal static class LocalEngineRegistration
 {
@@ -20,13 +21,20 @@ internal static class LocalEngineRegistration
     public static IHostApplicationBuilder AddLocalEngine(this IHostApplicationBuilder builder)
     {
         builder.AddTaskEngine();
-        if (UsesRedisBroker(builder.Configuration))
+        var broker = LocalBroker.Resolve(builder.Configuration);
+        if (broker.InMemory)
         {
-            builder.AddRedisBroker();
+            builder.Services.AddEmbeddedBroker();
         }
         else
         {
-            builder.Services.AddEmbeddedBroker();
+            builder.AddRedisBroker();
+            // Without a URL of its own, the queues live on the results' Redis; with no Redis at all, the
+            // transport's start-up check refuses (and `run` has already said what to pass).
+            if (broker.RedisUrl is { } url)
+            {
+                builder.Services.PostConfigure<RedisBrokerOptions>(o => o.Url = string.IsNullOrWhiteSpace(o.Url) ? url : o.Url);
+            }
         }
         builder.Services.AddQueueConsumers();
         builder.Services.AddDiagnosticTasks();
@@ -38,7 +46,4 @@ internal static class LocalEngineRegistration
         return builder;
     }
 
-    /// <summary>Whether a Redis broker URL is configured; otherwise the embedded broker is the zero-set-up default.</summary>
-    public static bool UsesRedisBroker(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration[$"{RedisBrokerOptions.Section}:Url"]);
 }

@@ -10,13 +10,15 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Api;
 public sealed class RedisOutageTests
 {
     [Fact]
-    public async Task Post_Answers503_AndEnqueuesNothing_WhileRedisIsDown()
+    public async Task Post_Answers503_AndEnqueuesNothing_WhileTheResultsRedisIsDown()
     {
+        // The broker elsewhere (in memory here), so that what it holds can be read while the results' Redis is down.
         await using var redis = await RedisServer.StartAsync();
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
         await using var app = LocalHostApp.Build(new Dictionary<string, string?>
         {
             ["TaskProcessor:LocalHost:Urls"] = url,
+            ["TaskProcessor:LocalHost:Broker"] = "memory",
             ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
             ["Logging:LogLevel:Default"] = "None",
         });
@@ -32,5 +34,38 @@ public sealed class RedisOutageTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("The task was not enqueued; try again when Redis is back.", body["detail"]!.GetValue<string>());
         Assert.All(queues, q => Assert.Equal(0, q!["waiting"]!.GetValue<long>() + q["inFlight"]!.GetValue<long>() + q["scheduled"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task EveryRoute_Answers503_NotA500_WhileTheDefaultBrokersRedisIsDown()
+    {
+        // The default: queues and results on one Redis. While it is down, enqueueing and reading the queues say so.
+        await using var redis = await RedisServer.StartAsync();
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        await using var app = LocalHostApp.Build(new Dictionary<string, string?>
+        {
+            ["TaskProcessor:LocalHost:Urls"] = url,
+            ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
+            ["Logging:LogLevel:Default"] = "None",
+        });
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await redis.StopAsync();
+
+        using var post = await http.PostAsJsonAsync("/api/tasks", new { name = "diagnostics.echo" });
+        using var queues = await http.GetAsync("/api/queues");
+        using var lengths = await http.GetAsync("/api/queues/length");
+        using var deadLetters = await http.GetAsync("/api/dead-letters");
+        await app.StopAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, post.StatusCode);
+        foreach (var response in new[] { queues, lengths, deadLetters })
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{response.RequestMessage!.RequestUri}: {(int)response.StatusCode}");
+            var detail = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+            Assert.Contains("could not be reached", detail);
+            // What the user can act on, not the client library's connection state.
+            Assert.True(detail.Length < 300, detail);
+        }
     }
 }

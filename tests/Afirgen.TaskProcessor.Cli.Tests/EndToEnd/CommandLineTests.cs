@@ -7,8 +7,9 @@ using Afirgen.TaskProcessor.Testing;
 namespace Afirgen.TaskProcessor.Cli.Tests.EndToEnd;
 
 /// <summary>
-/// The README's first-run story with the real binary: <c>afirgen-tasks run</c>, then <c>enqueue</c> an
-/// e-mail-queue task and watch it finish with <c>status</c>; then a clean stop.
+/// The README's first-run story with the real binary: <c>afirgen-tasks run --redis …</c> (what ./run.sh starts: the
+/// durable broker on that Redis), then <c>enqueue</c> an e-mail-queue task and watch it finish with <c>status</c>;
+/// then a clean stop.
 /// </summary>
 public sealed class CommandLineTests
 {
@@ -17,8 +18,9 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Run_Enqueue_Status_WorkTogether_AndRunStopsCleanlyOnSigterm()
     {
+        await using var redis = await RedisServer.StartAsync();
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        using var run = Start("run", "--urls", url);
+        using var run = Start("run", "--redis", redis.Configuration, "--urls", url);
         var output = new System.Text.StringBuilder();
         run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -62,15 +64,59 @@ public sealed class CommandLineTests
         }
         lock (output)
         {
-            Assert.Contains("It is for development and tests, not production", output.ToString());
+            Assert.Contains($"afirgen-tasks: broker: Celery's Redis transport at redis://127.0.0.1:{redis.Port}/1: queued, scheduled and held tasks stay in that Redis", output.ToString());
             Assert.Contains("Stopped receiving", output.ToString());
+            // The stop's one line: nothing was held, and the revoked countdown task left nothing in the broker.
+            Assert.Contains("Stopped: 0 tasks finished during the grace period, 0 held messages given back to the broker unstarted, 0 running tasks cancelled when it ended and given back, 0 left to their locks; the broker now holds 0 waiting and", output.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task Run_WithoutAnyRedis_RefusesToStart_SayingWhatToPass()
+    {
+        var (code, _, stderr) = await ExecAsync("run", "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}");
+        Assert.Equal(2, code);
+        Assert.Contains("afirgen-tasks: No durable broker is configured: pass --redis host:port", stderr);
+        Assert.Contains("--broker memory", stderr);
+        Assert.DoesNotContain("Unhandled exception", stderr);
+    }
+
+    [Fact]
+    public async Task Run_OnTheMemoryBroker_SaysAtStartWhatItLosesOnExit_AndAtStopWhatItDiscarded()
+    {
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        using var run = Start("run", "--broker", "memory", "--urls", url);
+        var output = new System.Text.StringBuilder();
+        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.BeginErrorReadLine();
+        run.BeginOutputReadLine();
+        try
+        {
+            await WaitForApiAsync(url);
+            var (code, _, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--countdown", "600", "--api", url);
+            Assert.True(code == 0, stderr);
+        }
+        finally
+        {
+            Process.Start("kill", ["-INT", run.Id.ToString()])!.WaitForExit();
+            var exited = run.WaitForExit(TimeSpan.FromSeconds(20));
+            if (!exited) run.Kill(entireProcessTree: true);
+            Assert.True(exited, "afirgen-tasks run did not stop within 20 s of SIGINT");
+            run.WaitForExit();
+        }
+        Assert.Equal(0, run.ExitCode);
+        lock (output)
+        {
+            Assert.Contains("afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits.", output.ToString());
+            Assert.Contains("The embedded broker discards on exit 0 waiting, 1 scheduled, 0 held and 0 dead-lettered messages", output.ToString());
         }
     }
 
     [Fact]
     public async Task Run_RefusesAnInvalidSetting_InOneSentenceNamingIt()
     {
-        var (code, _, stderr) = await ExecAsync(["run", "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}"],
+        var (code, _, stderr) = await ExecAsync(["run", "--broker", "memory", "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}"],
             new() { ["TaskProcessor__Routing__Queues__email__DefaultPriority"] = "12" });
         Assert.Equal(2, code);
         Assert.Contains("afirgen-tasks: The configuration is invalid, so nothing was started: Queue 'email' has default priority 12; use 1 (lowest) to 10 (highest).", stderr);
@@ -87,6 +133,7 @@ public sealed class CommandLineTests
         Assert.Contains("afirgen-tasks: --broker: ", stderr);
         Assert.Contains(problem, stderr);
         Assert.Contains("e.g. redis://localhost:6379/1", stderr);
+        Assert.Contains("Or pass --broker memory", stderr);
         Assert.DoesNotContain("hunter2", stderr);
         Assert.DoesNotContain("Unhandled exception", stderr);
     }

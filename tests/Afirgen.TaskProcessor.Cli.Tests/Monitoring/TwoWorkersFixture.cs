@@ -29,10 +29,14 @@ public sealed class TwoWorkersFixture : IAsyncLifetime
         B = await StartAsync("worker-b@test");
     }
 
-    /// <summary>Settings that make heartbeats quick enough for tests.</summary>
+    /// <summary>
+    /// Settings that make heartbeats quick enough for tests. Each instance has a broker of its own (in memory), so a
+    /// task enqueued through one runs on that one, as the tests of what each instance reports need.
+    /// </summary>
     public static Dictionary<string, string?> Settings(string name, string url, string redis) => new()
     {
         ["TaskProcessor:LocalHost:Urls"] = url,
+        ["TaskProcessor:LocalHost:Broker"] = "memory",
         ["TaskProcessor:Redis:Configuration"] = redis,
         ["TaskProcessor:Worker:Name"] = name,
         ["TaskProcessor:Monitoring:HeartbeatInterval"] = "00:00:00.500",

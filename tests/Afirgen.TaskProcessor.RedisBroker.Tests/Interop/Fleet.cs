@@ -19,31 +19,38 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
     public string Broker => redis.Url(1);
     public IDatabase Records(IConnectionMultiplexer connection) => connection.GetDatabase(3);
 
-    /// <summary>Starts our worker on <paramref name="queues"/>; it is consuming once it has logged so.</summary>
+    /// <summary>
+    /// Starts our worker (afirgen-tasks <c>run</c>, with the fleet's task added) on <paramref name="queues"/>; it is
+    /// consuming once it has logged so. <paramref name="visibilityTimeout"/> is our workers' lease;
+    /// <paramref name="celeryVisibilityTimeout"/> (default: the same) the Celery workers' visibility timeout.
+    /// </summary>
     public async Task<Process> StartOursAsync(string[] queues, TimeSpan visibilityTimeout, int concurrency = 4, int prefetchMultiplier = 4,
-        string priorityOrder = "HighestFirst")
+        string priorityOrder = "HighestFirst", TimeSpan? celeryVisibilityTimeout = null)
     {
         var dll = Path.Combine(RepositoryRoot.Path, "tests", "Afirgen.TaskProcessor.RedisBroker.FaultWorker", "bin", Configuration, "net10.0",
             "Afirgen.TaskProcessor.RedisBroker.FaultWorker.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
+        foreach (var a in new[] { dll, "run", "--redis", redis.Configuration, "--broker", Broker, "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}" })
+        {
+            start.ArgumentList.Add(a);
+        }
         var settings = new Dictionary<string, string>
         {
-            ["TaskProcessor:RedisBroker:Url"] = Broker,
             ["TaskProcessor:RedisBroker:GlobalKeyPrefix"] = KeyPrefix,
             ["TaskProcessor:RedisBroker:VisibilityTimeout"] = visibilityTimeout.ToString("c"),
+            ["TaskProcessor:RedisBroker:CeleryVisibilityTimeout"] = (celeryVisibilityTimeout ?? visibilityTimeout).ToString("c"),
             ["TaskProcessor:RedisBroker:RestoreInterval"] = "00:00:00.500",
             ["TaskProcessor:RedisBroker:PriorityOrder"] = priorityOrder,
-            ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
             ["TaskProcessor:Redis:Database"] = "2",
             ["TaskProcessor:Worker:Concurrency"] = concurrency.ToString(),
             ["TaskProcessor:Worker:PrefetchMultiplier"] = prefetchMultiplier.ToString(),
+            ["TaskProcessor:Schedule:Enabled"] = "false",
             ["Fleet:Prefix"] = KeyPrefix,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Afirgen.TaskProcessor.Engine.Hosting"] = "Information",
         };
         for (var i = 0; i < queues.Length; i++) settings[$"TaskProcessor:Worker:Queues:{i}"] = queues[i];
-        foreach (var (key, value) in settings) start.ArgumentList.Add($"--{key}={value}");
+        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         return await StartAsync(start, "Consuming queue", "our worker");
     }
 

@@ -66,7 +66,9 @@ public sealed class MixedFleetTests(RedisFixture redis)
             "our worker to restore and run the task");
         Assert.Equal(1, (int)await records.HashGetAsync(fleet.KeyPrefix + "runs", id));
         Assert.StartsWith("dotnet:", (string?)await records.ListGetByIndexAsync($"{fleet.KeyPrefix}completed:{id}", 0));
-        Assert.Equal("SUCCESS", (string?)(await Fleet.ResultAsync(redis.Connection, id))?["status"]);
+        // The handler records itself done a moment before the worker stores its result.
+        await Fleet.WaitForAsync(async () => (string?)(await Fleet.ResultAsync(redis.Connection, id))?["status"] == "SUCCESS", TimeSpan.FromSeconds(10),
+            "our worker to store SUCCESS");
         // The ack follows the stored result (late acknowledgement), so it may land a moment after the result.
         await Fleet.WaitForAsync(async () => await broker.HashLengthAsync(fleet.KeyPrefix + "unacked") == 0, TimeSpan.FromSeconds(10),
             "our worker to acknowledge the restored message");
@@ -98,6 +100,38 @@ public sealed class MixedFleetTests(RedisFixture redis)
             TimeSpan.FromSeconds(10), "the Celery worker to store SUCCESS");
         await Fleet.WaitForAsync(async () => await broker.HashLengthAsync(fleet.KeyPrefix + "unacked") == 0, TimeSpan.FromSeconds(10),
             "the Celery worker to acknowledge the restored message");
+    }
+
+    [Fact]
+    public async Task CountdownTasksThatACeleryWorkerHolds_PastOurLease_AreNotRestoredByOurs_AndRunOnce()
+    {
+        // Celery's best-known Redis bug (celery#2481, #3270, #4400, #7009, kombu#337) is an ETA task held in a worker's
+        // memory longer than the visibility timeout, restored and run twice. Our short lease must apply to our own
+        // deliveries only: a Celery worker's wait for Celery's timeout (one hour here, on both sides).
+        var lease = TimeSpan.FromSeconds(5);
+        var celeryTimeout = TimeSpan.FromHours(1);
+        await using var fleet = new Fleet(redis.Server);
+        var records = fleet.Records(redis.Connection);
+        var broker = redis.Connection.GetDatabase(1);
+        await fleet.StartCeleryAsync("fleet", celeryTimeout);
+        var sentAt = DateTimeOffset.UtcNow;
+        var ids = await fleet.ProduceAsync("--count", "20", "--countdown", "15");
+        // Let the Celery worker take them (it holds ETA tasks in memory, unacknowledged) before ours joins.
+        await Fleet.WaitForAsync(async () => await broker.HashLengthAsync(fleet.KeyPrefix + "unacked") >= 10, TimeSpan.FromSeconds(30),
+            "the Celery worker to take the countdown tasks");
+        await fleet.StartOursAsync(["fleet"], lease, celeryVisibilityTimeout: celeryTimeout);
+
+        await Fleet.WaitForAsync(async () => await records.SetLengthAsync(fleet.KeyPrefix + "done") == ids.Length, TimeSpan.FromSeconds(90),
+            "the countdown tasks to run");
+        // Three of our leases more, with our workers restoring every half second: still one run each.
+        await Task.Delay(3 * lease);
+        foreach (var id in ids)
+        {
+            Assert.Equal(1, (int)await records.HashGetAsync(fleet.KeyPrefix + "runs", id));
+            var completed = ((string)(await records.ListGetByIndexAsync($"{fleet.KeyPrefix}completed:{id}", 0))!).Split(':');
+            Assert.True(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(completed[2])) >= sentAt.AddSeconds(14), "a countdown task ran before its time");
+        }
+        Assert.Equal(0, await broker.HashLengthAsync(fleet.KeyPrefix + "unacked"));
     }
 
     /// <summary>Whether kombu's unacked hash holds a record of the message of task <paramref name="taskId"/>.</summary>
