@@ -24,6 +24,9 @@ public static class LocalHostApp
 
         var local = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
         builder.WebHost.UseUrls(local.Urls);
+        // No server-side cap: the API's body reader refuses a body past its own limit with a 413 problem, and
+        // Kestrel then drains the rest (for at most 5 s) so the client reads that answer instead of a reset.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = local.ShutdownGracePeriod);
 
         builder.AddLocalEngine();
