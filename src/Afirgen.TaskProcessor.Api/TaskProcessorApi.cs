@@ -1,10 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Api.Queues;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
-using Afirgen.TaskProcessor.Engine.Monitoring;
-using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
@@ -18,21 +14,16 @@ namespace Afirgen.TaskProcessor.Api;
 /// (<see cref="TaskProcessorApiEndpoints"/>); the Functions app calls the same methods from its HTTP
 /// functions. Errors are RFC 9457 problem documents whose detail says what to change.
 /// </summary>
-public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time, TaskMonitor monitor)
+public sealed class TaskProcessorApi(TaskSubmitter submitter, JsonBodyReader bodies, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time)
 {
     /// <summary><c>POST /api/tasks</c>: enqueue a task; 202 with its id, queue and priority.</summary>
     public async Task<IResult> EnqueueAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        JsonNode? body;
-        try
+        var (body, problem) = await bodies.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return problem;
         }
-        catch (JsonException ex)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON", ex.Message);
-        }
-
         var (taskRequest, error) = EnqueueRequestReader.Read(body, time.GetUtcNow());
         if (taskRequest is null)
         {
@@ -43,29 +34,13 @@ public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry regis
             return Problem(StatusCodes.Status400BadRequest, "Unknown task",
                 $"No task named '{taskRequest.TaskName}' is registered. Registered tasks: {string.Join(", ", registry.All.Select(t => t.Name))}.");
         }
-
-        try
+        var (published, refused) = await submitter.SubmitAsync(taskRequest, cancellationToken).ConfigureAwait(false);
+        if (published is null)
         {
-            // Check and serialize before recording anything, so a refused request leaves no trace.
-            var prepared = publisher.Prepare(taskRequest);
-            await results.TryStorePendingAsync(new TaskResultMeta { TaskId = prepared.Message.Id, Status = TaskStates.Pending }, cancellationToken).ConfigureAwait(false);
-            var published = await publisher.SendAsync(prepared, cancellationToken).ConfigureAwait(false);
-            monitor.Sent(published);
-            return Results.Accepted($"/api/tasks/{published.TaskId}",
-                new EnqueueResponse(published.TaskId, published.TaskName, published.Queue, published.Priority, TaskStates.Pending, published.Eta, published.Expires));
+            return refused!;
         }
-        catch (TaskMessageTooLargeException ex)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "The task is too large", ex.Message);
-        }
-        catch (InvalidTaskRequestException ex)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "The task request is invalid", ex.Message);
-        }
-        catch (ResultStoreUnavailableException ex)
-        {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", $"{ex.Message} The task was not enqueued; try again when Redis is back.");
-        }
+        return Results.Accepted($"/api/tasks/{Uri.EscapeDataString(published.TaskId)}",
+            new EnqueueResponse(published.TaskId, published.TaskName, published.Queue, published.Priority, TaskStates.Pending, published.Eta, published.Expires));
     }
 
     /// <summary><c>GET /api/tasks/{id}</c>: the task's state and result; 404 for an id this processor has no record of.</summary>
@@ -95,10 +70,10 @@ public sealed class TaskProcessorApi(TaskPublisher publisher, TaskRegistry regis
         {
             return Problem(StatusCodes.Status400BadRequest, "No task id", "Give the id of the task to revoke in the path: /api/tasks/{id}/revoke.");
         }
-        var (terminate, error) = await RevokeRequestReader.ReadTerminateAsync(request, cancellationToken).ConfigureAwait(false);
-        if (error is not null)
+        var (terminate, problem) = await RevokeRequestReader.ReadTerminateAsync(request, bodies, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "The revoke request is invalid", error);
+            return problem;
         }
         try
         {

@@ -2,6 +2,7 @@ using Afirgen.TaskProcessor.Api.Dashboard;
 using Afirgen.TaskProcessor.Api.DeadLetters;
 using Afirgen.TaskProcessor.Api.Flower;
 using Afirgen.TaskProcessor.Api.Inspect;
+using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,6 +20,8 @@ public static class TaskProcessorApiEndpoints
 {
     public static IServiceCollection AddTaskProcessorApi(this IServiceCollection services)
     {
+        services.TryAddSingleton<JsonBodyReader>();
+        services.TryAddSingleton<TaskSubmitter>();
         services.TryAddSingleton<TaskProcessorApi>();
         services.TryAddSingleton<InspectApi>();
         services.TryAddSingleton<FlowerApi>();

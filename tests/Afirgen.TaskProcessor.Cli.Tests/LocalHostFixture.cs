@@ -13,6 +13,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>The host's services, to look behind the API (what was stored, what the broker holds).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();

@@ -80,7 +80,12 @@ public sealed class DashboardApi(InspectApi inspect, MonitoringReader monitoring
     /// <summary><c>GET /api/monitor/throughput?minutes=15</c>: finished tasks per 10 seconds, every instance together.</summary>
     public async Task<IResult> ThroughputAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var minutes = int.TryParse(request.Query["minutes"].ToString(), out var m) ? Math.Clamp(m, 1, 60) : 15;
+        var minutes = 15;
+        var text = request.Query["minutes"].ToString();
+        if (text.Length > 0 && !(int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out minutes) && minutes is >= 1 and <= 60))
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid minutes", $"minutes must be a whole number from 1 to 60 (the default is 15); got '{text}'.");
+        }
         try
         {
             var buckets = await monitoring.Store.GetThroughputAsync(time.GetUtcNow() - TimeSpan.FromMinutes(minutes), cancellationToken).ConfigureAwait(false);

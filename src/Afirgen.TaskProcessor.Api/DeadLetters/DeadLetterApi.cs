@@ -13,13 +13,17 @@ namespace Afirgen.TaskProcessor.Api.DeadLetters;
 /// replay one, a filtered set or all; purge. Written against the broker-neutral port, so the same calls
 /// work on the embedded broker and on Service Bus's dead-letter sub-queues.
 /// </summary>
-public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router)
+public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router, JsonBodyReader bodies)
 {
     /// <summary><c>GET /api/dead-letters</c> (<c>?queue= &amp;taskName= &amp;taskId= &amp;reason= &amp;limit=</c>).</summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var q = request.Query;
-        var limit = int.TryParse(q["limit"].ToString(), out var l) ? Math.Clamp(l, 1, DeadLetterReplayer.MaxBrowsed) : 500;
+        var limit = 500;
+        if (Text(q["limit"]) is { } limitText && !(int.TryParse(limitText, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= DeadLetterReplayer.MaxBrowsed))
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be a whole number from 1 to {DeadLetterReplayer.MaxBrowsed}; got '{limitText}'.");
+        }
         var (queues, error) = Queues(q["queue"].ToString());
         if (error is not null)
         {
@@ -51,15 +55,18 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
     private async Task<IResult> ApplyAsync(HttpRequest request, string counted, bool requireAll,
         Func<string, DeadLetterFilter, CancellationToken, Task<int>> apply, CancellationToken cancellationToken)
     {
-        JsonObject body;
-        try
+        var (read, problem) = await bodies.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            body = request.ContentLength is 0 ? [] : await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false) as JsonObject ?? [];
+            return problem;
         }
-        catch (JsonException ex)
+        // No body (or null) means no filter; anything but an object is a mistake, not "everything".
+        if (read is not (null or JsonObject))
         {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON", ex.Message);
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid dead-letter filter",
+                "The body must be a JSON object such as {\"queue\": \"email\", \"taskId\": \"…\"}, or leave it out to mean every dead letter.");
         }
+        var body = read as JsonObject ?? [];
         DeadLetterFilter filter;
         string? queueName;
         try

@@ -4,7 +4,6 @@ using Afirgen.TaskProcessor.Api.Inspect;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Monitoring;
-using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
@@ -21,8 +20,8 @@ namespace Afirgen.TaskProcessor.Api.Flower;
 /// (heartbeats are at most a few seconds old).
 /// </summary>
 public sealed class FlowerApi(
-    MonitoringReader monitoring, IResultStore results, TaskPublisher publisher, TaskRegistry registry, TaskRouter router,
-    IQueueStatisticsSource queues, TaskMonitor monitor, TaskRevoker revoker, TimeProvider time)
+    MonitoringReader monitoring, IResultStore results, TaskSubmitter submitter, JsonBodyReader bodies, TaskRegistry registry, TaskRouter router,
+    IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time)
 {
     private static readonly TimeSpan ApplyWaitLimit = TimeSpan.FromMinutes(5);
     private const int MaxListed = 10_000;
@@ -185,9 +184,10 @@ public sealed class FlowerApi(
     {
         var timeoutText = Text(request.Query["timeout"]);
         double timeout = 0;
-        if (timeoutText is not null && !double.TryParse(timeoutText, System.Globalization.CultureInfo.InvariantCulture, out timeout))
+        if (timeoutText is not null && !(double.TryParse(timeoutText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out timeout) && double.IsFinite(timeout) && timeout >= 0))
         {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid timeout", "timeout must be a number of seconds.");
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid timeout",
+                $"timeout must be a number of seconds to wait, 0 or more (at most {ApplyWaitLimit.TotalSeconds:0} are waited); got '{timeoutText}'.");
         }
         try
         {
@@ -221,10 +221,10 @@ public sealed class FlowerApi(
     /// </summary>
     public async Task<IResult> RevokeAsync(string id, HttpRequest request, CancellationToken cancellationToken)
     {
-        var (terminate, error) = await RevokeRequestReader.ReadTerminateAsync(request, cancellationToken).ConfigureAwait(false);
-        if (error is not null)
+        var (terminate, problem) = await RevokeRequestReader.ReadTerminateAsync(request, bodies, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return Results.Problem(detail: error, statusCode: StatusCodes.Status400BadRequest, title: "The revoke request is invalid");
+            return problem;
         }
         try
         {
@@ -249,19 +249,10 @@ public sealed class FlowerApi(
 
     private async Task<IResult> ApplyCoreAsync(string name, HttpRequest request, bool requireRegistered, bool wait, CancellationToken cancellationToken)
     {
-        JsonNode? body = null;
-        try
+        var (body, problem) = await bodies.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            if (request.ContentLength is not 0)
-            {
-                using var reader = new StreamReader(request.Body);
-                var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-                body = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text);
-            }
-        }
-        catch (JsonException ex)
-        {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON", ex.Message);
+            return problem;
         }
         if (body is not null and not JsonObject)
         {
@@ -279,22 +270,19 @@ public sealed class FlowerApi(
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid option", error!);
         }
+        var (published, refused) = await submitter.SubmitAsync(taskRequest, cancellationToken).ConfigureAwait(false);
+        if (published is null)
+        {
+            return refused!;
+        }
+        if (!wait)
+        {
+            return Json(new JsonObject { ["task-id"] = published.TaskId, ["state"] = TaskStates.Pending });
+        }
         try
         {
-            var prepared = publisher.Prepare(taskRequest);
-            await results.TryStorePendingAsync(new TaskResultMeta { TaskId = prepared.Message.Id, Status = TaskStates.Pending }, cancellationToken).ConfigureAwait(false);
-            var published = await publisher.SendAsync(prepared, cancellationToken).ConfigureAwait(false);
-            monitor.Sent(published);
-            if (!wait)
-            {
-                return Json(new JsonObject { ["task-id"] = published.TaskId, ["state"] = TaskStates.Pending });
-            }
             var meta = await WaitForResultAsync(published.TaskId, ApplyWaitLimit, cancellationToken).ConfigureAwait(false);
             return Json(ResultJson(published.TaskId, meta, alwaysResult: true));
-        }
-        catch (InvalidTaskRequestException ex)
-        {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid option", ex.Message);
         }
         catch (ResultStoreUnavailableException ex)
         {

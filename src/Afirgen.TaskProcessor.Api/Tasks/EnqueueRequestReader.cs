@@ -6,11 +6,21 @@ using Afirgen.TaskProcessor.Engine.Publishing;
 namespace Afirgen.TaskProcessor.Api.Tasks;
 
 /// <summary>
-/// Reads the JSON body of <c>POST /api/tasks</c> into a <see cref="TaskRequest"/>, with an error sentence
-/// for every field that is wrong. Field names follow Celery's <c>send_task</c>.
+/// Reads the JSON body of <c>POST /api/tasks</c> (and the options of Flower's apply routes) into a
+/// <see cref="TaskRequest"/>, with an error sentence for every field that is wrong. Field names follow Celery's
+/// <c>send_task</c>. Every field is checked here, before anything is recorded or sent.
 /// </summary>
 internal static class EnqueueRequestReader
 {
+    /// <summary>
+    /// How far ahead a task may be due or expire: ten years. Beyond it times overflow (1e20 seconds is no date)
+    /// and nothing waits that long on purpose; a revoked id is remembered for far less.
+    /// </summary>
+    public static readonly TimeSpan MaxAhead = TimeSpan.FromDays(3650);
+
+    /// <summary>The longest task name accepted (Celery's names are dotted module paths, far shorter).</summary>
+    public const int MaxNameLength = 200;
+
     public static (TaskRequest? Request, string? Error) Read(JsonNode? body, DateTimeOffset now)
     {
         if (body is not JsonObject obj)
@@ -20,6 +30,10 @@ internal static class EnqueueRequestReader
         try
         {
             var name = String(obj, "name") ?? throw new RequestException("'name' (the task name) is required.");
+            if (name.Length > MaxNameLength || name.Any(char.IsControl))
+            {
+                throw new RequestException($"'name' must be a task name of at most {MaxNameLength} characters without control characters, such as afirgen_tasks.email.send_notification.");
+            }
             var args = obj["args"] switch
             {
                 null => [],
@@ -33,8 +47,8 @@ internal static class EnqueueRequestReader
                 _ => throw new RequestException("'kwargs' must be a JSON object of keyword arguments."),
             };
             var priority = Int(obj, "priority");
-            var countdown = Number(obj, "countdown");
-            var eta = Time(obj, "eta");
+            var countdown = Seconds(obj, "countdown", "'countdown' must be a number of seconds from now");
+            var eta = Time(obj, "eta", now);
             if (countdown is not null && eta is not null)
             {
                 throw new RequestException("Give either 'countdown' (seconds from now) or 'eta' (a time), not both.");
@@ -46,9 +60,18 @@ internal static class EnqueueRequestReader
             DateTimeOffset? expires = obj["expires"] switch
             {
                 null => null,
-                JsonValue v when v.GetValueKind() == JsonValueKind.Number => now + TimeSpan.FromSeconds(v.GetValue<double>()),
-                _ => Time(obj, "expires"),
+                JsonValue v when v.GetValueKind() == JsonValueKind.Number => Seconds(obj, "expires", "'expires' must be a number of seconds from now, or a time") switch
+                {
+                    > 0 and double s => now + TimeSpan.FromSeconds(s),
+                    _ => throw new RequestException("'expires' must be more than zero seconds from now."),
+                },
+                _ => Time(obj, "expires", now),
             };
+            var taskId = String(obj, "task_id");
+            if (taskId is not null && TaskIdRule.Check(taskId) is { } idError)
+            {
+                throw new RequestException(idError);
+            }
             return (new TaskRequest
             {
                 TaskName = name,
@@ -56,7 +79,7 @@ internal static class EnqueueRequestReader
                 Kwargs = kwargs,
                 Priority = priority,
                 Queue = String(obj, "queue"),
-                TaskId = String(obj, "task_id"),
+                TaskId = taskId,
                 Eta = countdown is { } c ? now + TimeSpan.FromSeconds(c) : eta,
                 Expires = expires,
             }, null);
@@ -81,23 +104,33 @@ internal static class EnqueueRequestReader
         _ => throw new RequestException($"'{key}' must be a whole number."),
     };
 
-    private static double? Number(JsonObject obj, string key) => obj[key] switch
+    /// <summary>A number of seconds, at most <see cref="MaxAhead"/> either way (so adding it to now cannot overflow).</summary>
+    private static double? Seconds(JsonObject obj, string key, string what) => obj[key] switch
     {
         null => null,
-        JsonValue v when v.TryGetValue(out double d) => d,
-        _ => throw new RequestException($"'{key}' must be a number of seconds."),
+        // A JSON number too large for a double (1e400) reads as infinity.
+        JsonValue v when v.TryGetValue(out double d) && double.IsFinite(d) && Math.Abs(d) <= MaxAhead.TotalSeconds => d,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number =>
+            throw new RequestException($"{what}, at most {MaxAhead.TotalSeconds:0} (ten years); got {v.ToJsonString()}."),
+        _ => throw new RequestException($"{what}."),
     };
 
-    private static DateTimeOffset? Time(JsonObject obj, string key)
+    private static DateTimeOffset? Time(JsonObject obj, string key, DateTimeOffset now)
     {
         var text = String(obj, key);
         if (text is null)
         {
             return null;
         }
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t
-            : throw new RequestException($"'{key}' must be an ISO 8601 date and time such as 2026-11-25T18:00:00Z; got '{text}'.");
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+        {
+            throw new RequestException($"'{key}' must be an ISO 8601 date and time such as 2026-11-25T18:00:00Z; got '{text}'.");
+        }
+        if (t > now + MaxAhead)
+        {
+            throw new RequestException($"'{key}' must be at most ten years from now; got '{text}'.");
+        }
+        return t;
     }
 
     private sealed class RequestException(string message) : Exception(message);

@@ -6,41 +6,38 @@ namespace Afirgen.TaskProcessor.Api.Tasks;
 
 /// <summary>
 /// Reads a revoke request's <c>terminate</c> flag, for our route and Flower's alike: from the query string
-/// (<c>?terminate=true</c>) or a JSON body <c>{"terminate": true}</c>.
+/// (<c>?terminate=true</c>, with no body) or a JSON body <c>{"terminate": true}</c>.
 /// </summary>
-public static class RevokeRequestReader
+internal static class RevokeRequestReader
 {
-    /// <summary>The flag, or an error sentence when the request gives it in a form that is not true or false.</summary>
-    public static async Task<(bool Terminate, string? Error)> ReadTerminateAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The flag, or the problem to answer when the request gives it in a form that is not true or false.</summary>
+    public static async Task<(bool Terminate, IResult? Problem)> ReadTerminateAsync(HttpRequest request, JsonBodyReader bodies, CancellationToken cancellationToken)
     {
         var terminate = false;
-        if (request.Query.TryGetValue("terminate", out var values))
+        if (request.Query.TryGetValue("terminate", out var values) && !bool.TryParse(values.ToString(), out terminate))
         {
-            if (!bool.TryParse(values.ToString(), out terminate))
-            {
-                return (false, $"The query parameter terminate must be true or false; got '{values}'.");
-            }
+            return (false, Invalid($"The query parameter terminate must be true or false; got '{values}'."));
         }
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        var (body, problem) = await bodies.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            JsonNode? body;
-            try
-            {
-                body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                return (false, $"The request body is not valid JSON: {ex.Message}");
-            }
-            if (body is JsonObject o && o["terminate"] is { } t)
-            {
-                if (t.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
-                {
-                    return (false, "The field terminate must be true or false.");
-                }
-                terminate = t.GetValue<bool>();
-            }
+            return (false, problem);
         }
-        return (terminate, null);
+        switch (body)
+        {
+            case null:
+                return (terminate, null);
+            case JsonObject o when o["terminate"] is null:
+                return (terminate, null);
+            case JsonObject o when o["terminate"]!.GetValueKind() is JsonValueKind.True or JsonValueKind.False:
+                return (o["terminate"]!.GetValue<bool>(), null);
+            case JsonObject:
+                return (false, Invalid("The field terminate must be true or false."));
+            default:
+                return (false, Invalid("The body must be a JSON object such as {\"terminate\": true}, or leave it out."));
+        }
     }
+
+    private static IResult Invalid(string detail) =>
+        ApiProblems.Problem(StatusCodes.Status400BadRequest, "The revoke request is invalid", detail);
 }

@@ -6,13 +6,14 @@ namespace Afirgen.TaskProcessor.Cli.Commands;
 
 /// <summary>The CLI's side of the HTTP API, with errors a person can act on.</summary>
 /// <remarks>
-/// The Functions app's API wants a function key. It is taken from the URL as the dashboard's address carries it
-/// (<c>--api "https://&lt;app&gt;/?code=&lt;key&gt;"</c>) or from <see cref="KeyVariable"/>, and sent as the
-/// <c>x-functions-key</c> header on every request; the local host asks for none and ignores it.
+/// The Functions app's API wants a function key, and the local host its API key when one is set. Either is taken
+/// from the URL as the dashboard's address carries it (<c>--api "https://&lt;app&gt;/?code=&lt;key&gt;"</c>) or from
+/// <see cref="KeyVariable"/>, and sent as the <c>x-functions-key</c> header on every request (a local host
+/// without a key ignores it). Bodies go as <c>application/json</c>, the only type the API takes.
 /// </remarks>
 internal sealed class ApiClient : IDisposable
 {
-    /// <summary>The environment variable holding a function key, for scripts that keep it out of their command lines.</summary>
+    /// <summary>The environment variable holding the key, for scripts that keep it out of their command lines.</summary>
     public const string KeyVariable = "AFIRGEN_TASKS_API_KEY";
 
     private readonly HttpClient _http;
@@ -56,8 +57,8 @@ internal sealed class ApiClient : IDisposable
                 var status = (int)response.StatusCode;
                 response.Dispose();
                 throw new CliException(_hasKey
-                    ? $"The API at {_http.BaseAddress} refused the function key ({status}). Check it (az functionapp keys list --name <app> --resource-group <group>) and pass it again."
-                    : $"The API at {_http.BaseAddress} asks for a function key ({status}): pass --api \"{_http.BaseAddress}?code=<key>\" or set {KeyVariable}.");
+                    ? $"The API at {_http.BaseAddress} refused the key ({status}). Check it (the local host's is TaskProcessor:LocalHost:ApiKey; the Functions app's: az functionapp keys list --name <app> --resource-group <group>) and pass it again."
+                    : $"The API at {_http.BaseAddress} asks for a key ({status}): pass --api \"{_http.BaseAddress}?code=<key>\" or set {KeyVariable}.");
             }
             return response;
         }

@@ -1,4 +1,5 @@
 using Afirgen.TaskProcessor.Api;
+using Afirgen.TaskProcessor.Cli.LocalHost.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,10 @@ public static class LocalHostApp
 
         var local = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
         builder.WebHost.UseUrls(local.Urls);
+        // No server-side cap: the API's body reader refuses a body past its own limit with a 413 problem, and
+        // Kestrel then drains the rest (for at most 5 s) so the client reads that answer instead of a reset.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.AddLocalHostAccess();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = local.ShutdownGracePeriod);
 
         builder.AddLocalEngine();
@@ -31,6 +36,7 @@ public static class LocalHostApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseLocalHostAccess();
         app.MapTaskProcessorApi();
         app.MapLocalTelemetry();
         return app;

@@ -124,6 +124,30 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("http://0.0.0.0:{0}", "0.0.0.0")]
+    [InlineData("http://127.0.0.1:{0};http://[::]:{0}", "[::]")]
+    public async Task Run_RefusesToListenBeyondLoopbackWithoutAKey_InOneSentence_AndListensNowhere(string urls, string exposed)
+    {
+        var port = RedisServer.FreePort();
+        urls = string.Format(System.Globalization.CultureInfo.InvariantCulture, urls, port);
+        var (code, _, stderr) = await ExecAsync("run", "--urls", urls);
+        Assert.Equal(2, code);
+        var refusal = stderr.Split('\n').Single(l => l.Contains("nothing was started", StringComparison.Ordinal));
+        Assert.Equal($"afirgen-tasks: The configuration is invalid, so nothing was started: TaskProcessor:LocalHost:Urls {urls} listens beyond this machine ({exposed}), "
+            + "where anyone who reaches it could run tasks, so set TaskProcessor:LocalHost:ApiKey (env TaskProcessor__LocalHost__ApiKey) to a secret of at least 16 characters "
+            + "that clients send as x-functions-key or ?code=, or listen on http://127.0.0.1:<port>.", refusal);
+        Assert.DoesNotContain("Unhandled exception", stderr);
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port));
+
+        // A key too short to be a secret is refused the same way.
+        (code, _, stderr) = await ExecAsync(["run", "--urls", $"http://127.0.0.1:{port}"], new() { ["TaskProcessor__LocalHost__ApiKey"] = "hunter2" });
+        Assert.Equal(2, code);
+        Assert.Contains("TaskProcessor:LocalHost:ApiKey is 7 characters long; use a random secret of at least 16", stderr);
+        Assert.DoesNotContain("hunter2", stderr);
+    }
+
+    [Theory]
     [InlineData("amqp://guest:hunter2@localhost:5672//", "is not a Redis URL")]
     [InlineData("redis://:hunter2@localhost:6379/one", "which is not a database number")]
     public async Task Run_RefusesABrokerUrlThatIsNotRedis_SayingHowToWriteIt_WithoutItsPassword(string url, string problem)
@@ -209,12 +233,13 @@ public sealed class CommandLineTests
         var (wrongKeyCode, _, wrongKeyErr) = await ExecAsync("status", "t4", "--api", url + "/?code=wrong");
 
         Assert.Equal([("/api/tasks/t1", "from-url"), ("/api/tasks/t2", "from-env"), ("/api/tasks/t3", ""), ("/api/tasks/t4", "wrong")], seen.ToArray());
-        Assert.DoesNotContain("function key", fromUrlErr + fromEnvErr);
+        Assert.DoesNotContain("a key", fromUrlErr + fromEnvErr);
+        Assert.DoesNotContain("the key", fromUrlErr + fromEnvErr);
         Assert.Equal(2, noKeyCode);
-        Assert.Contains("asks for a function key (401): pass --api", noKeyErr);
+        Assert.Contains("asks for a key (401): pass --api", noKeyErr);
         Assert.Contains("AFIRGEN_TASKS_API_KEY", noKeyErr);
         Assert.Equal(2, wrongKeyCode);
-        Assert.Contains("refused the function key (401)", wrongKeyErr);
+        Assert.Contains("refused the key (401)", wrongKeyErr);
     }
 
     private static Process Start(params string[] args) => Start(args, []);
@@ -235,7 +260,16 @@ public sealed class CommandLineTests
         using var p = Start(args, environment);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            // A command that should have ended (a run that should have refused to start) must not outlive the test.
+            p.Kill(entireProcessTree: true);
+            throw;
+        }
         return (p.ExitCode, await stdout, await stderr);
     }
 

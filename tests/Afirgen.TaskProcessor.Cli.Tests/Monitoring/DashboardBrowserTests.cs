@@ -1,7 +1,10 @@
 using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Cli.LocalHost;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Publishing;
+using Afirgen.TaskProcessor.Testing;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
@@ -13,7 +16,8 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 /// <summary>
 /// The dashboard in real headless Chromium (Debian's chromium and chromium-driver) against a running
 /// local host: no console errors; a task enqueued from the page goes from queued to SUCCESS without a
-/// reload; a dead-lettered task is replayed from the page; a task's detail links its lineage; opened with
+/// reload (a same-origin POST, which the local host's cross-site check lets through); a dead-lettered task is
+/// replayed from the page; a task's detail links its lineage; opened with
 /// a function key (as in Azure) the page sends it with every API request; a screenshot of each main view is saved.
 /// </summary>
 public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutputHelper output) : IClassFixture<TwoWorkersFixture>, IDisposable
@@ -149,6 +153,47 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         wait.Until(d => BrowserRequestsSince(mark).Length >= 2);
         Assert.All(BrowserRequestsSince(mark), r => Assert.Equal(key, r.FunctionKey));
         AssertNoConsoleErrors(driver);
+    }
+
+    [Fact]
+    public async Task Dashboard_OnAHostWithAnApiKey_SaysHowToOpenItWithout_AndEnqueuesWithIt()
+    {
+        const string key = "dashboard-test-key-0123456789";
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        var requests = new ApiRequestLog();
+        var settings = TwoWorkersFixture.Settings("keyed@browser", url, workers.Redis.Configuration);
+        settings["TaskProcessor:LocalHost:ApiKey"] = key;
+        await using var app = LocalHostApp.Build(settings, builder => builder.Services.AddSingleton<IStartupFilter>(requests));
+        await app.StartAsync();
+        try
+        {
+            var driver = Start();
+            var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+            wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+
+            // Without the key the page itself loads (it holds no data), and its status line says how to open it.
+            driver.Navigate().GoToUrl(url + "/");
+            wait.Until(d => d.FindElement(By.Id("status")).Text.Contains("the API refused the request (401): open this page as /?code=<key>", StringComparison.Ordinal));
+
+            // Opened with it, the enqueue form works: a same-origin POST, as JSON, with the key.
+            driver.Navigate().GoToUrl(url + "/?code=" + Uri.EscapeDataString(key) + "#tasks");
+            wait.Until(d => d.FindElements(By.CssSelector("#enqueue-name option[value='diagnostics.echo']")).Count == 1);
+            Click(wait, By.CssSelector("#enqueue-name option[value='diagnostics.echo']"));
+            var kwargs = driver.FindElement(By.Id("enqueue-kwargs"));
+            kwargs.Clear();
+            kwargs.SendKeys("{\"fir_id\": \"FIR-2026-0077\"}");
+            driver.FindElement(By.Id("enqueue-submit")).Click();
+            var id = wait.Until(d => d.FindElement(By.Id("enqueue-result")).GetDomAttribute("data-task-id") is { Length: > 0 } v ? v : null)!;
+            wait.Until(d => d.FindElements(By.CssSelector($"#tasks-table tr[data-task-id='{id}'] td.state")).FirstOrDefault()?.Text == "SUCCESS");
+
+            var post = Assert.Single(requests.Requests, r => r.Method == "POST" && r.UserAgent.Contains("Chrome", StringComparison.Ordinal));
+            Assert.Equal(("/api/tasks", key, url), (post.PathAndQuery, post.FunctionKey, post.Origin));
+            Assert.StartsWith("application/json", post.ContentType, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
     }
 
     [Fact]

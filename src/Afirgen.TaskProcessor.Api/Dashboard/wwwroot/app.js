@@ -20,10 +20,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-// In Azure the API answers only with a function key. Opened once as /?code=<key>, the page keeps the key for
-// this tab (sessionStorage, so a reload keeps working and other tabs and sites never see it), takes it out of
-// the address bar (bookmarks, screenshots and history then hold no key) and sends it as x-functions-key with
-// every API request. The local host asks for no key, so it is simply not sent there.
+// In Azure the API answers only with a function key, and a local host with an API key only with that. Opened once
+// as /?code=<key>, the page keeps the key for this tab (sessionStorage, so a reload keeps working and other tabs
+// and sites never see it), takes it out of the address bar (bookmarks, screenshots and history then hold no key)
+// and sends it as x-functions-key with every API request. A local host without a key ignores it, so opened as
+// plain / the page simply sends none.
 const KEY_STORAGE = "afirgen-tasks.functions-key";
 const functionKey = (() => {
   const url = new URL(location.href);
@@ -54,8 +55,9 @@ async function api(path, options) {
     body = null; // not JSON (a proxy's or the host's own error page): the status says enough
   }
   if (!response.ok) {
-    const detail = response.status === 401 || response.status === 403
-      ? `the API refused the request (${response.status}): open this page as /?code=<function key> (az functionapp keys list), or sign in first if Entra ID is in front of it`
+    const refused = response.status === 401 || (response.status === 403 && !(body && body.detail));
+    const detail = refused
+      ? `the API refused the request (${response.status}): open this page as /?code=<key> (a local host's TaskProcessor:LocalHost:ApiKey; in Azure a function key, az functionapp keys list), or sign in first if Entra ID is in front of it`
       : body && (body.detail || body.title) || response.statusText;
     const error = new Error(detail);
     error.status = response.status;
