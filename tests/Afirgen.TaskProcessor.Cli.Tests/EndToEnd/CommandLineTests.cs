@@ -130,7 +130,8 @@ public sealed class CommandLineTests
     {
         var port = RedisServer.FreePort();
         urls = string.Format(System.Globalization.CultureInfo.InvariantCulture, urls, port);
-        var (code, _, stderr) = await ExecAsync("run", "--urls", urls);
+        // The in-memory broker, so that the address is the only thing that keeps it from starting.
+        var (code, _, stderr) = await ExecAsync("run", "--broker", "memory", "--urls", urls);
         Assert.Equal(2, code);
         var refusal = stderr.Split('\n').Single(l => l.Contains("nothing was started", StringComparison.Ordinal));
         Assert.Equal($"afirgen-tasks: The configuration is invalid, so nothing was started: TaskProcessor:LocalHost:Urls {urls} listens beyond this machine ({exposed}), "
@@ -141,7 +142,7 @@ public sealed class CommandLineTests
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port));
 
         // A key too short to be a secret is refused the same way.
-        (code, _, stderr) = await ExecAsync(["run", "--urls", $"http://127.0.0.1:{port}"], new() { ["TaskProcessor__LocalHost__ApiKey"] = "hunter2" });
+        (code, _, stderr) = await ExecAsync(["run", "--broker", "memory", "--urls", $"http://127.0.0.1:{port}"], new() { ["TaskProcessor__LocalHost__ApiKey"] = "hunter2" });
         Assert.Equal(2, code);
         Assert.Contains("TaskProcessor:LocalHost:ApiKey is 7 characters long; use a random secret of at least 16", stderr);
         Assert.DoesNotContain("hunter2", stderr);
