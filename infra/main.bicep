@@ -94,6 +94,11 @@ param archiveArchiveAfterDays int = 180
 @minValue(0)
 param archiveDeleteAfterDays int = 0
 
+@description('Days a deleted Key Vault or secret stays recoverable (7-90). Purge protection is on, so this is also how long the vault\'s name stays taken after `azd down --purge`. Fixed when the vault is created.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
 @description('Days Log Analytics keeps data.')
 @minValue(30)
 @maxValue(730)
@@ -398,6 +403,7 @@ module keyVault 'core/security/key-vault.bicep' = {
     name: keyVaultName
     location: location
     tags: tags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
   }
 }
 
