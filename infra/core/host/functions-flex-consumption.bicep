@@ -1,7 +1,9 @@
 // A function app on a Flex Consumption plan that runs as a user-assigned identity, pulls its
 // deployment package from a blob container with that identity, and takes its app settings as given.
 // Flex Consumption sets the runtime in functionAppConfig.runtime: FUNCTIONS_WORKER_RUNTIME and
-// FUNCTIONS_EXTENSION_VERSION must not be app settings here.
+// FUNCTIONS_EXTENSION_VERSION must not be app settings here. Basic (user name and password) publishing
+// is off for both SCM and FTP: deployments authenticate with Entra ID (azd does), so no publishing
+// password exists to leak.
 
 @description('Name of the function app.')
 param name string
@@ -98,6 +100,20 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   resource settings 'config' = {
     name: 'appsettings'
     properties: appSettings
+  }
+
+  resource scmBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource ftpBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
   }
 }
 
