@@ -224,7 +224,8 @@ var smtpPasswordSecretName = 'afirgen-smtp-password'
 // Built-in role definition ids.
 var serviceBusDataReceiverRoleId = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
 var serviceBusDataSenderRoleId = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var storageBlobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
 
@@ -371,8 +372,12 @@ module storageAccess 'app/storage-access.bicep' = {
   scope: rg
   params: {
     storageAccountName: storageAccountName
+    // Blob Data Contributor: the host's keys and locks, the deployment package, the tasks' reports and
+    // archives (read, write, delete blobs; create containers). Table Data Contributor: the host's
+    // diagnostic events. Owner would add only ACL and ownership management nobody here uses.
     roleDefinitionIds: [
-      storageBlobDataOwnerRoleId
+      storageBlobDataContributorRoleId
+      storageTableDataContributorRoleId
     ]
     principals: concat(appPrincipals, userPrincipals)
   }
