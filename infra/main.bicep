@@ -3,7 +3,9 @@
 // Log Analytics + Application Insights, one user-assigned identity, a Key Vault for AFIRGen's own
 // secrets, and one Flex Consumption function app per worker group. All Azure access is by Entra ID; the
 // only secrets (AFIRGen's MySQL connection string, the SMTP password) live in the Key Vault and reach
-// the apps as Key Vault references, never as plain app settings.
+// the apps as Key Vault references, never as plain app settings. With enablePrivateNetworking, the apps
+// are integrated into a virtual network and reach Service Bus, Storage, Key Vault and Redis only through
+// private endpoints; those resources then refuse the public internet.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -33,7 +35,13 @@ param principalType string = 'User'
 @description('Resource group name; empty: rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Service Bus tier. Standard is pay-per-operation; Premium is dedicated capacity.')
+@description('Private networking: a virtual network the apps are integrated into (each in its own subnet, going out through a NAT gateway with one static IP), private endpoints and private DNS zones for Service Bus, Storage (blob, table), Key Vault and Redis, and public network access disabled on those four. Service Bus is then Premium (private endpoints need it), whatever serviceBusSkuName says.')
+param enablePrivateNetworking bool = false
+
+@description('Address space of the virtual network when enablePrivateNetworking is true: its first /24 holds the private endpoints, the next ones one worker group each.')
+param virtualNetworkAddressPrefix string = '10.40.0.0/16'
+
+@description('Service Bus tier. Standard is pay-per-operation; Premium is dedicated capacity (and the only tier with private endpoints: enablePrivateNetworking chooses it).')
 @allowed([
   'Standard'
   'Premium'
@@ -242,6 +250,51 @@ var serviceBusNamespaceName = '${abbrs.serviceBusNamespaces}${resourceToken}'
 var redisName = '${abbrs.cacheRedisEnterprise}${resourceToken}'
 var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
+var virtualNetworkName = '${abbrs.networkVirtualNetworks}${resourceToken}'
+var natGatewayName = '${abbrs.networkNatGateways}${resourceToken}'
+
+// Private networking: who refuses the internet, and the Service Bus tier that has private endpoints.
+var publicNetworkAccess = enablePrivateNetworking ? 'Disabled' : 'Enabled'
+var effectiveServiceBusSkuName = enablePrivateNetworking ? 'Premium' : serviceBusSkuName
+
+// A private endpoint and DNS zone per service the apps reach. Storage: blob for the host (keys, locks,
+// the deployment package) and the tasks' reports and archives; table for the host's diagnostic events.
+// No queue or file endpoint: nothing here uses queues (no blob trigger, no Durable Functions), and Flex
+// Consumption keeps no content share.
+var privateEndpointServices = [
+  {
+    name: 'servicebus'
+    groupId: 'namespace'
+    zone: 'privatelink.servicebus.windows.net'
+  }
+  {
+    name: 'blob'
+    groupId: 'blob'
+    zone: 'privatelink.blob.${environment().suffixes.storage}'
+  }
+  {
+    name: 'table'
+    groupId: 'table'
+    zone: 'privatelink.table.${environment().suffixes.storage}'
+  }
+  {
+    name: 'vault'
+    groupId: 'vault'
+    zone: 'privatelink.vaultcore.azure.net'
+  }
+  {
+    name: 'redis'
+    groupId: 'redisEnterprise'
+    zone: 'privatelink.redis.azure.net'
+  }
+]
+var privateEndpointTargets = {
+  servicebus: serviceBus.outputs.resourceId
+  blob: storage.outputs.resourceId
+  table: storage.outputs.resourceId
+  vault: keyVault.outputs.resourceId
+  redis: redis.outputs.resourceId
+}
 
 // Resource and container names must be lower case.
 var groups = [
@@ -249,6 +302,7 @@ var groups = [
     name: toLower(group.name)
     serviceName: 'processor-${toLower(group.name)}'
     appName: '${abbrs.webSitesFunctions}${toLower(group.name)}-${resourceToken}'
+    subnetName: 'app-${toLower(group.name)}'
     planName: '${abbrs.webServerFarms}${toLower(group.name)}-${resourceToken}'
     deploymentContainerName: 'app-package-${toLower(group.name)}-${take(resourceToken, 7)}'
     queues: group.queues
@@ -309,8 +363,9 @@ module serviceBus 'core/messaging/service-bus.bicep' = {
     name: serviceBusNamespaceName
     location: location
     tags: tags
-    skuName: serviceBusSkuName
+    skuName: effectiveServiceBusSkuName
     premiumMessagingUnits: serviceBusPremiumMessagingUnits
+    publicNetworkAccess: publicNetworkAccess
     queueNames: queueNames
     lockDuration: queueLockDuration
     maxDeliveryCount: queueMaxDeliveryCount
@@ -328,6 +383,7 @@ module redis 'core/database/redis-enterprise.bicep' = {
     tags: tags
     skuName: redisSkuName
     highAvailability: redisHighAvailability
+    publicNetworkAccess: publicNetworkAccess
     accessPrincipalIds: map(concat(appPrincipals, userPrincipals), p => p.principalId)
   }
 }
@@ -340,6 +396,7 @@ module storage 'core/storage/storage-account.bicep' = {
     location: location
     tags: tags
     skuName: storageSkuName
+    publicNetworkAccess: publicNetworkAccess
     containerNames: concat(map(groups, g => g.deploymentContainerName), [
       reportsContainerName
       archiveContainerName
@@ -409,6 +466,7 @@ module keyVault 'core/security/key-vault.bicep' = {
     location: location
     tags: tags
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -444,8 +502,59 @@ module afirgenSecrets 'app/afirgen-secrets.bicep' = {
   ]
 }
 
+module natGateway 'core/networking/nat-gateway.bicep' = if (enablePrivateNetworking) {
+  name: 'natGateway'
+  scope: rg
+  params: {
+    name: natGatewayName
+    location: location
+    tags: tags
+  }
+}
+
+module network 'core/networking/virtual-network.bicep' = if (enablePrivateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: virtualNetworkName
+    location: location
+    tags: tags
+    addressPrefix: virtualNetworkAddressPrefix
+    appSubnetNames: map(groups, g => g.subnetName)
+    natGatewayId: natGateway!.outputs.resourceId
+  }
+}
+
+module privateDnsZones 'core/networking/private-dns-zone.bicep' = [
+  for service in privateEndpointServices: if (enablePrivateNetworking) {
+    name: 'privateDnsZone-${service.name}'
+    scope: rg
+    params: {
+      name: service.zone
+      tags: tags
+      virtualNetworkId: network!.outputs.resourceId
+    }
+  }
+]
+
+module privateEndpoints 'core/networking/private-endpoint.bicep' = [
+  for (service, i) in privateEndpointServices: if (enablePrivateNetworking) {
+    name: 'privateEndpoint-${service.name}'
+    scope: rg
+    params: {
+      name: '${abbrs.networkPrivateEndpoints}${service.name}-${resourceToken}'
+      location: location
+      tags: tags
+      subnetId: network!.outputs.privateEndpointSubnetId
+      targetResourceId: privateEndpointTargets[service.name]
+      groupId: service.groupId
+      privateDnsZoneId: privateDnsZones[i]!.outputs.resourceId
+    }
+  }
+]
+
 module processors 'app/processor.bicep' = [
-  for group in groups: {
+  for (group, i) in groups: {
     name: group.serviceName
     scope: rg
     params: {
@@ -481,6 +590,7 @@ module processors 'app/processor.bicep' = [
       cleanupSchedule: cleanupSchedule
       instanceMemoryMB: group.instanceMemoryMB
       maximumInstanceCount: group.maximumInstanceCount
+      virtualNetworkSubnetId: enablePrivateNetworking ? network!.outputs.appSubnetIds[i] : ''
     }
     // The apps start receiving as soon as they exist: let their roles land first, and their secrets
     // exist, since Key Vault references resolve when an app starts.
@@ -490,6 +600,8 @@ module processors 'app/processor.bicep' = [
       appInsightsAccess
       keyVaultAccess
       afirgenSecrets
+      // With private networking, an app that starts before its endpoints exist cannot reach anything.
+      privateEndpoints
     ]
   }
 ]
@@ -543,6 +655,12 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 
 @description('Key Vault URI.')
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+
+@description('With private networking: the one public IP the apps\' outbound connections come from (allow it in AFIRGen\'s MySQL firewall); empty without.')
+output OUTBOUND_IP_ADDRESS string = enablePrivateNetworking ? natGateway!.outputs.ipAddress : ''
+
+@description('With private networking: the virtual network\'s name; empty without.')
+output AZURE_VIRTUAL_NETWORK_NAME string = enablePrivateNetworking ? network!.outputs.name : ''
 
 @description('Application Insights connection string (not a secret; local auth is disabled).')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

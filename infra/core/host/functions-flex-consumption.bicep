@@ -3,7 +3,7 @@
 // Flex Consumption sets the runtime in functionAppConfig.runtime: FUNCTIONS_WORKER_RUNTIME and
 // FUNCTIONS_EXTENSION_VERSION must not be app settings here. Basic (user name and password) publishing
 // is off for both SCM and FTP: deployments authenticate with Entra ID (azd does), so no publishing
-// password exists to leak.
+// password exists to leak. Given a subnet, the app is integrated into that virtual network.
 
 @description('Name of the function app.')
 param name string
@@ -56,6 +56,11 @@ param maximumInstanceCount int = 40
 @description('App settings (environment variables) of the app; no secrets.')
 param appSettings { *: string }
 
+@description('Resource id of the subnet (delegated to Microsoft.App/environments) the app is integrated into; empty: no virtual network integration.')
+param virtualNetworkSubnetId string = ''
+
+var integrated = !empty(virtualNetworkSubnetId)
+
 resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
@@ -71,9 +76,13 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: appServicePlanId
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: integrated ? virtualNetworkSubnetId : null
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // All outbound traffic through the virtual network, as App Service asks of Linux apps that reach
+      // private endpoints (Key Vault references to a vault without public access included).
+      vnetRouteAllEnabled: integrated
     }
     functionAppConfig: {
       deployment: {
