@@ -133,7 +133,7 @@ internal sealed class PdfTextFlow : IDisposable
                 }
                 if (i < lines.Count)
                 {
-                    _graphics.DrawString(lines[i], Regular, XBrushes.Black, new XRect(cellX + labelWidth, Y, valueWidth, Regular.GetHeight()), XStringFormats.TopLeft);
+                    DrawValue(lines[i], new XRect(cellX + labelWidth, Y, valueWidth, Regular.GetHeight()));
                 }
             }
             Y += LineHeight(Regular);
@@ -165,7 +165,7 @@ internal sealed class PdfTextFlow : IDisposable
             }
             if (i < valueLines.Count)
             {
-                _graphics.DrawString(valueLines[i], Regular, XBrushes.Black, new XRect(valueX, Y, valueWidth, Regular.GetHeight()), XStringFormats.TopLeft);
+                DrawValue(valueLines[i], new XRect(valueX, Y, valueWidth, Regular.GetHeight()));
             }
             Y += LineHeight(Regular);
         }
@@ -197,7 +197,7 @@ internal sealed class PdfTextFlow : IDisposable
         {
             KeepTogether(LineHeight(Regular) + 4);
             Y += 4;
-            _graphics.DrawString(Blank(Right - x), Regular, XBrushes.Black, new XRect(x, Y, Right - x, Regular.GetHeight()), XStringFormats.TopLeft);
+            DrawValue(Blank(Right - x), new XRect(x, Y, Right - x, Regular.GetHeight()));
             Y += LineHeight(Regular);
         }
         Y += 1.5;
@@ -236,7 +236,7 @@ internal sealed class PdfTextFlow : IDisposable
                 var labelWidth = _graphics.MeasureString(label, Bold).Width + 4;
                 var text = value is null ? Blank(width - labelWidth) : Fit(value, Regular, width - labelWidth);
                 _graphics.DrawString(label, Bold, XBrushes.Black, new XRect(x, y, labelWidth, Bold.GetHeight()), XStringFormats.TopLeft);
-                _graphics.DrawString(text, Regular, XBrushes.Black, new XRect(x + labelWidth, y, width - labelWidth, Regular.GetHeight()), XStringFormats.TopLeft);
+                DrawValue(text, new XRect(x + labelWidth, y, width - labelWidth, Regular.GetHeight()));
                 y += LineHeight(Regular);
             }
             bottom = Math.Max(bottom, y);
@@ -282,6 +282,13 @@ internal sealed class PdfTextFlow : IDisposable
             Y += 8;
         }
     }
+
+    /// <summary>
+    /// A value in its box: text from the left; a blank against the right edge, so that blanks above one
+    /// another end in one column however many whole underscores fit their width.
+    /// </summary>
+    private void DrawValue(string text, XRect box) =>
+        _graphics.DrawString(text, Regular, XBrushes.Black, box, text.Length > 0 && text.All(c => c == '_') ? XStringFormats.TopRight : XStringFormats.TopLeft);
 
     /// <summary>A run of underscores as wide as <paramref name="width"/>: prints as a line, extracts as a blank.</summary>
     private string Blank(double width)
