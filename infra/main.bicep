@@ -3,7 +3,9 @@
 // Log Analytics + Application Insights, one user-assigned identity, a Key Vault for AFIRGen's own
 // secrets, and one Flex Consumption function app per worker group. All Azure access is by Entra ID; the
 // only secrets (AFIRGen's MySQL connection string, the SMTP password) live in the Key Vault and reach
-// the apps as Key Vault references, never as plain app settings.
+// the apps as Key Vault references, never as plain app settings. With enablePrivateNetworking, the apps
+// are integrated into a virtual network and reach Service Bus, Storage, Key Vault and Redis only through
+// private endpoints; those resources then refuse the public internet.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -33,7 +35,13 @@ param principalType string = 'User'
 @description('Resource group name; empty: rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Service Bus tier. Standard is pay-per-operation; Premium is dedicated capacity.')
+@description('Private networking: a virtual network the apps are integrated into (each in its own subnet, going out through a NAT gateway with one static IP), private endpoints and private DNS zones for Service Bus, Storage (blob, table), Key Vault and Redis, and public network access disabled on those four. Service Bus is then Premium (private endpoints need it), whatever serviceBusSkuName says.')
+param enablePrivateNetworking bool = false
+
+@description('Address space of the virtual network when enablePrivateNetworking is true: its first /24 holds the private endpoints, the next ones one worker group each.')
+param virtualNetworkAddressPrefix string = '10.40.0.0/16'
+
+@description('Service Bus tier. Standard is pay-per-operation; Premium is dedicated capacity (and the only tier with private endpoints: enablePrivateNetworking chooses it).')
 @allowed([
   'Standard'
   'Premium'
@@ -93,6 +101,11 @@ param archiveArchiveAfterDays int = 180
 @description('Days before an archive blob is deleted (0 = keep forever).')
 @minValue(0)
 param archiveDeleteAfterDays int = 0
+
+@description('Days a deleted Key Vault or secret stays recoverable (7-90). Purge protection is on, so this is also how long the vault\'s name stays taken after `azd down --purge`. Fixed when the vault is created.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
 
 @description('Days Log Analytics keeps data.')
 @minValue(30)
@@ -219,7 +232,8 @@ var smtpPasswordSecretName = 'afirgen-smtp-password'
 // Built-in role definition ids.
 var serviceBusDataReceiverRoleId = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
 var serviceBusDataSenderRoleId = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var storageBlobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
 
@@ -236,6 +250,51 @@ var serviceBusNamespaceName = '${abbrs.serviceBusNamespaces}${resourceToken}'
 var redisName = '${abbrs.cacheRedisEnterprise}${resourceToken}'
 var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
+var virtualNetworkName = '${abbrs.networkVirtualNetworks}${resourceToken}'
+var natGatewayName = '${abbrs.networkNatGateways}${resourceToken}'
+
+// Private networking: who refuses the internet, and the Service Bus tier that has private endpoints.
+var publicNetworkAccess = enablePrivateNetworking ? 'Disabled' : 'Enabled'
+var effectiveServiceBusSkuName = enablePrivateNetworking ? 'Premium' : serviceBusSkuName
+
+// A private endpoint and DNS zone per service the apps reach. Storage: blob for the host (keys, locks,
+// the deployment package) and the tasks' reports and archives; table for the host's diagnostic events.
+// No queue or file endpoint: nothing here uses queues (no blob trigger, no Durable Functions), and Flex
+// Consumption keeps no content share.
+var privateEndpointServices = [
+  {
+    name: 'servicebus'
+    groupId: 'namespace'
+    zone: 'privatelink.servicebus.windows.net'
+  }
+  {
+    name: 'blob'
+    groupId: 'blob'
+    zone: 'privatelink.blob.${environment().suffixes.storage}'
+  }
+  {
+    name: 'table'
+    groupId: 'table'
+    zone: 'privatelink.table.${environment().suffixes.storage}'
+  }
+  {
+    name: 'vault'
+    groupId: 'vault'
+    zone: 'privatelink.vaultcore.azure.net'
+  }
+  {
+    name: 'redis'
+    groupId: 'redisEnterprise'
+    zone: 'privatelink.redis.azure.net'
+  }
+]
+var privateEndpointTargets = {
+  servicebus: serviceBus.outputs.resourceId
+  blob: storage.outputs.resourceId
+  table: storage.outputs.resourceId
+  vault: keyVault.outputs.resourceId
+  redis: redis.outputs.resourceId
+}
 
 // Resource and container names must be lower case.
 var groups = [
@@ -243,6 +302,7 @@ var groups = [
     name: toLower(group.name)
     serviceName: 'processor-${toLower(group.name)}'
     appName: '${abbrs.webSitesFunctions}${toLower(group.name)}-${resourceToken}'
+    subnetName: 'app-${toLower(group.name)}'
     planName: '${abbrs.webServerFarms}${toLower(group.name)}-${resourceToken}'
     deploymentContainerName: 'app-package-${toLower(group.name)}-${take(resourceToken, 7)}'
     queues: group.queues
@@ -303,8 +363,9 @@ module serviceBus 'core/messaging/service-bus.bicep' = {
     name: serviceBusNamespaceName
     location: location
     tags: tags
-    skuName: serviceBusSkuName
+    skuName: effectiveServiceBusSkuName
     premiumMessagingUnits: serviceBusPremiumMessagingUnits
+    publicNetworkAccess: publicNetworkAccess
     queueNames: queueNames
     lockDuration: queueLockDuration
     maxDeliveryCount: queueMaxDeliveryCount
@@ -322,6 +383,7 @@ module redis 'core/database/redis-enterprise.bicep' = {
     tags: tags
     skuName: redisSkuName
     highAvailability: redisHighAvailability
+    publicNetworkAccess: publicNetworkAccess
     accessPrincipalIds: map(concat(appPrincipals, userPrincipals), p => p.principalId)
   }
 }
@@ -334,6 +396,7 @@ module storage 'core/storage/storage-account.bicep' = {
     location: location
     tags: tags
     skuName: storageSkuName
+    publicNetworkAccess: publicNetworkAccess
     containerNames: concat(map(groups, g => g.deploymentContainerName), [
       reportsContainerName
       archiveContainerName
@@ -366,8 +429,12 @@ module storageAccess 'app/storage-access.bicep' = {
   scope: rg
   params: {
     storageAccountName: storageAccountName
+    // Blob Data Contributor: the host's keys and locks, the deployment package, the tasks' reports and
+    // archives (read, write, delete blobs; create containers). Table Data Contributor: the host's
+    // diagnostic events. Owner would add only ACL and ownership management nobody here uses.
     roleDefinitionIds: [
-      storageBlobDataOwnerRoleId
+      storageBlobDataContributorRoleId
+      storageTableDataContributorRoleId
     ]
     principals: concat(appPrincipals, userPrincipals)
   }
@@ -398,6 +465,8 @@ module keyVault 'core/security/key-vault.bicep' = {
     name: keyVaultName
     location: location
     tags: tags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -433,8 +502,59 @@ module afirgenSecrets 'app/afirgen-secrets.bicep' = {
   ]
 }
 
+module natGateway 'core/networking/nat-gateway.bicep' = if (enablePrivateNetworking) {
+  name: 'natGateway'
+  scope: rg
+  params: {
+    name: natGatewayName
+    location: location
+    tags: tags
+  }
+}
+
+module network 'core/networking/virtual-network.bicep' = if (enablePrivateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: virtualNetworkName
+    location: location
+    tags: tags
+    addressPrefix: virtualNetworkAddressPrefix
+    appSubnetNames: map(groups, g => g.subnetName)
+    natGatewayId: natGateway!.outputs.resourceId
+  }
+}
+
+module privateDnsZones 'core/networking/private-dns-zone.bicep' = [
+  for service in privateEndpointServices: if (enablePrivateNetworking) {
+    name: 'privateDnsZone-${service.name}'
+    scope: rg
+    params: {
+      name: service.zone
+      tags: tags
+      virtualNetworkId: network!.outputs.resourceId
+    }
+  }
+]
+
+module privateEndpoints 'core/networking/private-endpoint.bicep' = [
+  for (service, i) in privateEndpointServices: if (enablePrivateNetworking) {
+    name: 'privateEndpoint-${service.name}'
+    scope: rg
+    params: {
+      name: '${abbrs.networkPrivateEndpoints}${service.name}-${resourceToken}'
+      location: location
+      tags: tags
+      subnetId: network!.outputs.privateEndpointSubnetId
+      targetResourceId: privateEndpointTargets[service.name]
+      groupId: service.groupId
+      privateDnsZoneId: privateDnsZones[i]!.outputs.resourceId
+    }
+  }
+]
+
 module processors 'app/processor.bicep' = [
-  for group in groups: {
+  for (group, i) in groups: {
     name: group.serviceName
     scope: rg
     params: {
@@ -470,6 +590,7 @@ module processors 'app/processor.bicep' = [
       cleanupSchedule: cleanupSchedule
       instanceMemoryMB: group.instanceMemoryMB
       maximumInstanceCount: group.maximumInstanceCount
+      virtualNetworkSubnetId: enablePrivateNetworking ? network!.outputs.appSubnetIds[i] : ''
     }
     // The apps start receiving as soon as they exist: let their roles land first, and their secrets
     // exist, since Key Vault references resolve when an app starts.
@@ -479,6 +600,8 @@ module processors 'app/processor.bicep' = [
       appInsightsAccess
       keyVaultAccess
       afirgenSecrets
+      // With private networking, an app that starts before its endpoints exist cannot reach anything.
+      privateEndpoints
     ]
   }
 ]
@@ -532,6 +655,12 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 
 @description('Key Vault URI.')
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+
+@description('With private networking: the one public IP the apps\' outbound connections come from (allow it in AFIRGen\'s MySQL firewall); empty without.')
+output OUTBOUND_IP_ADDRESS string = enablePrivateNetworking ? natGateway!.outputs.ipAddress : ''
+
+@description('With private networking: the virtual network\'s name; empty without.')
+output AZURE_VIRTUAL_NETWORK_NAME string = enablePrivateNetworking ? network!.outputs.name : ''
 
 @description('Application Insights connection string (not a secret; local auth is disabled).')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

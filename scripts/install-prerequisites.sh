@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local host and the tests need on Debian: redis-server, Debian's Celery for the
 # interop tests and the Celery baseline; MariaDB (AFIRGen's MySQL), aiosmtpd (a real SMTP server) and
-# Azurite (Blob Storage, from npm with tools/azurite's lock file) for the AFIRGen tasks' tests; and
+# Azurite (Blob Storage, from npm with tools/azurite's lock file) for the AFIRGen tasks' tests;
+# poppler-utils (pdftoppm, pdftotext), with which the report tests render and read the PDFs; and
 # Chromium with its WebDriver for the dashboard's browser tests. Installs only what is missing; safe to run again.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+{ command -v pdftoppm >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

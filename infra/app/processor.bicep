@@ -91,6 +91,9 @@ param instanceMemoryMB int
 @description('Most instances the app scales out to.')
 param maximumInstanceCount int
 
+@description('Resource id of this app\'s subnet in the virtual network (private networking); empty: none.')
+param virtualNetworkSubnetId string = ''
+
 // Function names in Afirgen.TaskProcessor.Functions, per queue; and the timer.
 // The documented form AzureWebJobs.<FUNCTION_NAME>.Disabled works on Linux plans as long as the
 // function name has no hyphen (see infra/README.md).
@@ -193,6 +196,7 @@ module functionApp '../core/host/functions-flex-consumption.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     appSettings: union(appSettings, secretSettings)
+    virtualNetworkSubnetId: virtualNetworkSubnetId
   }
 }
 

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace Afirgen.TaskProcessor.AfirgenTasks;
@@ -35,7 +36,7 @@ public static class AfirgenTasksRegistration
 
     /// <summary>
     /// Adds the ten task names and their back-ends, from <c>Afirgen:Database</c>, <c>Afirgen:Smtp</c>,
-    /// <c>Afirgen:Storage</c>, <c>Afirgen:Cache</c> and <c>Afirgen:Demo</c>. A back-end left unconfigured
+    /// <c>Afirgen:Storage</c>, <c>Afirgen:Cache</c>, <c>Afirgen:Reports</c> and <c>Afirgen:Demo</c>. A back-end left unconfigured
     /// stops the host at start-up with a sentence naming the key, unless <c>Afirgen:Demo:Enabled</c> is true
     /// (the local host's appsettings), in which case a clearly logged stand-in is used for it.
     /// </summary>
@@ -81,6 +82,10 @@ public static class AfirgenTasksRegistration
                 "Afirgen:Storage:ReportsContainer and ArchiveContainer must be valid container names: 3-63 lowercase letters, digits and single hyphens.")
             .ValidateOnStart();
 
+        services.AddOptions<ReportOptions>().BindConfiguration(ReportOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>());
+        services.TryAddSingleton(sp => StationTime.Create(sp.GetRequiredService<IOptions<ReportOptions>>().Value));
+
         // Back-ends: the real ones unless demo mode stands in for an unconfigured one.
         if (useDemoDatabase)
         {
@@ -113,7 +118,7 @@ public static class AfirgenTasksRegistration
         }
         else
         {
-            services.TryAddSingleton<IBlobStore>(sp => new AzureBlobStore(CreateBlobServiceClient(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value)));
+            services.TryAddSingleton<IBlobStore>(sp => new AzureBlobStore(CreateBlobServiceClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
         }
 
         if (useDemoDatabase || useDemoMail || useDemoStorage)

@@ -16,14 +16,15 @@ public sealed class AccessTests(CompiledTemplate compiled)
 
         Assert.Equal(Expectations.Roles.ServiceBusDataReceiver, deployment.Variable("serviceBusDataReceiverRoleId"));
         Assert.Equal(Expectations.Roles.ServiceBusDataSender, deployment.Variable("serviceBusDataSenderRoleId"));
-        Assert.Equal(Expectations.Roles.StorageBlobDataOwner, deployment.Variable("storageBlobDataOwnerRoleId"));
+        Assert.Equal(Expectations.Roles.StorageBlobDataContributor, deployment.Variable("storageBlobDataContributorRoleId"));
+        Assert.Equal(Expectations.Roles.StorageTableDataContributor, deployment.Variable("storageTableDataContributorRoleId"));
         Assert.Equal(Expectations.Roles.MonitoringMetricsPublisher, deployment.Variable("monitoringMetricsPublisherRoleId"));
         Assert.Equal(Expectations.Roles.KeyVaultSecretsUser, deployment.Variable("keyVaultSecretsUserRoleId"));
     }
 
     [Theory]
     [InlineData("serviceBusAccess", "Microsoft.ServiceBus/namespaces", new[] { Expectations.Roles.ServiceBusDataReceiver, Expectations.Roles.ServiceBusDataSender })]
-    [InlineData("storageAccess", "Microsoft.Storage/storageAccounts", new[] { Expectations.Roles.StorageBlobDataOwner })]
+    [InlineData("storageAccess", "Microsoft.Storage/storageAccounts", new[] { Expectations.Roles.StorageBlobDataContributor, Expectations.Roles.StorageTableDataContributor })]
     [InlineData("appInsightsAccess", "Microsoft.Insights/components", new[] { Expectations.Roles.MonitoringMetricsPublisher })]
     [InlineData("keyVaultAccess", "Microsoft.KeyVault/vaults", new[] { Expectations.Roles.KeyVaultSecretsUser })]
     public void AppIdentity_GetsItsRoles_OnTheResource(string module, string scopeType, string[] roles)
@@ -57,6 +58,25 @@ public sealed class AccessTests(CompiledTemplate compiled)
             with.Module("serviceBusAccess").OfType("Microsoft.Authorization/roleAssignments")
                 .Where(a => Equals(a.Properties["principalId"], Developer)).Select(RoleOf).Order());
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NoPrincipal_GetsStorageBlobDataOwner_WhenContributorCoversWhatTheHostAndTasksDo(bool privateNetworking)
+    {
+        var deployment = compiled.Deployment(new Dictionary<string, object?> { ["principalId"] = Developer, ["enablePrivateNetworking"] = privateNetworking });
+
+        var roles = AllRoleAssignments(deployment).Select(RoleOf).ToList();
+        Assert.NotEmpty(roles);
+        Assert.DoesNotContain(Expectations.Roles.StorageBlobDataOwner, roles);
+        Assert.DoesNotContain(Expectations.Roles.StorageBlobDataOwner, deployment.Template.GetRawText());
+    }
+
+    /// <summary>Every role assignment in the deployment, whichever module makes it.</summary>
+    private static IEnumerable<ArmResource> AllRoleAssignments(ArmScope scope) =>
+        scope.Resources().SelectMany(r => string.Equals(r.Type, "Microsoft.Resources/deployments", StringComparison.OrdinalIgnoreCase)
+            ? AllRoleAssignments(r.Module())
+            : string.Equals(r.Type, "Microsoft.Authorization/roleAssignments", StringComparison.OrdinalIgnoreCase) ? new[] { r } : Array.Empty<ArmResource>());
 
     [Fact]
     public void Redis_GrantsTheDefaultAccessPolicy_ToTheAppAndTheDeveloper()

@@ -110,6 +110,10 @@ public static class Expectations
     {
         public const string ServiceBusDataReceiver = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0";
         public const string ServiceBusDataSender = "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39";
+        public const string StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+        public const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+
+        /// <summary>More than anyone here needs (it adds ACL and ownership management): no principal gets it.</summary>
         public const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
         public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
         public const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";

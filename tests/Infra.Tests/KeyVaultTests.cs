@@ -12,16 +12,30 @@ public sealed class KeyVaultTests(CompiledTemplate compiled)
 {
     private const string SecretsModule = "afirgenSecrets";
 
-    [Fact]
-    public void KeyVault_UsesRbac_WithSoftDelete_AndNoAccessPolicies()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void KeyVault_UsesRbac_WithSoftDeleteAndPurgeProtection_AndNoAccessPolicies(bool privateNetworking)
     {
-        var vault = compiled.Deployment().Module("keyVault").Single("Microsoft.KeyVault/vaults");
+        var vault = compiled.Deployment(new Dictionary<string, object?> { ["enablePrivateNetworking"] = privateNetworking })
+            .Module("keyVault").Single("Microsoft.KeyVault/vaults");
 
         Assert.Equal(true, vault.Properties["enableRbacAuthorization"]);
         Assert.Equal(true, vault.Properties["enableSoftDelete"]);
+        // Nobody can purge a deleted secret or the vault before its retention ends.
+        Assert.Equal(true, vault.Properties["enablePurgeProtection"]);
+        Assert.Equal(90L, vault.Properties["softDeleteRetentionInDays"]);
         Assert.False(vault.Properties.TryGetValue("accessPolicies", out var policies) && policies is List<object?> { Count: > 0 });
-        // Purge protection would stop `azd down --purge` from freeing the token-derived name for the next `azd up`.
-        Assert.False(vault.Properties.ContainsKey("enablePurgeProtection"));
+    }
+
+    [Fact]
+    public void KeyVault_SoftDeleteRetention_FollowsItsParameter()
+    {
+        var vault = compiled.Deployment(new Dictionary<string, object?> { ["keyVaultSoftDeleteRetentionInDays"] = 7L })
+            .Module("keyVault").Single("Microsoft.KeyVault/vaults");
+
+        Assert.Equal(7L, vault.Properties["softDeleteRetentionInDays"]);
+        Assert.Equal(true, vault.Properties["enablePurgeProtection"]);
     }
 
     [Fact]

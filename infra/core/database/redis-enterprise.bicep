@@ -35,6 +35,13 @@ param highAvailability string = 'Disabled'
 ])
 param evictionPolicy string = 'NoEviction'
 
+@description('Enabled: reachable from the internet (with Entra ID). Disabled: only through private endpoints (private networking).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Principals (object ids) granted the default data access policy.')
 param accessPrincipalIds string[]
 
@@ -48,7 +55,7 @@ resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
   properties: {
     minimumTlsVersion: '1.2'
     highAvailability: highAvailability
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 

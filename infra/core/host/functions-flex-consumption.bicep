@@ -1,7 +1,9 @@
 // A function app on a Flex Consumption plan that runs as a user-assigned identity, pulls its
 // deployment package from a blob container with that identity, and takes its app settings as given.
 // Flex Consumption sets the runtime in functionAppConfig.runtime: FUNCTIONS_WORKER_RUNTIME and
-// FUNCTIONS_EXTENSION_VERSION must not be app settings here.
+// FUNCTIONS_EXTENSION_VERSION must not be app settings here. Basic (user name and password) publishing
+// is off for both SCM and FTP: deployments authenticate with Entra ID (azd does), so no publishing
+// password exists to leak. Given a subnet, the app is integrated into that virtual network.
 
 @description('Name of the function app.')
 param name string
@@ -54,6 +56,11 @@ param maximumInstanceCount int = 40
 @description('App settings (environment variables) of the app; no secrets.')
 param appSettings { *: string }
 
+@description('Resource id of the subnet (delegated to Microsoft.App/environments) the app is integrated into; empty: no virtual network integration.')
+param virtualNetworkSubnetId string = ''
+
+var integrated = !empty(virtualNetworkSubnetId)
+
 resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
@@ -69,9 +76,13 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: appServicePlanId
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: integrated ? virtualNetworkSubnetId : null
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // All outbound traffic through the virtual network, as App Service asks of Linux apps that reach
+      // private endpoints (Key Vault references to a vault without public access included).
+      vnetRouteAllEnabled: integrated
     }
     functionAppConfig: {
       deployment: {
@@ -98,6 +109,20 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   resource settings 'config' = {
     name: 'appsettings'
     properties: appSettings
+  }
+
+  resource scmBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource ftpBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
   }
 }
 

@@ -27,6 +27,13 @@ param skuName string = 'Standard'
 ])
 param premiumMessagingUnits int = 1
 
+@description('Enabled: reachable from the internet (with Entra ID). Disabled: only through private endpoints, which need the Premium tier.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Queue names, in the routing configuration\'s order.')
 param queueNames string[]
 
@@ -59,7 +66,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 

@@ -18,6 +18,13 @@ param tags { *: string } = {}
 ])
 param skuName string = 'Standard_LRS'
 
+@description('Enabled: reachable from the internet (with Entra ID). Disabled: only through private endpoints (private networking).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Blob containers to create (deployment packages, reports, archives).')
 param containerNames string[]
 
@@ -71,9 +78,9 @@ resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
       bypass: 'AzureServices'
     }
   }

@@ -13,7 +13,7 @@ namespace Afirgen.TaskProcessor.AfirgenTasks.Reports;
 /// repeated run overwrites its own blob; under the temporary prefix, because an export over a list of
 /// FIRs is a download, removed by cleanup_temp_files. Result: <c>fir_count</c>, <c>report_name</c>, <c>file_path</c>.
 /// </summary>
-public sealed class GenerateExcelTask(IFirStore firs, IBlobStore blobs, IOptions<StorageOptions> storage, TimeProvider time, ILogger<GenerateExcelTask> logger) : ITaskHandler
+public sealed class GenerateExcelTask(IFirStore firs, IBlobStore blobs, IOptions<StorageOptions> storage, StationTime station, TimeProvider time, ILogger<GenerateExcelTask> logger) : ITaskHandler
 {
     /// <summary>More FIRs than this in one workbook is a mistake in the caller, not a report.</summary>
     public const int MaxFirs = 50_000;
@@ -43,7 +43,7 @@ public sealed class GenerateExcelTask(IFirStore firs, IBlobStore blobs, IOptions
         }
 
         var rows = wanted.Select(id => found[id]).ToList();
-        var workbook = FirWorkbook.Write(rows, reportName, time.GetUtcNow());
+        var workbook = FirWorkbook.Write(rows, reportName, time.GetUtcNow(), station);
         var container = storage.Value.ReportsContainer;
         var name = BlobNames.Excel(storage.Value.TemporaryPrefix, reportName, context.TaskId);
         await blobs.UploadAsync(container, name, workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

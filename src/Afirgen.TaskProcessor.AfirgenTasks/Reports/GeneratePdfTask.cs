@@ -12,14 +12,14 @@ namespace Afirgen.TaskProcessor.AfirgenTasks.Reports;
 /// <c>pdf/&lt;fir_number&gt;/&lt;report_type&gt;.pdf</c> in the reports container, so running it again (same
 /// task or a later one) overwrites the same blob. Result: <c>fir_id</c>, <c>report_type</c>, <c>file_path</c>.
 /// </summary>
-public sealed class GeneratePdfTask(IFirStore firs, IBlobStore blobs, IOptions<StorageOptions> storage, TimeProvider time, ILogger<GeneratePdfTask> logger) : ITaskHandler
+public sealed class GeneratePdfTask(IFirStore firs, IBlobStore blobs, IOptions<StorageOptions> storage, StationTime station, TimeProvider time, ILogger<GeneratePdfTask> logger) : ITaskHandler
 {
     public async ValueTask<JsonNode?> RunAsync(TaskContext context)
     {
         var type = ReportTypes.Parse(context.Get<string>("report_type"));
         var fir = await FirLookup.RequireAsync(firs, context.Get<string>("fir_id"), context.CancellationToken).ConfigureAwait(false);
 
-        var pdf = FirPdfRenderer.Render(fir, type, time.GetUtcNow());
+        var pdf = FirPdfRenderer.Render(fir, type, time.GetUtcNow(), station);
         var container = storage.Value.ReportsContainer;
         var name = BlobNames.Pdf(fir.FirNumber, type);
         await blobs.UploadAsync(container, name, pdf, "application/pdf", new Dictionary<string, string>

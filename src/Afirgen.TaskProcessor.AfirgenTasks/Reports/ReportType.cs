@@ -5,13 +5,13 @@ namespace Afirgen.TaskProcessor.AfirgenTasks.Reports;
 /// <summary>generate_pdf's <c>report_type</c>: how much of the FIR the PDF shows.</summary>
 public enum ReportType
 {
-    /// <summary><c>summary</c>: the FIR's identity and state, and the start of the complaint.</summary>
+    /// <summary><c>summary</c>: one page of the form's essentials (station, number, acts, occurrence, parties) and the start of the complaint; not for filing.</summary>
     Summary,
 
-    /// <summary><c>standard</c> (the default): identity, state and the FIR's content.</summary>
+    /// <summary><c>standard</c> (the default): the whole of Form IF1, filled where AFIRGen's data says, with blanks and signature blocks; the FIR to file.</summary>
     Standard,
 
-    /// <summary><c>detailed</c>: everything standard shows, plus the full complaint text and the session and user ids.</summary>
+    /// <summary><c>detailed</c>: the standard form, with AFIRGen's internal ids (session, user) and processing times in every page's footer.</summary>
     Detailed,
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.AfirgenTasks.Cache;
+using Afirgen.TaskProcessor.AfirgenTasks.Reports;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
@@ -94,6 +95,27 @@ public sealed class RegistrationTests
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith($"{key} is a Key Vault reference the platform could not resolve", failure, StringComparison.Ordinal);
         Assert.Contains("Key Vault Secrets User", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReportsTimeZone_ThatThisMachineDoesNotKnow_StopsTheStart_NamingTheKey()
+    {
+        using var host = Build(new() { ["Afirgen:Demo:Enabled"] = "true", ["Afirgen:Reports:TimeZone"] = "Asia/Atlantis" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Afirgen:Reports:TimeZone 'Asia/Atlantis' is not a time zone this machine knows: use an IANA id such as Asia/Kolkata", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, null, "17:30 IST")]
+    [InlineData("Asia/Dhaka", null, "18:00 UTC+06:00")]
+    [InlineData("Europe/Berlin", "Berlin time", "13:00 Berlin time")]
+    public void Reports_ShowTheStationsTime_IndiasUnlessConfigured(string? zone, string? label, string expected)
+    {
+        using var host = Build(new() { ["Afirgen:Demo:Enabled"] = "true", ["Afirgen:Reports:TimeZone"] = zone, ["Afirgen:Reports:TimeZoneLabel"] = label });
+
+        Assert.Equal(expected, host.Services.GetRequiredService<StationTime>().Time(new DateTimeOffset(2026, 3, 5, 12, 0, 0, TimeSpan.Zero)));
     }
 
     [Fact]

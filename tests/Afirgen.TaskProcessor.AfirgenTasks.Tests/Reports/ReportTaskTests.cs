@@ -22,6 +22,9 @@ public sealed class ReportTaskTests(AfirgenServers servers) : IAsyncLifetime
             content: """{"incident_type": "theft", "place": "Long Road", "description": "A bag was taken."}""");
         await FirRecordsSchema.InsertAsync(db, "FIR-R-0002", "pending", now.AddDays(-1), complaint: "Second complaint.");
         await FirRecordsSchema.InsertAsync(db, "FIR/R/0003", "pending", now.AddHours(-2));
+        await FirRecordsSchema.InsertAsync(db, "FIR-R-0004", "finalized", new DateTimeOffset(2026, 3, 5, 20, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 6, 4, 15, 0, TimeSpan.Zero),
+            complaint: "Fourth complaint.", sessionId: "session-r4", userId: "user-r4",
+            content: """{"police_station": "Kotwali", "district": "Raipur", "acts": ["BNS"], "sections": ["303(2)"], "place": "Station Road", "complainant": {"name": "Asha Sample"}}""");
         _h = TaskHarness.Create(servers, "reports", db, cacheDatabase: 2);
     }
 
@@ -127,13 +130,38 @@ public sealed class ReportTaskTests(AfirgenServers servers) : IAsyncLifetime
 
         using var workbook = new XLWorkbook(new MemoryStream(await DownloadAsync((string)result["file_path"]!)));
         var sheet = workbook.Worksheet("FIRs");
-        Assert.Equal("fir_number", sheet.Cell(1, 1).GetString());
         Assert.Equal("FIR-R-0002", sheet.Cell(2, 1).GetString());
         Assert.Equal("pending", sheet.Cell(2, 2).GetString());
         Assert.Equal("FIR-R-0001", sheet.Cell(3, 1).GetString());
         Assert.Equal("finalized", sheet.Cell(3, 2).GetString());
-        Assert.Equal(Complaint, sheet.Cell(3, 7).GetString());
+        Assert.Equal(Complaint, sheet.Cell(3, 10).GetString());
         Assert.True(sheet.Cell(4, 1).IsEmpty());
+    }
+
+    [Fact]
+    public async Task GenerateExcel_HeadsItsColumnsForPeople_WithTimesInTheStationsZone()
+    {
+        var meta = await _h.RunAsync(AfirgenTaskNames.GenerateExcel, new JsonObject { ["fir_ids"] = new JsonArray("FIR-R-0004", "FIR-R-0002") });
+
+        using var workbook = new XLWorkbook(new MemoryStream(await DownloadAsync((string)Results.Success(meta)["file_path"]!)));
+        var sheet = workbook.Worksheet("FIRs");
+        string[] headings =
+        [
+            "FIR number", "Status", "Registered (IST)", "Finalized (IST)", "Police station", "District", "Acts and sections",
+            "Place of occurrence", "Complainant", "Complaint", "Session id (internal)", "User id (internal)",
+        ];
+        Assert.Equal(headings, sheet.Row(1).Cells(1, headings.Length + 1).Select(c => c.GetString()).Where(h => h.Length > 0));
+        Assert.True(sheet.Cell(1, 1).Style.Font.Bold);
+
+        // 20:00 UTC on 5 March is 01:30 IST on the 6th; 04:15 UTC is 09:45 IST.
+        Assert.Equal(new DateTime(2026, 3, 6, 1, 30, 0), sheet.Cell(2, 3).GetDateTime());
+        Assert.Equal(new DateTime(2026, 3, 6, 9, 45, 0), sheet.Cell(2, 4).GetDateTime());
+        Assert.Equal("dd/mm/yyyy hh:mm", sheet.Cell(2, 3).Style.NumberFormat.Format);
+        Assert.Equal(["FIR-R-0004", "finalized", "Kotwali", "Raipur", "BNS; 303(2)", "Station Road", "Asha Sample", "Fourth complaint.", "session-r4", "user-r4"],
+            new[] { 1, 2, 5, 6, 7, 8, 9, 10, 11, 12 }.Select(c => sheet.Cell(2, c).GetString()));
+        // A pending FIR has no finalized time, and a fir_content without those fields leaves their cells empty.
+        Assert.True(sheet.Cell(3, 4).IsEmpty());
+        Assert.True(sheet.Cell(3, 5).IsEmpty());
     }
 
     [Fact]

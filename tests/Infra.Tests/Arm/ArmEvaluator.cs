@@ -118,6 +118,7 @@ public sealed class ArmEvaluator(ArmScope scope, ArmContext context)
                 ? l.Skip((int)(long)args[1]!).ToList()
                 : new string(((string)args[0]!).Skip((int)(long)args[1]!).ToArray()),
             "range" => Enumerable.Range((int)(long)args[0]!, (int)(long)args[1]!).Select(i => (object?)(long)i).ToList(),
+            "cidrsubnet" => CidrSubnet((string)args[0]!, (int)(long)args[1]!, (int)(long)args[2]!),
             "createarray" => args,
             "createobject" => Enumerable.Range(0, args.Count / 2).ToDictionary(
                 i => (string)args[2 * i]!, i => args[2 * i + 1], StringComparer.OrdinalIgnoreCase),
@@ -129,6 +130,22 @@ public sealed class ArmEvaluator(ArmScope scope, ArmContext context)
             "filter" => ((List<object?>)args[0]!).Where((item, i) => Apply((ArmLambda)args[1]!, item, (long)i) is true).ToList(),
             _ => throw new NotSupportedException($"ARM function '{call.Name}' is not known to the test evaluator."),
         };
+    }
+
+    /// <summary>ARM's cidrSubnet(network, newCIDR, index) for IPv4: the index-th subnet of that size within the network.</summary>
+    private static string CidrSubnet(string network, int newPrefix, int index)
+    {
+        var slash = network.IndexOf('/');
+        var bytes = System.Net.IPAddress.Parse(network[..slash]).GetAddressBytes();
+        var prefix = int.Parse(network[(slash + 1)..], CultureInfo.InvariantCulture);
+        if (bytes.Length != 4 || newPrefix < prefix || newPrefix > 32 || index < 0 || (long)index >= 1L << (newPrefix - prefix))
+        {
+            throw new InvalidOperationException($"cidrSubnet('{network}', {newPrefix}, {index}) is not a subnet ARM would give.");
+        }
+        var value = (uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3];
+        value &= prefix == 0 ? 0 : uint.MaxValue << (32 - prefix);
+        value += (uint)index << (32 - newPrefix);
+        return $"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}/{newPrefix}";
     }
 
     private object? CopyIndex(List<object?> args)

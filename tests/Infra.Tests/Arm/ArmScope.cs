@@ -159,7 +159,13 @@ public sealed class ArmResource(ArmScope scope, string symbol, JsonElement eleme
     public Dictionary<string, object?> Properties => (Dictionary<string, object?>)Get("properties")!;
 
     /// <summary>For a Microsoft.Resources/deployments resource (a Bicep module): the module's own scope.</summary>
-    public ArmScope Module()
+    public ArmScope Module() => Module(new Dictionary<string, object?>());
+
+    /// <summary>
+    /// The module's scope with some parameters given other values: for a value known only at deployment
+    /// (a subnet id from another module's output), to see what the module makes of a concrete one.
+    /// </summary>
+    public ArmScope Module(IReadOnlyDictionary<string, object?> overrides)
     {
         if (!string.Equals(Type, "Microsoft.Resources/deployments", StringComparison.OrdinalIgnoreCase))
         {
@@ -177,6 +183,7 @@ public sealed class ArmResource(ArmScope scope, string symbol, JsonElement eleme
                     : scope.Evaluate(parameter.Value.GetProperty("value"), context);
             }
         }
+        foreach (var (name, value) in overrides) values[name] = value;
         return new ArmScope(properties.GetProperty("template"), values);
     }
 
