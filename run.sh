@@ -11,5 +11,12 @@ scripts/install-prerequisites.sh
 redis_port=${AFIRGEN_REDIS_PORT:-6379}
 scripts/start-redis.sh "$redis_port"
 
-dotnet build src/Afirgen.TaskProcessor.Cli -nologo -v quiet
+# Quiet unless it fails: the registry's NU1603 warnings are expected here and would bury the start.
+build_log=$(mktemp)
+if ! dotnet build src/Afirgen.TaskProcessor.Cli -nologo -v quiet >"$build_log" 2>&1; then
+  grep -E "error|Error" "$build_log" >&2 || cat "$build_log" >&2
+  rm -f "$build_log"
+  exit 1
+fi
+rm -f "$build_log"
 exec dotnet src/Afirgen.TaskProcessor.Cli/bin/Debug/net10.0/afirgen-tasks.dll run --redis "127.0.0.1:${redis_port}" "$@"

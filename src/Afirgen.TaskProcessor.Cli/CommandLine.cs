@@ -30,14 +30,39 @@ public static class CommandLine
 
         try
         {
+            // No response files: '@file' is an ordinary value here (a JSON argument may begin with '@'); large kwargs
+            // come from --kwargs-file.
+            var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+            {
+                Console.Error.WriteLine($"afirgen-tasks: {ParseProblem(parsed)} Run `afirgen-tasks --help` (or `afirgen-tasks <command> --help`) for what it takes.");
+                return 1;
+            }
             // The host handles Ctrl+C itself (stop receiving, give back what has not started, drain within the grace
             // period, then abandon), so the command line must not kill the process on its own short timeout.
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
         }
         catch (CliException ex)
         {
             Console.Error.WriteLine($"afirgen-tasks: {ex.Message}");
             return ex.ExitCode;
         }
+    }
+
+    /// <summary>
+    /// One sentence for what was wrong with the command line: an unknown command is said as such (not also as a
+    /// missing one), otherwise the parser's own messages.
+    /// </summary>
+    private static string ParseProblem(ParseResult parsed)
+    {
+        var commands = string.Join(", ", parsed.RootCommandResult.Command.Subcommands.Select(c => c.Name));
+        if (parsed.CommandResult.Command is RootCommand)
+        {
+            var unknown = parsed.UnmatchedTokens.FirstOrDefault();
+            return unknown is null
+                ? $"No command was given; the commands are {commands}."
+                : $"'{unknown}' is not a command; the commands are {commands}.";
+        }
+        return string.Join(" ", parsed.Errors.Select(e => e.Message.TrimEnd('.') + "."));
     }
 }

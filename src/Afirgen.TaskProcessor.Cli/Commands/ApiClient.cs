@@ -96,7 +96,21 @@ internal sealed class ApiClient : IDisposable
 
     /// <summary>The detail of a problem document, or the raw body.</summary>
     public static string Describe(JsonNode? body) =>
-        body?["detail"]?.GetValue<string>() ?? body?["title"]?.GetValue<string>() ?? body?.ToJsonString() ?? "(no body)";
+        body?["detail"]?.GetValue<string>() ?? body?["title"]?.GetValue<string>() ?? (body is null ? "(no body)" : Show(body));
+
+    /// <summary>JSON as people read it: quotes, apostrophes and '+' as themselves, not as \u escapes (still valid JSON).</summary>
+    public static string Show(JsonNode? node) => node?.ToJsonString(Readable) ?? "null";
+
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// The failure for an answer other than the one expected, with the README's exit codes: 1 when the request was
+    /// refused (bad input, an unknown id, a conflict), 2 when the API could not serve it (its Redis or broker down: 5xx).
+    /// </summary>
+    public static CliException Refused(string what, int status, JsonNode? body) =>
+        status >= 500
+            ? new CliException($"{what}: the API could not serve it now ({status}): {Describe(body)}", 2)
+            : new CliException($"{what} ({status}): {Describe(body)}", 1);
 
     public void Dispose() => _http.Dispose();
 }

@@ -35,11 +35,11 @@ internal static class DeadLettersCommand
             var (status, body) = await client.GetAsync("api/dead-letters?" + string.Join('&', query), cancellationToken);
             if (status != 200)
             {
-                throw new CliException($"The API answered {status}: {ApiClient.Describe(body)}", status == 400 ? 1 : 2);
+                throw ApiClient.Refused("The dead letters could not be listed", status, body);
             }
             if (parse.GetValue(json))
             {
-                Console.WriteLine(body!.ToJsonString());
+                Console.WriteLine(ApiClient.Show(body));
                 return 0;
             }
             Table.Print(Console.Out, ["queue", "task id", "task", "reason", "deliveries", "dead-lettered", "message id", "description"],
@@ -74,10 +74,10 @@ internal static class DeadLettersCommand
             var (status, answer) = await client.PostAsync($"api/dead-letters/{name}", body, cancellationToken);
             if (status != 200)
             {
-                throw new CliException($"Nothing was {counted} ({status}): {ApiClient.Describe(answer)}", status == 400 ? 1 : 2);
+                throw ApiClient.Refused($"Nothing was {counted}", status, answer);
             }
             var count = answer![counted]!.GetValue<int>();
-            Console.WriteLine(parse.GetValue(json) ? answer.ToJsonString() : $"{char.ToUpperInvariant(counted[0])}{counted[1..]} {count} dead-lettered message(s).");
+            Console.WriteLine(parse.GetValue(json) ? ApiClient.Show(answer) : $"{char.ToUpperInvariant(counted[0])}{counted[1..]} {count} dead-lettered message(s).");
             return 0;
         });
         return command;

@@ -12,6 +12,7 @@ internal static class EnqueueCommand
         var name = new Argument<string>("name") { Description = "The task name, e.g. diagnostics.echo or afirgen_tasks.email.send_fir_confirmation." };
         var args = new Option<string?>("--args") { Description = "Positional arguments as a JSON list, e.g. '[\"FIR-1\"]'." };
         var kwargs = new Option<string?>("--kwargs") { Description = "Keyword arguments as a JSON object, e.g. '{\"fir_id\": \"FIR-1\"}'." };
+        var kwargsFile = new Option<string?>("--kwargs-file") { Description = "Read the keyword arguments (a JSON object) from this file, or from standard input with '-': for kwargs too large for a command line." };
         var priority = new Option<int?>("--priority", "-p") { Description = "1 (lowest) to 10 (highest); default: the queue's." };
         var queue = new Option<string?>("--queue", "-q") { Description = "Send to this queue instead of the routed one." };
         var countdown = new Option<double?>("--countdown") { Description = "Run no sooner than this many seconds from now." };
@@ -23,15 +24,22 @@ internal static class EnqueueCommand
 
         var command = new Command("enqueue", "Enqueue a task through the HTTP API and print its id.")
         {
-            name, args, kwargs, priority, queue, countdown, eta, expires, wait, api, json,
+            name, args, kwargs, kwargsFile, priority, queue, countdown, eta, expires, wait, api, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(kwargs) is not null && parse.GetValue(kwargsFile) is not null)
+            {
+                throw new CliException("Give the keyword arguments once: --kwargs or --kwargs-file, not both.", 1);
+            }
+            var kwargsJson = parse.GetValue(kwargsFile) is { } file
+                ? ParseJson(ReadFile(file), "--kwargs-file")
+                : ParseJson(parse.GetValue(kwargs), "--kwargs");
             var body = new JsonObject
             {
                 ["name"] = parse.GetValue(name),
                 ["args"] = ParseJson(parse.GetValue(args), "--args") ?? new JsonArray(),
-                ["kwargs"] = ParseJson(parse.GetValue(kwargs), "--kwargs") ?? new JsonObject(),
+                ["kwargs"] = kwargsJson ?? new JsonObject(),
             };
             if (parse.GetValue(priority) is { } p) body["priority"] = p;
             if (parse.GetValue(queue) is { } q) body["queue"] = q;
@@ -43,19 +51,31 @@ internal static class EnqueueCommand
             var (status, response) = await client.PostAsync("api/tasks", body, cancellationToken);
             if (status != 202)
             {
-                throw new CliException($"The task was not enqueued ({status}): {ApiClient.Describe(response)}", 1);
+                throw ApiClient.Refused("The task was not enqueued", status, response);
             }
             var id = response!["id"]!.GetValue<string>();
             if (!parse.GetValue(wait))
             {
                 Console.WriteLine(parse.GetValue(json)
-                    ? response.ToJsonString()
+                    ? ApiClient.Show(response)
                     : $"Enqueued {id} ({response["name"]}) on queue {response["queue"]} at priority {response["priority"]}. Follow it with: afirgen-tasks status {id}");
                 return 0;
             }
             return await StatusCommand.WaitAndPrintAsync(client, id, parse.GetValue(json), TimeSpan.FromMinutes(5), cancellationToken);
         });
         return command;
+    }
+
+    private static string ReadFile(string path)
+    {
+        try
+        {
+            return path == "-" ? Console.In.ReadToEnd() : File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--kwargs-file: {path} cannot be read ({ex.Message}).", 1);
+        }
     }
 
     private static JsonNode? ParseJson(string? text, string option)
@@ -70,7 +90,9 @@ internal static class EnqueueCommand
         }
         catch (JsonException ex)
         {
-            throw new CliException($"{option} is not valid JSON ({ex.Message}). Quote it for your shell, e.g. {option} '{{\"fir_id\": \"FIR-1\"}}'.", 1);
+            throw new CliException(option == "--kwargs-file"
+                ? $"--kwargs-file does not hold valid JSON ({ex.Message}); it takes one JSON object, e.g. {{\"fir_id\": \"FIR-1\"}}."
+                : $"{option} is not valid JSON ({ex.Message}). Quote it for your shell, e.g. {option} '{{\"fir_id\": \"FIR-1\"}}', or use --kwargs-file for large arguments.", 1);
         }
     }
 }

@@ -33,11 +33,11 @@ internal static class InspectCommand
             var (status, body) = await client.GetAsync($"api/inspect/{name}", cancellationToken);
             if (status != 200)
             {
-                throw new CliException($"The API answered {status}: {ApiClient.Describe(body)}", 2);
+                throw ApiClient.Refused("The workers could not be asked", status, body);
             }
             if (parse.GetValue(json))
             {
-                Console.WriteLine(body!.ToJsonString());
+                Console.WriteLine(ApiClient.Show(body));
             }
             else
             {
@@ -128,7 +128,7 @@ internal static class InspectCommand
     {
         null => "",
         JsonValue v when v.TryGetValue(out string? s) => s,
-        var other => other.ToJsonString(),
+        var other => ApiClient.Show(other),
     };
 
     private static string Time(JsonNode? node, string key) =>

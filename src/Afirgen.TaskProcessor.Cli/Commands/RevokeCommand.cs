@@ -24,19 +24,30 @@ internal static class RevokeCommand
                 new JsonObject { ["terminate"] = parse.GetValue(terminate) }, cancellationToken);
             if (status != 200)
             {
-                throw new CliException($"The API answered {status}: {ApiClient.Describe(body)}", 2);
+                throw ApiClient.Refused($"Task {taskId} was not revoked", status, body);
             }
             if (parse.GetValue(json))
             {
-                Console.WriteLine(body!.ToJsonString());
+                Console.WriteLine(ApiClient.Show(body));
             }
             else
             {
-                Console.WriteLine($"Revoked {taskId} (was {body?["previousState"]?.GetValue<string>() ?? "not yet seen"}).");
-                Console.WriteLine(body?["message"]?.GetValue<string>());
+                Console.WriteLine(Outcome(taskId, body?["previousState"]?.GetValue<string>(), parse.GetValue(terminate)));
             }
             return 0;
         });
         return command;
     }
+
+    /// <summary>What the revoke did, in words: the API records it in every case, but what that means depends on where the task was.</summary>
+    private static string Outcome(string id, string? previous, bool terminate) => previous switch
+    {
+        null => $"Task {id} is not known here (never enqueued through this processor, or its result expired): nothing was running. " +
+            "The revoke is kept (TaskProcessor:Revocation:Expires, 7 days) and stops the task if it is delivered later.",
+        "SUCCESS" or "FAILURE" or "REVOKED" => $"Task {id} had already finished ({previous}): nothing was running, and nothing changed; " +
+            "the revoke only keeps a later delivery of it from running.",
+        "STARTED" when terminate => $"Revoked {id} (was STARTED): its run is being cancelled and will end REVOKED.",
+        "STARTED" => $"Revoked {id} (was STARTED): the run in progress goes on to its end (pass --terminate to stop it); no later delivery of it will run.",
+        _ => $"Revoked {id} (was {previous}): it will not run.",
+    };
 }

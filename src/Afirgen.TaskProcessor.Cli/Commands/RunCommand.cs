@@ -76,13 +76,28 @@ internal static class RunCommand
             Console.Error.WriteLine(chosen.InMemory
                 ? "afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits. Leave out --broker memory for the durable default."
                 : $"afirgen-tasks: broker: Celery's Redis transport at {RedisBrokerUrl.Parse(chosen.RedisUrl).ToString()}: queued, scheduled and held tasks stay in that Redis when this process exits or dies, and are picked up again on the next start.");
+            if (await StartupChecks.UnreachableRedisAsync(app.Configuration, chosen) is { } unreachable)
+            {
+                Console.Error.WriteLine($"afirgen-tasks: {unreachable}");
+            }
+            // Checked before the host starts, so that a refusal is one sentence and not the host's stack trace first.
+            if (StartupChecks.AddressInUse(listenOn ?? "") is { } inUse)
+            {
+                throw new CliException(inUse);
+            }
+            ValidateOptions(app.Services);
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                var at = app.Urls.FirstOrDefault() ?? listenOn;
+                Console.WriteLine($"afirgen-tasks: ready: dashboard {at}/ , API {at}/api/ ; Ctrl+C stops (running tasks finish, the rest goes back to the broker).");
+            });
             try
             {
                 await app.RunAsync(cancellationToken);
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException ex)
             {
-                throw new CliException($"The configuration is invalid, so nothing was started: {string.Join(" ", ex.Failures)}");
+                throw Invalid(ex);
             }
             catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
@@ -92,4 +107,24 @@ internal static class RunCommand
         });
         return command;
     }
+
+    /// <summary>Runs the options checks the host would run at start, so their failure is a sentence before anything starts.</summary>
+    private static void ValidateOptions(IServiceProvider services)
+    {
+        try
+        {
+            (services.GetService(typeof(Microsoft.Extensions.Options.IStartupValidator)) as Microsoft.Extensions.Options.IStartupValidator)?.Validate();
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            throw Invalid(ex);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is Microsoft.Extensions.Options.OptionsValidationException))
+        {
+            throw new CliException($"The configuration is invalid, so nothing was started: {string.Join(" ", ex.InnerExceptions.Cast<Microsoft.Extensions.Options.OptionsValidationException>().SelectMany(e => e.Failures))}");
+        }
+    }
+
+    private static CliException Invalid(Microsoft.Extensions.Options.OptionsValidationException ex) =>
+        new($"The configuration is invalid, so nothing was started: {string.Join(" ", ex.Failures)}");
 }

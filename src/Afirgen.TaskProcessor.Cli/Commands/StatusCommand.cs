@@ -29,14 +29,32 @@ internal static class StatusCommand
         return command;
     }
 
+    /// <summary>How long --wait waits for an id it has never seen to be enqueued before it says the id is unknown.</summary>
+    private static readonly TimeSpan UnknownGrace = TimeSpan.FromSeconds(10);
+
     public static async Task<int> WaitAndPrintAsync(ApiClient client, string id, bool json, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
+        var unknownUntil = (DateTimeOffset?)null;
         while (true)
         {
             var (status, body) = await client.GetAsync($"api/tasks/{Uri.EscapeDataString(id)}", cancellationToken);
             var state = body?["state"]?.GetValue<string>();
-            if (status != 200 && status != 404 || state is not null && Terminal.Contains(state) || DateTimeOffset.UtcNow >= deadline)
+            if (status == 404)
+            {
+                // Said at once, and not waited on for the whole timeout: a task enqueued a moment ago elsewhere may still
+                // appear, an id that was never enqueued (or whose result expired) will not.
+                if (unknownUntil is null)
+                {
+                    unknownUntil = DateTimeOffset.UtcNow + UnknownGrace;
+                    Console.Error.WriteLine($"afirgen-tasks: no task {id} is known yet (never enqueued here, or its result expired); --wait waits for a known task to finish, so it gives this one {UnknownGrace.TotalSeconds:0} s to appear.");
+                }
+                if (DateTimeOffset.UtcNow >= unknownUntil)
+                {
+                    return Print(status, body, json);
+                }
+            }
+            else if (status != 200 || state is not null && Terminal.Contains(state) || DateTimeOffset.UtcNow >= deadline)
             {
                 return Print(status, body, json);
             }
@@ -52,16 +70,16 @@ internal static class StatusCommand
         }
         if (status != 200)
         {
-            throw new CliException($"The API answered {status}: {ApiClient.Describe(body)}", 2);
+            throw ApiClient.Refused("The task's state could not be read", status, body);
         }
         if (json)
         {
-            Console.WriteLine(body!.ToJsonString());
+            Console.WriteLine(ApiClient.Show(body));
         }
         else
         {
             Console.WriteLine($"{body!["id"]}  {body["state"]}");
-            if (body["result"] is { } result) Console.WriteLine($"result: {result.ToJsonString()}");
+            if (body["result"] is { } result) Console.WriteLine($"result: {ApiClient.Show(result)}");
             if (body["dateDone"] is { } done) Console.WriteLine($"done:   {done}");
         }
         return body!["state"]?.GetValue<string>() == "FAILURE" ? 3 : 0;

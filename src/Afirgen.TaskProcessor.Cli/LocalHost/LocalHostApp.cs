@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 namespace Afirgen.TaskProcessor.Cli.LocalHost;
 
 /// <summary>
-/// The local host: the engine and the AFIRGen tasks on the embedded broker, with the HTTP API. What
+/// The local host: the engine and the AFIRGen tasks on its broker (by default Celery's Redis transport), with the HTTP API. What
 /// <c>afirgen-tasks run</c> starts, and what the end-to-end tests start in-process.
 /// </summary>
 public static class LocalHostApp

@@ -14,7 +14,7 @@ internal static partial class HostingLog
     [LoggerMessage(1102, LogLevel.Warning, "Shutdown grace period over; cancelling {InFlight} tasks still running and abandoning their messages for redelivery")]
     public static partial void Aborting(ILogger logger, int inFlight);
 
-    [LoggerMessage(1103, LogLevel.Error, "Receiving from queue {Queue} failed; trying again in {Delay}")]
+    [LoggerMessage(1103, LogLevel.Error, "Receiving from queue {Queue} failed; every queue tries again every {Delay}, and this is logged again only after receiving has worked once more")]
     public static partial void ReceiveFailed(ILogger logger, Exception exception, string queue, TimeSpan delay);
 
     [LoggerMessage(1104, LogLevel.Warning, "Renewing the lock of message {MessageId} on queue {Queue} failed; renewals are retried every sweep, and this is logged again only after they have worked once more")]
@@ -34,4 +34,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(1109, LogLevel.Information, "Stopped: {Finished} tasks finished during the grace period, {GivenBack} held messages given back to the broker unstarted, {Cancelled} running tasks cancelled when it ended and given back, {StillHeld} left to their locks; the broker could not be asked for its queue counts")]
     public static partial void StoppedWithoutCounts(ILogger logger, Exception exception, int finished, int givenBack, int cancelled, int stillHeld);
+
+    [LoggerMessage(1110, LogLevel.Information, "Receiving works again")]
+    public static partial void ReceiveRecovered(ILogger logger);
 }

@@ -42,6 +42,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     private volatile bool _stopping;
     private int _disposed;
     private int _renewFailing;
+    private int _receiveFailing;
     // What became of the deliveries that ended after the stop began (for the stop's one line).
     private int _finishedInGrace;
     private int _givenBack;
@@ -162,7 +163,11 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             catch (Exception ex)
             {
                 credits.Release(wanted);
-                HostingLog.ReceiveFailed(_logger, ex, queue, ReceiveRetryDelay);
+                // Once per outage for all queues (each queue retries every second), and once when it ends.
+                if (Interlocked.Exchange(ref _receiveFailing, 1) == 0)
+                {
+                    HostingLog.ReceiveFailed(_logger, ex, queue, ReceiveRetryDelay);
+                }
                 try
                 {
                     await Task.Delay(ReceiveRetryDelay, _time, stopReceiving).ConfigureAwait(false);
@@ -174,6 +179,10 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
                 continue;
             }
 
+            if (Volatile.Read(ref _receiveFailing) == 1 && Interlocked.Exchange(ref _receiveFailing, 0) == 1)
+            {
+                HostingLog.ReceiveRecovered(_logger);
+            }
             if (batch.Count < wanted)
             {
                 credits.Release(wanted - batch.Count);

@@ -134,7 +134,8 @@ public sealed class MonitoringService : BackgroundService
         };
     }
 
-    private async Task FlushEventsAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the queued task events; returns whether anything was written (an empty flush reaches no store).</summary>
+    private async Task<bool> FlushEventsAsync(CancellationToken cancellationToken)
     {
         // Everything queued since the last flush (events that arrive meanwhile wait for the next), merged per task
         // before anything is written: a task's events mostly fall within one interval, so a quick task costs one
@@ -154,14 +155,25 @@ public sealed class MonitoringService : BackgroundService
             MonitoringLog.EventsDropped(_logger, dropped - _droppedReported);
             _droppedReported = dropped;
         }
+        return taken.Count > 0;
     }
 
-    private async Task<bool> TryAsync(Func<Task> write)
+    private Task<bool> TryAsync(Func<Task> write) => TryAsync(async () =>
+    {
+        await write().ConfigureAwait(false);
+        return true;
+    });
+
+    /// <summary>
+    /// Runs a write, logging the first failure of an outage and its end: the end only once a write has reached the
+    /// store (<paramref name="write"/> returns whether it did), not after an empty flush that tried nothing.
+    /// </summary>
+    private async Task<bool> TryAsync(Func<Task<bool>> write)
     {
         try
         {
-            await write().ConfigureAwait(false);
-            if (_failing)
+            var reached = await write().ConfigureAwait(false);
+            if (_failing && reached)
             {
                 _failing = false;
                 MonitoringLog.WriteRecovered(_logger);

@@ -72,6 +72,127 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task TheCommandLine_AsANewUserMeetsIt_SaysWhatHappenedInPlainWords()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        using var run = Start("run", "--redis", redis.Configuration, "--urls", url);
+        var output = new System.Text.StringBuilder();
+        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.BeginErrorReadLine();
+        run.BeginOutputReadLine();
+        try
+        {
+            await WaitForApiAsync(url);
+            lock (output)
+            {
+                Assert.Contains($"afirgen-tasks: ready: dashboard {url}/ , API {url}/api/", output.ToString());
+            }
+
+            // A second host on the same address: the sentence alone, no stack trace before it.
+            var (code, _, stderr) = await ExecAsync("run", "--redis", redis.Configuration, "--urls", url);
+            Assert.Equal(2, code);
+            Assert.Contains($"afirgen-tasks: Cannot listen on {url}: the address is in use", stderr);
+            Assert.DoesNotContain("   at ", stderr);
+            Assert.DoesNotContain("fail:", stderr);
+
+            // An id nobody enqueued: said at once, given up after a short stated time, not after the 300 s timeout.
+            var started = DateTime.UtcNow;
+            (code, _, stderr) = await ExecAsync("status", "5b7f-never-enqueued", "--wait", "--api", url);
+            Assert.Equal(1, code);
+            Assert.Contains("no task 5b7f-never-enqueued is known yet", stderr);
+            Assert.Contains("gives this one 10 s to appear", stderr);
+            Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 9, 40);
+
+            // Large kwargs from a file and from standard input; an '@' is no response file.
+            var file = Path.GetTempFileName();
+            await File.WriteAllTextAsync(file, $$"""{"blob": "{{new string('x', 100_000)}}", "apostrophe": "it's"}""");
+            string stdout;
+            (code, stdout, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--kwargs-file", file, "--wait", "--api", url);
+            Assert.True(code == 0, stderr);
+            // Shown as people read it: no \u0027 for the apostrophe.
+            Assert.Contains("\"apostrophe\":\"it's\"", stdout);
+            (code, stdout, stderr) = await ExecAsync(["enqueue", "diagnostics.echo", "--kwargs-file", "-", "--wait", "--api", url], [], stdin: """{"from": "stdin"}""");
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"from\":\"stdin\"", stdout);
+            File.Delete(file);
+            (code, _, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--kwargs", "@" + file, "--api", url);
+            Assert.Equal(1, code);
+            Assert.Contains("--kwargs is not valid JSON", stderr);
+
+            // Revoking what is not running says so.
+            (code, stdout, _) = await ExecAsync("enqueue", "diagnostics.echo", "--wait", "--api", url);
+            var finished = stdout.Split("  ")[0].Trim();
+            (code, stdout, _) = await ExecAsync("revoke", finished, "--api", url);
+            Assert.Equal(0, code);
+            Assert.Contains($"Task {finished} had already finished (SUCCESS): nothing was running", stdout);
+            (code, stdout, _) = await ExecAsync("revoke", "never-seen-id", "--api", url);
+            Assert.Contains("Task never-seen-id is not known here", stdout);
+            Assert.Contains("nothing was running", stdout);
+
+            // Redis down: the README's exit code for "the API could not serve it" (2), the same for every command.
+            await redis.StopAsync();
+            foreach (var command in new[] { new[] { "enqueue", "diagnostics.echo" }, ["status", finished], ["revoke", finished] })
+            {
+                (code, _, stderr) = await ExecAsync([.. command, "--api", url], []);
+                Assert.True(code == 2, $"{command[0]}: exit {code}: {stderr}");
+                Assert.Contains("(503)", stderr);
+            }
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", run.Id.ToString()])!.WaitForExit();
+            if (!run.WaitForExit(TimeSpan.FromSeconds(30))) run.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownCommand_IsOneSentence_NotTwoContradictoryOnes()
+    {
+        var (code, _, stderr) = await ExecAsync("frobnicate");
+        Assert.Equal(1, code);
+        Assert.Equal("afirgen-tasks: 'frobnicate' is not a command; the commands are run, enqueue, status, revoke, reconcile, inspect, dead-letters, bench. "
+            + "Run `afirgen-tasks --help` (or `afirgen-tasks <command> --help`) for what it takes.", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Run_WithItsRedisUnreachable_SaysSoInOneSentence_AndStartsAnyway()
+    {
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        using var run = Start("run", "--redis", $"127.0.0.1:{RedisServer.FreePort()}", "--urls", url);
+        var output = new System.Text.StringBuilder();
+        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.BeginErrorReadLine();
+        run.BeginOutputReadLine();
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (!output.ToString().Contains("afirgen-tasks: ready:", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the host did not start with its Redis down: " + output);
+                await Task.Delay(100);
+            }
+            // Ten seconds of outage: each component says so once, not every second.
+            await Task.Delay(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", run.Id.ToString()])!.WaitForExit();
+            if (!run.WaitForExit(TimeSpan.FromSeconds(30))) run.Kill(entireProcessTree: true);
+            run.WaitForExit();
+        }
+        var text = output.ToString();
+        Assert.Contains("cannot be reached (ConnectionRefused): the host starts anyway and keeps trying, but runs and accepts no task until it can. Start it (./run.sh starts one)", text);
+        Assert.True(CountOf(text, "[1103]") <= 1, $"receiving failures logged {CountOf(text, "[1103]")} times");
+        Assert.True(CountOf(text, "[1600]") <= 1, $"monitoring failures logged {CountOf(text, "[1600]")} times");
+        Assert.Equal(0, CountOf(text, "[1601]"));
+    }
+
+    private static int CountOf(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
+
+    [Fact]
     public async Task Run_WithoutAnyRedis_RefusesToStart_SayingWhatToPass()
     {
         var (code, _, stderr) = await ExecAsync("run", "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}");
@@ -245,9 +366,9 @@ public sealed class CommandLineTests
 
     private static Process Start(params string[] args) => Start(args, []);
 
-    private static Process Start(string[] args, Dictionary<string, string> environment)
+    private static Process Start(string[] args, Dictionary<string, string> environment, bool redirectInput = false)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = redirectInput, UseShellExecute = false };
         foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(Cli);
         foreach (var a in args) info.ArgumentList.Add(a);
@@ -256,9 +377,14 @@ public sealed class CommandLineTests
 
     private static Task<(int Code, string StdOut, string StdErr)> ExecAsync(params string[] args) => ExecAsync(args, []);
 
-    private static async Task<(int Code, string StdOut, string StdErr)> ExecAsync(string[] args, Dictionary<string, string> environment)
+    private static async Task<(int Code, string StdOut, string StdErr)> ExecAsync(string[] args, Dictionary<string, string> environment, string? stdin = null)
     {
-        using var p = Start(args, environment);
+        using var p = Start(args, environment, redirectInput: stdin is not null);
+        if (stdin is not null)
+        {
+            await p.StandardInput.WriteAsync(stdin);
+            p.StandardInput.Close();
+        }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         try
