@@ -380,7 +380,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached: {ex.Message}", ex);
+            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached ({ResultStoreUnavailableException.Short(ex)}).", ex);
         }
     }
 }

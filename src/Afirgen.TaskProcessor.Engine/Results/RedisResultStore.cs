@@ -124,7 +124,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw new ResultStoreUnavailableException(
-                $"The result store (Redis) could not be reached while handling task {taskId}: {ex.Message}", ex);
+                $"The result store (Redis) could not be reached while handling task {taskId} ({ResultStoreUnavailableException.Short(ex)}).", ex);
         }
     }
 }
