@@ -159,6 +159,13 @@ class Suite:
         self.workers.append(worker)
         return worker
 
+    def start_pair(self, name, server):
+        """Two workers, both consuming, that a scenario stops and restarts in turns (one is always up)."""
+        pair = [self.start_worker(f"{name}{i}", server) for i in range(2)]
+        for worker in pair:
+            worker.wait_consuming()
+        return pair
+
     def kill_worker(self, worker):
         self.killed[worker.proc.pid] = now_ms()
         worker.proc.send_signal(signal.SIGKILL)
@@ -263,9 +270,7 @@ class Suite:
         print(f"== kills: {a.tasks} tasks, {a.kills} SIGKILLs of our workers", flush=True)
         server = self.redis_server("kills")
         started = time.time()
-        pair = [self.start_worker(f"k{i}", server) for i in range(2)]
-        for worker in pair:
-            worker.wait_consuming()
+        pair = self.start_pair("k", server)
         # A killed worker is replaced before the next kill (one is always up), so kills come no faster than a start;
         # the producer is paced to send until about the last one, so every kill lands on a worker holding messages.
         # Tasks of 300 ms: two workers of 4 slots run about 27 a second, less than the producer sends, so a backlog
@@ -308,9 +313,7 @@ class Suite:
         a = self.args
         print(f"== ctrl-c: {a.ctrlc_tasks} tasks and {a.ctrlc_scheduled} countdown tasks, {a.restarts} Ctrl+C stops and restarts", flush=True)
         server = self.redis_server("ctrlc")
-        pair = [self.start_worker(f"c{i}", server) for i in range(2)]
-        for worker in pair:
-            worker.wait_consuming()
+        pair = self.start_pair("c", server)
         sent_at = now_ms()
         early = self.producer(server, a.ctrlc_scheduled // 2, kwargs='{"sleep_ms": 1}', countdown=10)
         late = self.producer(server, a.ctrlc_scheduled - a.ctrlc_scheduled // 2, kwargs='{"sleep_ms": 1}', countdown=40)

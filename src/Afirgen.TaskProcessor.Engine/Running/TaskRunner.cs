@@ -122,38 +122,12 @@ public sealed class TaskRunner
         using (slot)
         using (TaskTelemetry.StartRun(message, received.Queue, priority, received.DeliveryCount))
         {
-            try
-            {
-                await RunParsedAsync(delivery, message, priority, abortToken).ConfigureAwait(false);
-                return RunEnd.Settled;
-            }
-            catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
-            {
-                await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
-                return RunEnd.Cancelled;
-            }
-            catch (ResultStoreUnavailableException ex)
-            {
-                await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
-                return RunEnd.Abandoned;
-            }
-            catch (MessageLockLostException)
-            {
-                RunnerLog.LockLost(_logger, received.MessageId, received.Queue);
-                return RunEnd.LockLost;
-            }
-            catch (Exception ex)
-            {
-                // A broker or infrastructure fault outside the task: give the message back rather than lose it.
-                await AbandonAsync(delivery, "an infrastructure error occurred", ex).ConfigureAwait(false);
-                return RunEnd.Abandoned;
-            }
+            return await GuardAsync(delivery, () => RunParsedAsync(delivery, message, priority, abortToken), abortToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<RunEnd> RejectAsync(ReceivedDelivery delivery, ParseOutcome.Rejected rejected, CancellationToken abortToken)
-    {
-        try
+    private Task<RunEnd> RejectAsync(ReceivedDelivery delivery, ParseOutcome.Rejected rejected, CancellationToken abortToken) =>
+        GuardAsync(delivery, async () =>
         {
             if (rejected.TaskId is { } id)
             {
@@ -166,23 +140,40 @@ public sealed class TaskRunner
                 }, abortToken).ConfigureAwait(false);
             }
             await DeadLetterAsync(delivery, rejected.Reason, rejected.Description).ConfigureAwait(false);
-            return RunEnd.Settled;
-        }
-        catch (ResultStoreUnavailableException ex)
+        }, abortToken);
+
+    /// <summary>
+    /// Runs what the runner does with a delivery and turns every fault outside the task into a settlement: nothing a
+    /// message holds may leave it unsettled. Given back, it is delivered again and, at the delivery limit,
+    /// dead-lettered by the broker.
+    /// </summary>
+    private async Task<RunEnd> GuardAsync(ReceivedDelivery delivery, Func<Task> work, CancellationToken abortToken)
+    {
+        var received = delivery.Message;
+        try
         {
-            await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
-            return RunEnd.Abandoned;
+            await work().ConfigureAwait(false);
+            return RunEnd.Settled;
         }
         catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
         {
             await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
             return RunEnd.Cancelled;
         }
+        catch (ResultStoreUnavailableException ex)
+        {
+            await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
+            return RunEnd.Abandoned;
+        }
+        catch (MessageLockLostException)
+        {
+            RunnerLog.LockLost(_logger, received.MessageId, received.Queue);
+            return RunEnd.LockLost;
+        }
         catch (Exception ex)
         {
-            // Nothing a message holds may leave it unsettled: given back, it is counted again and, at the
-            // delivery limit, dead-lettered by the broker.
-            await AbandonAsync(delivery, "an infrastructure error occurred while dead-lettering a malformed message", ex).ConfigureAwait(false);
+            // A broker or infrastructure fault outside the task: give the message back rather than lose it.
+            await AbandonAsync(delivery, "an infrastructure error occurred", ex).ConfigureAwait(false);
             return RunEnd.Abandoned;
         }
     }

@@ -9,21 +9,27 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Api;
 /// <summary>The API while Redis is down: a clear 503, and nothing enqueued that could not be tracked.</summary>
 public sealed class RedisOutageTests
 {
+    /// <summary>The local host with results in <paramref name="redis"/> and the given broker, started on a free port.</summary>
+    private static async Task<Microsoft.AspNetCore.Builder.WebApplication> StartAsync(RedisServer redis, string broker)
+    {
+        var app = LocalHostApp.Build(new Dictionary<string, string?>
+        {
+            ["TaskProcessor:LocalHost:Urls"] = $"http://127.0.0.1:{RedisServer.FreePort()}",
+            ["TaskProcessor:LocalHost:Broker"] = broker,
+            ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
+            ["Logging:LogLevel:Default"] = "None",
+        });
+        await app.StartAsync();
+        return app;
+    }
+
     [Fact]
     public async Task Post_Answers503_AndEnqueuesNothing_WhileTheResultsRedisIsDown()
     {
         // The broker elsewhere (in memory here), so that what it holds can be read while the results' Redis is down.
         await using var redis = await RedisServer.StartAsync();
-        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        await using var app = LocalHostApp.Build(new Dictionary<string, string?>
-        {
-            ["TaskProcessor:LocalHost:Urls"] = url,
-            ["TaskProcessor:LocalHost:Broker"] = "memory",
-            ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
-            ["Logging:LogLevel:Default"] = "None",
-        });
-        await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await using var app = await StartAsync(redis, broker: "memory");
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
         await redis.StopAsync();
 
         using var response = await http.PostAsJsonAsync("/api/tasks", new { name = "diagnostics.echo" });
@@ -43,15 +49,8 @@ public sealed class RedisOutageTests
     {
         // The default: queues and results on one Redis. While it is down, enqueueing and reading the queues say so.
         await using var redis = await RedisServer.StartAsync();
-        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        await using var app = LocalHostApp.Build(new Dictionary<string, string?>
-        {
-            ["TaskProcessor:LocalHost:Urls"] = url,
-            ["TaskProcessor:Redis:Configuration"] = redis.Configuration,
-            ["Logging:LogLevel:Default"] = "None",
-        });
-        await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await using var app = await StartAsync(redis, broker: "redis");
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
         await redis.StopAsync();
 
         using var post = await http.PostAsJsonAsync("/api/tasks", new { name = "diagnostics.echo" });

@@ -20,12 +20,7 @@ public sealed class CommandLineTests
     {
         await using var redis = await RedisServer.StartAsync();
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        using var run = Start("run", "--redis", redis.Configuration, "--urls", url);
-        var output = new System.Text.StringBuilder();
-        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.BeginErrorReadLine();
-        run.BeginOutputReadLine();
+        using var run = RunningHost.Start("run", "--redis", redis.Configuration, "--urls", url);
         try
         {
             await WaitForApiAsync(url);
@@ -49,26 +44,18 @@ public sealed class CommandLineTests
             var later = stdout.Split(' ')[1];
             (code, stdout, stderr) = await ExecAsync("revoke", later, "--terminate", "--api", url);
             Assert.True(code == 0, stderr);
-            Assert.Contains($"Revoked {later} (was PENDING).", stdout);
+            Assert.Contains($"Revoked {later} (was PENDING): it will not run.", stdout);
             (code, stdout, _) = await ExecAsync("status", later, "--api", url);
             Assert.Contains($"{later}  REVOKED", stdout);
         }
         finally
         {
-            Process.Start("kill", ["-TERM", run.Id.ToString()])!.WaitForExit();
-            var exited = run.WaitForExit(TimeSpan.FromSeconds(20));
-            if (!exited) run.Kill(entireProcessTree: true);
-            Assert.True(exited, "afirgen-tasks run did not stop within 20 s of SIGTERM");
-            // The timed wait can return before the output handlers have seen the last lines; this one waits for them.
-            run.WaitForExit();
+            Assert.True(run.Stop("TERM", TimeSpan.FromSeconds(20)), "afirgen-tasks run did not stop within 20 s of SIGTERM");
         }
-        lock (output)
-        {
-            Assert.Contains($"afirgen-tasks: broker: Celery's Redis transport at redis://127.0.0.1:{redis.Port}/1: queued, scheduled and held tasks stay in that Redis", output.ToString());
-            Assert.Contains("Stopped receiving", output.ToString());
-            // The stop's one line: nothing was held, and the revoked countdown task left nothing in the broker.
-            Assert.Contains("Stopped: 0 tasks finished during the grace period, 0 held messages given back to the broker unstarted, 0 running tasks cancelled when it ended and given back, 0 left to their locks; the broker now holds 0 waiting and", output.ToString());
-        }
+        Assert.Contains($"afirgen-tasks: broker: Celery's Redis transport at redis://127.0.0.1:{redis.Port}/1: queued, scheduled and held tasks stay in that Redis", run.Output);
+        Assert.Contains("Stopped receiving", run.Output);
+        // The stop's one line: nothing was held, and the revoked countdown task left nothing in the broker.
+        Assert.Contains("Stopped: 0 tasks finished during the grace period, 0 held messages given back to the broker unstarted, 0 running tasks cancelled when it ended and given back, 0 left to their locks; the broker now holds 0 waiting and", run.Output);
     }
 
     [Fact]
@@ -76,19 +63,11 @@ public sealed class CommandLineTests
     {
         await using var redis = await RedisServer.StartAsync();
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        using var run = Start("run", "--redis", redis.Configuration, "--urls", url);
-        var output = new System.Text.StringBuilder();
-        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.BeginErrorReadLine();
-        run.BeginOutputReadLine();
+        using var run = RunningHost.Start("run", "--redis", redis.Configuration, "--urls", url);
         try
         {
             await WaitForApiAsync(url);
-            lock (output)
-            {
-                Assert.Contains($"afirgen-tasks: ready: dashboard {url}/ , API {url}/api/", output.ToString());
-            }
+            Assert.Contains($"afirgen-tasks: ready: dashboard {url}/ , API {url}/api/", run.Output);
 
             // A second host on the same address: the sentence alone, no stack trace before it.
             var (code, _, stderr) = await ExecAsync("run", "--redis", redis.Configuration, "--urls", url);
@@ -142,8 +121,7 @@ public sealed class CommandLineTests
         }
         finally
         {
-            Process.Start("kill", ["-TERM", run.Id.ToString()])!.WaitForExit();
-            if (!run.WaitForExit(TimeSpan.FromSeconds(30))) run.Kill(entireProcessTree: true);
+            run.Stop("TERM", TimeSpan.FromSeconds(30));
         }
     }
 
@@ -160,30 +138,18 @@ public sealed class CommandLineTests
     public async Task Run_WithItsRedisUnreachable_SaysSoInOneSentence_AndStartsAnyway()
     {
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        using var run = Start("run", "--redis", $"127.0.0.1:{RedisServer.FreePort()}", "--urls", url);
-        var output = new System.Text.StringBuilder();
-        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.BeginErrorReadLine();
-        run.BeginOutputReadLine();
+        using var run = RunningHost.Start("run", "--redis", $"127.0.0.1:{RedisServer.FreePort()}", "--urls", url);
         try
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (!output.ToString().Contains("afirgen-tasks: ready:", StringComparison.Ordinal))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the host did not start with its Redis down: " + output);
-                await Task.Delay(100);
-            }
+            await run.WaitForOutputAsync("afirgen-tasks: ready:", TimeSpan.FromSeconds(60));
             // Ten seconds of outage: each component says so once, not every second.
             await Task.Delay(TimeSpan.FromSeconds(10));
         }
         finally
         {
-            Process.Start("kill", ["-TERM", run.Id.ToString()])!.WaitForExit();
-            if (!run.WaitForExit(TimeSpan.FromSeconds(30))) run.Kill(entireProcessTree: true);
-            run.WaitForExit();
+            run.Stop("TERM", TimeSpan.FromSeconds(30));
         }
-        var text = output.ToString();
+        var text = run.Output;
         Assert.Contains("cannot be reached (ConnectionRefused): the host starts anyway and keeps trying, but runs and accepts no task until it can. Start it (./run.sh starts one)", text);
         Assert.True(CountOf(text, "[1103]") <= 1, $"receiving failures logged {CountOf(text, "[1103]")} times");
         Assert.True(CountOf(text, "[1600]") <= 1, $"monitoring failures logged {CountOf(text, "[1600]")} times");
@@ -206,12 +172,7 @@ public sealed class CommandLineTests
     public async Task Run_OnTheMemoryBroker_SaysAtStartWhatItLosesOnExit_AndAtStopWhatItDiscarded()
     {
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        using var run = Start("run", "--broker", "memory", "--urls", url);
-        var output = new System.Text.StringBuilder();
-        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        run.BeginErrorReadLine();
-        run.BeginOutputReadLine();
+        using var run = RunningHost.Start("run", "--broker", "memory", "--urls", url);
         try
         {
             await WaitForApiAsync(url);
@@ -220,18 +181,11 @@ public sealed class CommandLineTests
         }
         finally
         {
-            Process.Start("kill", ["-INT", run.Id.ToString()])!.WaitForExit();
-            var exited = run.WaitForExit(TimeSpan.FromSeconds(20));
-            if (!exited) run.Kill(entireProcessTree: true);
-            Assert.True(exited, "afirgen-tasks run did not stop within 20 s of SIGINT");
-            run.WaitForExit();
+            Assert.True(run.Stop("INT", TimeSpan.FromSeconds(20)), "afirgen-tasks run did not stop within 20 s of SIGINT");
         }
         Assert.Equal(0, run.ExitCode);
-        lock (output)
-        {
-            Assert.Contains("afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits.", output.ToString());
-            Assert.Contains("The embedded broker discards on exit 0 waiting, 1 scheduled, 0 held and 0 dead-lettered messages", output.ToString());
-        }
+        Assert.Contains("afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits.", run.Output);
+        Assert.Contains("The embedded broker discards on exit 0 waiting, 1 scheduled, 0 held and 0 dead-lettered messages", run.Output);
     }
 
     [Fact]

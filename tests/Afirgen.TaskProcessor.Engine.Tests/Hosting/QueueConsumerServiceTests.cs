@@ -23,6 +23,18 @@ public sealed class QueueConsumerServiceTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Forever = System.Threading.Timeout.InfiniteTimeSpan;
 
+    /// <summary>Waits until <paramref name="count"/> messages wait at the gate (received is not enough: a message may still be on its way to it).</summary>
+    private static async Task WaitAtTheGateAsync(IHost host, int count)
+    {
+        var gate = host.Services.GetRequiredService<PriorityGate>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (gate.Waiting < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"only {gate.Waiting} of {count} held messages reached the gate");
+            await Task.Delay(10);
+        }
+    }
+
     private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection> tasks, TimeProvider? time = null, FakeLogCollector? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -74,13 +86,7 @@ public sealed class QueueConsumerServiceTests
 
         // Wait until all eleven are waiting at the gate (received is not enough: a message may still be on
         // its way from the consumer to the gate) before releasing the slot.
-        var gate = host.Services.GetRequiredService<PriorityGate>();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (gate.Waiting < 11)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {gate.Waiting} of 11 prefetched messages reached the gate");
-            await Task.Delay(10);
-        }
+        await WaitAtTheGateAsync(host, 11);
         release.SetResult(null);
         await allDone.Task.WaitAsync(Timeout);
         await host.StopAsync();
@@ -191,17 +197,11 @@ public sealed class QueueConsumerServiceTests
         {
             await publisher.PublishAsync(new TaskRequest { TaskName = "test.record" }, CancellationToken.None);
         }
-        var gate = host.Services.GetRequiredService<PriorityGate>();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (gate.Waiting < 5)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {gate.Waiting} of 5 held messages reached the gate");
-            await Task.Delay(10);
-        }
+        await WaitAtTheGateAsync(host, 5);
 
         // A grace period far longer than the test: the held ones must go back now, not when it ends.
         var stopping = host.StopAsync(CancellationToken.None);
-        deadline = DateTime.UtcNow + Timeout;
+        var deadline = DateTime.UtcNow + Timeout;
         while ((await broker.GetStatisticsAsync(["default"], CancellationToken.None))[0] is var q && (q.Waiting != 5 || q.InFlight != 1))
         {
             Assert.True(DateTime.UtcNow < deadline, $"the held messages did not go back while the running task went on: {q}");
@@ -255,13 +255,7 @@ public sealed class QueueConsumerServiceTests
         var blocker = await publisher.PublishAsync(new TaskRequest { TaskName = "test.long", Priority = 10 }, CancellationToken.None);
         await blockerStarted.Task.WaitAsync(Timeout);
         var waiting = await publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Priority = 1 }, CancellationToken.None);
-        var gate = host.Services.GetRequiredService<PriorityGate>();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (gate.Waiting < 1)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the second message did not reach the gate");
-            await Task.Delay(10);
-        }
+        await WaitAtTheGateAsync(host, 1);
         // The blocker's 35 s pass in 0.5 s steps: the waiting message is held past the 20 s limit and three lock durations.
         for (var step = 0; step < 160 && !finished.Task.IsCompleted; step++)
         {
