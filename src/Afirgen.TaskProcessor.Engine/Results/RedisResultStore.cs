@@ -22,7 +22,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     {
         _redis = redis;
         _prefix = redisOptions.Value.KeyPrefix;
-        _database = redisOptions.Value.Database;
+        _database = redisOptions.Value.ResolvedDatabase;
         _expirySeconds = Math.Max(1, (long)resultOptions.Value.Expires.TotalSeconds);
         _writes = new RedisWriteBatcher(redis, _database, _expirySeconds, !redisOptions.Value.GroupCommit,
             ex => ResultsLog.GroupCommitOff(logger ?? (ILogger)NullLogger.Instance, ex));
