@@ -529,7 +529,8 @@ public sealed class TaskRunner
         {
             var retryNumber = message.Retries + 1;
             var delay = policy.DelayFor(retryNumber, _random, (failure.Exception as TaskRetryException)?.Countdown);
-            await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, CeleryExceptionInfo.From(exception), done: false) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+            var retryInfo = CeleryExceptionInfo.From(exception);
+            await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, retryInfo, done: false) with { Traceback = PythonTraceback.Format(exception, retryInfo) }, abortToken).ConfigureAwait(false);
             var eta = await SendRetryAsync(message, received.Queue, priority, retryNumber, delay, abortToken).ConfigureAwait(false);
             RunnerLog.RetryScheduled(_logger, message.Id, message.TaskName, exception.GetType().Name, retryNumber, policy.MaxRetries, delay);
             _observers.RetryScheduled(observed, retryNumber, $"{exception.GetType().Name}: {exception.Message}", eta);
@@ -559,7 +560,7 @@ public sealed class TaskRunner
             info = CeleryExceptionInfo.From(exception);
         }
 
-        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = PythonTraceback.Format(exception, info) }, abortToken).ConfigureAwait(false);
         RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
         _observers.Failed(observed, reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}");
         await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
