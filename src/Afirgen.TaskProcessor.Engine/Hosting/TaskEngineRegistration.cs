@@ -1,4 +1,5 @@
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Control;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Priority;
@@ -73,7 +74,11 @@ public static class TaskEngineRegistration
         services.TryAddSingleton<TaskPublisher>();
         services.TryAddSingleton<TaskObservers>();
         services.TryAddSingleton<RunningTasks>();
+        services.TryAddSingleton<TaskRateLimits>();
+        services.TryAddSingleton<TaskTimeLimits>();
+        services.TryAddSingleton<WorkerPool>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskObserver, TaskMetricsObserver>());
+        services.TryAddSingleton<RecentRevocations>();
         services.TryAddSingleton<TaskRevoker>();
         services.TryAddSingleton<TaskRunner>();
         services.TryAddSingleton(sp =>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Control;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
@@ -48,13 +49,16 @@ public sealed class TaskRunner
     private readonly ILoggerFactory _loggerFactory;
     private readonly TaskObservers _observers;
     private readonly RunningTasks _running;
+    private readonly TaskRateLimits _rateLimits;
+    private readonly TaskTimeLimits _timeLimits;
     private readonly ConcurrentDictionary<string, ILogger> _taskLoggers = new(StringComparer.Ordinal);
 
     public TaskRunner(
         CeleryMessageParser parser, TaskRegistry registry, TaskRouter router, TaskPublisher publisher,
         IResultStore results, IMessageSender sender, PriorityGate gate, IServiceScopeFactory scopes,
         TimeProvider time, IOptions<TimeLimitOptions> limits, IOptions<ResultOptions> resultOptions,
-        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory, TaskObservers observers, RunningTasks running)
+        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory, TaskObservers observers, RunningTasks running,
+        TaskRateLimits rateLimits, TaskTimeLimits timeLimits)
     {
         _parser = parser;
         _registry = registry;
@@ -72,6 +76,8 @@ public sealed class TaskRunner
         _loggerFactory = loggerFactory;
         _observers = observers;
         _running = running;
+        _rateLimits = rateLimits;
+        _timeLimits = timeLimits;
         _logger = loggerFactory.CreateLogger<TaskRunner>();
     }
 
@@ -97,6 +103,10 @@ public sealed class TaskRunner
         }
         var message = ((ParseOutcome.Parsed)outcome).Message;
         var priority = message.Priority ?? _publisher.ResolvePriority(null, message.TaskName, _router.Route(message.TaskName), received.Queue);
+        if (_observers.Any)
+        {
+            _observers.Received(message, received.Queue, priority);
+        }
 
         // A consumer's give-back token fires at the start of a stop (and whenever the abort token does): a message
         // that has not started goes back to the broker then, not when the grace period is over.
@@ -105,6 +115,11 @@ public sealed class TaskRunner
         try
         {
             stopWaiting.ThrowIfCancellationRequested();
+            if (_rateLimits.Any && !IsEarlyOrExpired(message))
+            {
+                // A rate-limited task waits for its turn before it takes a slot, as Celery's does before its pool.
+                await _rateLimits.WaitAsync(message.TaskName, stopWaiting).ConfigureAwait(false);
+            }
             slot = await _gate.EnterAsync(priority, received.Queue, received.EnqueuedAt, stopWaiting).ConfigureAwait(false);
             if (stopWaiting.IsCancellationRequested)
             {
@@ -114,7 +129,7 @@ public sealed class TaskRunner
         }
         catch (OperationCanceledException) when (stopWaiting.IsCancellationRequested)
         {
-            await AbandonAsync(delivery, "the worker is stopping; given back unstarted", null).ConfigureAwait(false);
+            await AbandonAsync(delivery, "the worker is stopping; given back unstarted", null, message).ConfigureAwait(false);
             return RunEnd.GivenBack;
         }
         control?.MarkStarted(_time.GetUtcNow());
@@ -129,12 +144,12 @@ public sealed class TaskRunner
             }
             catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
             {
-                await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
+                await AbandonAsync(delivery, "the worker is shutting down", null, message).ConfigureAwait(false);
                 return RunEnd.Cancelled;
             }
             catch (ResultStoreUnavailableException ex)
             {
-                await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
+                await AbandonAsync(delivery, "the result store is unavailable", ex, message).ConfigureAwait(false);
                 return RunEnd.Abandoned;
             }
             catch (MessageLockLostException)
@@ -145,7 +160,7 @@ public sealed class TaskRunner
             catch (Exception ex)
             {
                 // A broker or infrastructure fault outside the task: give the message back rather than lose it.
-                await AbandonAsync(delivery, "an infrastructure error occurred", ex).ConfigureAwait(false);
+                await AbandonAsync(delivery, "an infrastructure error occurred", ex, message).ConfigureAwait(false);
                 return RunEnd.Abandoned;
             }
         }
@@ -166,6 +181,10 @@ public sealed class TaskRunner
                 }, abortToken).ConfigureAwait(false);
             }
             await DeadLetterAsync(delivery, rejected.Reason, rejected.Description).ConfigureAwait(false);
+            if (_observers.Any)
+            {
+                _observers.Rejected(new RejectedMessage(rejected.TaskId, rejected.TaskName, delivery.Message.Queue, rejected.Reason, rejected.Description, Requeued: false));
+            }
             return RunEnd.Settled;
         }
         catch (ResultStoreUnavailableException ex)
@@ -205,8 +224,8 @@ public sealed class TaskRunner
             }
             if (expired)
             {
-                await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Revoked,
-                    CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", "expired"), done: true), abortToken).ConfigureAwait(false);
+                var expiredInfo = CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", "expired");
+                await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Revoked, expiredInfo, done: true), abortToken).ConfigureAwait(false);
                 RunnerLog.Expired(_logger, message.Id, message.TaskName, message.Expires!.Value);
                 _observers.Revoked(EventFor(message, received, priority), "expired");
                 await CompleteAsync(delivery).ConfigureAwait(false);
@@ -223,9 +242,13 @@ public sealed class TaskRunner
             }
 
             var description = $"No task named '{message.TaskName}' is registered with this worker; check the name or deploy a worker that has it.";
-            await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure,
-                CeleryExceptionInfo.Create("NotRegistered", "celery.exceptions", message.TaskName), done: true), abortToken).ConfigureAwait(false);
+            var notRegistered = CeleryExceptionInfo.Create("NotRegistered", "celery.exceptions", message.TaskName);
+            await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure, notRegistered, done: true), abortToken).ConfigureAwait(false);
             await DeadLetterAsync(delivery, DeadLetterReasons.UnknownTask, description).ConfigureAwait(false);
+            if (_observers.Any)
+            {
+                _observers.Rejected(new RejectedMessage(message.Id, message.TaskName, received.Queue, DeadLetterReasons.UnknownTask, description, Requeued: false));
+            }
             return;
         }
 
@@ -256,7 +279,7 @@ public sealed class TaskRunner
             }
             if (begin.Revoked || handle.Terminated)
             {
-                await FinishRevokedAsync(delivery, message, EventFor(message, received, priority), "revoked", abortToken).ConfigureAwait(false);
+                await FinishRevokedAsync(delivery, message, priority, EventFor(message, received, priority), "revoked", abortToken).ConfigureAwait(false);
                 return;
             }
             try
@@ -371,7 +394,7 @@ public sealed class TaskRunner
             {
                 // Revoked with terminate while running: whatever the cancelled handler ended with, the
                 // outcome is REVOKED (Celery: "terminated"), not a failure to retry or dead-letter.
-                await FinishRevokedAsync(delivery, message, observed, "terminated", abortToken).ConfigureAwait(false);
+                await FinishRevokedAsync(delivery, message, priority, observed, "terminated", abortToken).ConfigureAwait(false);
                 return;
             }
             switch (run)
@@ -394,9 +417,9 @@ public sealed class TaskRunner
                 case RunOutcome.HardTimeLimitExceeded timeout:
                     RunnerLog.HardTimeLimit(_logger, message.Id, message.TaskName, timeout.Limit);
                     var description = $"The task ran longer than its hard time limit of {timeout.Limit.TotalSeconds:0.###} s.";
-                    await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure,
-                        CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description), done: true), abortToken).ConfigureAwait(false);
-                    _observers.Failed(observed, DeadLetterReasons.HardTimeLimitExceeded, "TimeLimitExceeded: " + description);
+                    var timeLimitInfo = CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description);
+                    await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, timeLimitInfo, done: true), abortToken).ConfigureAwait(false);
+                    _observers.Failed(observed, new TaskFailure(DeadLetterReasons.HardTimeLimitExceeded, "TimeLimitExceeded: " + description, timeLimitInfo, null));
                     await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
                     await DeadLetterAsync(delivery, DeadLetterReasons.HardTimeLimitExceeded, description).ConfigureAwait(false);
                     break;
@@ -408,10 +431,10 @@ public sealed class TaskRunner
         }
     }
 
-    private async Task FinishRevokedAsync(ReceivedDelivery delivery, TaskMessage message, TaskEvent? observed, string reason, CancellationToken abortToken)
+    private async Task FinishRevokedAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskEvent? observed, string reason, CancellationToken abortToken)
     {
-        await _results.StoreAsync(Meta(message, delivery.Message.Queue, TaskStates.Revoked,
-            CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", reason), done: true), abortToken).ConfigureAwait(false);
+        var revokedInfo = CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", reason);
+        await _results.StoreAsync(Meta(message, delivery.Message.Queue, TaskStates.Revoked, revokedInfo, done: true), abortToken).ConfigureAwait(false);
         RunnerLog.Revoked(_logger, message.Id, message.TaskName, reason);
         _observers.Revoked(observed, reason);
         await CompleteAsync(delivery).ConfigureAwait(false);
@@ -430,8 +453,10 @@ public sealed class TaskRunner
 
     private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, RunHandle handle, CancellationToken abortToken)
     {
-        var soft = message.SoftTimeLimit ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
-        var hard = message.HardTimeLimit ?? definition.Options.HardTimeLimit ?? _limits.Hard;
+        // The message's own limits win, then those set at run time (Celery's remote control time_limit), the task's, the defaults.
+        var (setSoft, setHard) = _timeLimits.Any ? _timeLimits.Get(message.TaskName) : default;
+        var soft = message.SoftTimeLimit ?? setSoft ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
+        var hard = message.HardTimeLimit ?? setHard ?? definition.Options.HardTimeLimit ?? _limits.Hard;
 
         // The soft limit's timer and the link to the shutdown token are set up only for a handler that did
         // not finish synchronously: most quick tasks never pay for them (and every task registering on the
@@ -530,10 +555,11 @@ public sealed class TaskRunner
             var retryNumber = message.Retries + 1;
             var delay = policy.DelayFor(retryNumber, _random, (failure.Exception as TaskRetryException)?.Countdown);
             var retryInfo = CeleryExceptionInfo.From(exception);
-            await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, retryInfo, done: false) with { Traceback = PythonTraceback.Format(exception, retryInfo) }, abortToken).ConfigureAwait(false);
+            var retryTraceback = PythonTraceback.Format(exception, retryInfo);
+            await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, retryInfo, done: false) with { Traceback = retryTraceback }, abortToken).ConfigureAwait(false);
             var eta = await SendRetryAsync(message, received.Queue, priority, retryNumber, delay, abortToken).ConfigureAwait(false);
             RunnerLog.RetryScheduled(_logger, message.Id, message.TaskName, exception.GetType().Name, retryNumber, policy.MaxRetries, delay);
-            _observers.RetryScheduled(observed, retryNumber, $"{exception.GetType().Name}: {exception.Message}", eta);
+            _observers.RetryScheduled(observed, retryNumber, new TaskFailure(TaskFailure.RetryReason, $"{exception.GetType().Name}: {exception.Message}", retryInfo, retryTraceback), eta);
             await CompleteAsync(delivery).ConfigureAwait(false);
             return;
         }
@@ -560,9 +586,10 @@ public sealed class TaskRunner
             info = CeleryExceptionInfo.From(exception);
         }
 
-        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = PythonTraceback.Format(exception, info) }, abortToken).ConfigureAwait(false);
+        var traceback = PythonTraceback.Format(exception, info);
+        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = traceback }, abortToken).ConfigureAwait(false);
         RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
-        _observers.Failed(observed, reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}");
+        _observers.Failed(observed, new TaskFailure(reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}", info, traceback));
         await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
         await DeadLetterAsync(delivery, reason, description).ConfigureAwait(false);
     }
@@ -653,10 +680,20 @@ public sealed class TaskRunner
         return SettleAsync(delivery, (s, ct) => s.DeadLetterAsync(reason, description, ct));
     }
 
-    private Task AbandonAsync(ReceivedDelivery delivery, string why, Exception? exception)
+    private Task AbandonAsync(ReceivedDelivery delivery, string why, Exception? exception, TaskMessage? message = null)
     {
         RunnerLog.Abandoned(_logger, exception, delivery.Message.MessageId, delivery.Message.Queue, why);
+        if (message is not null && _observers.Any)
+        {
+            _observers.Rejected(new RejectedMessage(message.Id, message.TaskName, delivery.Message.Queue, "GivenBack", "Given back to the broker: " + why + ".", Requeued: true));
+        }
         return SettleAsync(delivery, static (s, ct) => s.AbandonAsync(ct));
+    }
+
+    private bool IsEarlyOrExpired(TaskMessage message)
+    {
+        var now = _time.GetUtcNow();
+        return message.Expires is { } expires && expires <= now || message.Eta is { } eta && eta - now > EtaTolerance;
     }
 
     private async Task SettleAsync(ReceivedDelivery delivery, Func<IMessageSettlement, CancellationToken, Task> settle)
