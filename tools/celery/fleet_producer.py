@@ -3,7 +3,7 @@
 Celery 5.2 app (kombu's Redis transport) and prints their ids, one per line.
 
   fleet_producer.py --broker redis://127.0.0.1:P/1 --count 2000 [--task fleet.record] [--queue fleet]
-      [--kwargs JSON] [--priority N] [--countdown S] [--rate PER_S] [--global-keyprefix P]
+      [--kwargs JSON] [--priority N] [--countdown S] [--expires S] [--rate PER_S] [--global-keyprefix P]
   fleet_producer.py --broker … --shapes     the six shapes of shared/celery-wire, AFIRGen's routes;
                                             prints "shape id" per line
 
@@ -70,6 +70,7 @@ def main(argv=None):
     p.add_argument("--kwargs", default="{}")
     p.add_argument("--priority", type=int)
     p.add_argument("--countdown", type=float)
+    p.add_argument("--expires", type=float, help="seconds from now (negative: already expired)")
     p.add_argument("--rate", type=float, help="tasks per second (default: as fast as possible)")
     a = p.parse_args(argv)
     try:
@@ -89,6 +90,8 @@ def main(argv=None):
             options["priority"] = a.priority
         if a.countdown is not None:
             options["countdown"] = a.countdown
+        if a.expires is not None:
+            options["expires"] = a.expires
         start = time.monotonic()
         with app.producer_or_acquire() as producer:
             for i in range(a.count):
