@@ -51,6 +51,7 @@ public sealed class TaskRunner
     private readonly RunningTasks _running;
     private readonly TaskRateLimits _rateLimits;
     private readonly TaskTimeLimits _timeLimits;
+    private readonly ChordJoin _chords;
     private readonly ConcurrentDictionary<string, ILogger> _taskLoggers = new(StringComparer.Ordinal);
 
     public TaskRunner(
@@ -78,6 +79,7 @@ public sealed class TaskRunner
         _running = running;
         _rateLimits = rateLimits;
         _timeLimits = timeLimits;
+        _chords = new ChordJoin(results);
         _logger = loggerFactory.CreateLogger<TaskRunner>();
     }
 
@@ -228,6 +230,7 @@ public sealed class TaskRunner
                 await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Revoked, expiredInfo, done: true), abortToken).ConfigureAwait(false);
                 RunnerLog.Expired(_logger, message.Id, message.TaskName, message.Expires!.Value);
                 _observers.Revoked(EventFor(message, received, priority), "expired");
+                await ReturnChordPartAsync(message, priority, TaskStates.Revoked, expiredInfo, abortToken).ConfigureAwait(false);
                 await CompleteAsync(delivery).ConfigureAwait(false);
                 return;
             }
@@ -244,6 +247,8 @@ public sealed class TaskRunner
             var description = $"No task named '{message.TaskName}' is registered with this worker; check the name or deploy a worker that has it.";
             var notRegistered = CeleryExceptionInfo.Create("NotRegistered", "celery.exceptions", message.TaskName);
             await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure, notRegistered, done: true), abortToken).ConfigureAwait(false);
+            // Celery's worker leaves a chord waiting for ever here (its unknown-task request has no chord); failing it says why.
+            await ReturnChordPartAsync(message, priority, TaskStates.Failure, notRegistered, abortToken).ConfigureAwait(false);
             await DeadLetterAsync(delivery, DeadLetterReasons.UnknownTask, description).ConfigureAwait(false);
             if (_observers.Any)
             {
@@ -405,6 +410,7 @@ public sealed class TaskRunner
                         await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Success, success.Result, done: true) with { Children = success.Children }, abortToken).ConfigureAwait(false);
                     }
                     _observers.Succeeded(observed, success.Result);
+                    await ReturnChordPartAsync(message, priority, TaskStates.Success, success.Result, abortToken).ConfigureAwait(false);
                     await SendFollowUpsAsync(message, priority, success.Result, abortToken).ConfigureAwait(false);
                     RunnerLog.Succeeded(_logger, message.Id, message.TaskName);
                     await CompleteAsync(delivery).ConfigureAwait(false);
@@ -420,6 +426,7 @@ public sealed class TaskRunner
                     var timeLimitInfo = CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description);
                     await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, timeLimitInfo, done: true), abortToken).ConfigureAwait(false);
                     _observers.Failed(observed, new TaskFailure(DeadLetterReasons.HardTimeLimitExceeded, "TimeLimitExceeded: " + description, timeLimitInfo, null));
+                    await ReturnChordPartAsync(message, priority, TaskStates.Failure, timeLimitInfo, abortToken).ConfigureAwait(false);
                     await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
                     await DeadLetterAsync(delivery, DeadLetterReasons.HardTimeLimitExceeded, description).ConfigureAwait(false);
                     break;
@@ -437,6 +444,7 @@ public sealed class TaskRunner
         await _results.StoreAsync(Meta(message, delivery.Message.Queue, TaskStates.Revoked, revokedInfo, done: true), abortToken).ConfigureAwait(false);
         RunnerLog.Revoked(_logger, message.Id, message.TaskName, reason);
         _observers.Revoked(observed, reason);
+        await ReturnChordPartAsync(message, priority, TaskStates.Revoked, revokedInfo, abortToken).ConfigureAwait(false);
         await CompleteAsync(delivery).ConfigureAwait(false);
     }
 
@@ -590,6 +598,7 @@ public sealed class TaskRunner
         await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = traceback }, abortToken).ConfigureAwait(false);
         RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
         _observers.Failed(observed, new TaskFailure(reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}", info, traceback));
+        await ReturnChordPartAsync(message, priority, TaskStates.Failure, info, abortToken).ConfigureAwait(false);
         await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
         await DeadLetterAsync(delivery, reason, description).ConfigureAwait(false);
     }
@@ -598,12 +607,69 @@ public sealed class TaskRunner
     {
         // The earlier run may have died after storing its result but before its follow-ups were sent;
         // they carry deterministic ids, so sending them again is dropped by the broker if they went out.
+        // The same for its chord: joined again, it counts once (a chord revoked before its task ran is failed here, as Celery fails it).
+        await ReturnChordPartAsync(message, priority, existing.Status, existing.Result, abortToken).ConfigureAwait(false);
         if (existing.Status == TaskStates.Success)
         {
             await SendFollowUpsAsync(message, priority, existing.Result, abortToken).ConfigureAwait(false);
         }
         RunnerLog.AlreadyFinished(_logger, message.Id, message.TaskName, existing.Status, delivery.Message.MessageId);
         await CompleteAsync(delivery).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds a chord header task's outcome to its chord and does what follows (<see cref="ChordJoin"/>): runs the body with
+    /// every header task's result, or stores its FAILURE (ChordError) and calls its errbacks; then forgets the join.
+    /// Nothing for a task that is no chord's header.
+    /// </summary>
+    private async Task ReturnChordPartAsync(TaskMessage message, int priority, string state, JsonNode? result, CancellationToken abortToken)
+    {
+        if (message.Chord is null)
+        {
+            return;
+        }
+        switch (await _chords.PartReturnedAsync(message, state, result, abortToken).ConfigureAwait(false))
+        {
+            case ChordJoin.ChordStep.RunBody run:
+                if (run.Body.SubtaskType == "chain" && CeleryMessageParser.TryReadSignatures(run.Body.Kwargs["tasks"]) is { Count: > 0 } links)
+                {
+                    // A chain as the body: its first task gets the results, the rest follow it.
+                    await PublishSignatureAsync(message, priority, links[0], run.Results, includeResult: true, [.. links.Skip(1)], "chord", abortToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await PublishSignatureAsync(message, priority, run.Body, run.Results, includeResult: true, [], "chord", abortToken).ConfigureAwait(false);
+                }
+                RunnerLog.ChordBodySent(_logger, run.GroupId, run.Body.TaskId ?? "?", run.Body.TaskName, run.Results.Count);
+                await _results.ForgetChordAsync(run.GroupId, abortToken).ConfigureAwait(false);
+                break;
+
+            case ChordJoin.ChordStep.Fail fail:
+                // Celery's chord_error_from_stack: the body's own result is the failure, and its errbacks hear of it.
+                await StoreOutcomeAsync(new TaskResultMeta
+                {
+                    TaskId = fail.BodyId,
+                    Status = TaskStates.Failure,
+                    Result = fail.Error,
+                    Traceback = PythonTraceback.ForWorkerError("chord join", fail.Error),
+                    DateDone = _time.GetUtcNow(),
+                }, abortToken).ConfigureAwait(false);
+                RunnerLog.ChordFailed(_logger, fail.GroupId, fail.BodyId, fail.Error["exc_message"]?[0]?.ToString() ?? "");
+                if (fail.Body is { } body)
+                {
+                    var i = 0;
+                    foreach (var errback in CeleryMessageParser.TryReadSignatures(body.Options["link_error"]))
+                    {
+                        await PublishSignatureAsync(message, priority, errback, JsonValue.Create(fail.BodyId), includeResult: true, [], $"chord-error-{i++}", abortToken).ConfigureAwait(false);
+                    }
+                }
+                await _results.ForgetChordAsync(fail.GroupId, abortToken).ConfigureAwait(false);
+                break;
+
+            case ChordJoin.ChordStep.Unsupported unsupported:
+                RunnerLog.ChordUnsupported(_logger, unsupported.GroupId, unsupported.Reason);
+                break;
+        }
     }
 
     private async Task SendFollowUpsAsync(TaskMessage message, int priority, JsonNode? result, CancellationToken abortToken)
@@ -650,6 +716,9 @@ public sealed class TaskRunner
                 ParentId = parent.Id,
                 RootId = parent.RootId ?? parent.Id,
                 Chain = chain,
+                // The signature's own callbacks and errbacks (Celery's link / link_error options) go with it.
+                Callbacks = CeleryMessageParser.TryReadSignatures(signature.Options["link"]),
+                Errbacks = CeleryMessageParser.TryReadSignatures(signature.Options["link_error"]),
             }, abortToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -140,6 +140,15 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
         return merged;
     }
 
+    /// <summary>Sends a chord of <paramref name="size"/> <c>fleet.square</c> tasks and a <c>fleet.total</c> body through Celery's canvas.</summary>
+    public async Task<(string Body, string Group, string[] Header)> ProduceChordAsync(int size, int? failIndex = null)
+    {
+        string[] extra = failIndex is { } f ? ["--fail-index", f.ToString()] : [];
+        var line = (await ProduceAsync(["--chord", size.ToString(), "--backend", redis.Url(2), .. extra])).Single();
+        var sent = JsonNode.Parse(line)!;
+        return (sent["body"]!.GetValue<string>(), sent["group"]!.GetValue<string>(), [.. sent["header"]!.AsArray().Select(h => h!.GetValue<string>())]);
+    }
+
     private void SetCeleryEnvironment(ProcessStartInfo start, TimeSpan visibilityTimeout)
     {
         start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot.Path, "tools", "celery");
