@@ -173,6 +173,15 @@ internal sealed partial class CeleryEventPublisher : BackgroundService
     {
         while (!_pending.IsEmpty)
         {
+            if (!_listened)
+            {
+                // Built while the last publish still had a listener: nobody is there to read them now.
+                while (_pending.TryDequeue(out _))
+                {
+                    Interlocked.Decrement(ref _pendingCount);
+                }
+                break;
+            }
             var batch = new JsonArray();
             while (batch.Count < MaxEventsPerMessage && _pending.TryDequeue(out var next))
             {

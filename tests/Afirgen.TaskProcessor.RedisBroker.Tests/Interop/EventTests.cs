@@ -127,6 +127,44 @@ public sealed class EventTests(RedisFixture redis)
         Assert.Contains(events, e => e["type"]!.GetValue<string>() == "worker-heartbeat" && e["hostname"]!.GetValue<string>() == ours);
     }
 
+    [Fact]
+    public async Task WithNobodyListening_OurTasksPublishNoEvents_OnlyTheWorkersHeartbeat()
+    {
+        await using var fleet = new Fleet(redis.Server);
+        await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), concurrency: 8);
+        // Every command the server runs, as redis-cli's MONITOR prints it (a monitor is no subscriber: nobody listens).
+        var monitor = new ProcessStartInfo("redis-cli", ["-p", redis.Server.Port.ToString(), "monitor"]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var watching = Process.Start(monitor)!;
+        var publishes = new List<string>();
+        watching.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && line.Contains("\"PUBLISH\"", StringComparison.Ordinal) && line.Contains(fleet.KeyPrefix + "/1.celeryev/", StringComparison.Ordinal))
+            {
+                lock (publishes) publishes.Add(line);
+            }
+        };
+        watching.BeginOutputReadLine();
+        try
+        {
+            var ids = await fleet.ProduceAsync("--count", "300", "--rate", "100");
+            var records = fleet.Records(redis.Connection);
+            await Fleet.WaitForAsync(async () => await records.SetLengthAsync(fleet.KeyPrefix + "done") == ids.Length, TimeSpan.FromSeconds(60), "the tasks to run");
+            await Task.Delay(TimeSpan.FromSeconds(2.5)); // a heartbeat at least, so the monitor is seen to work
+        }
+        finally
+        {
+            watching.Kill();
+            await watching.WaitForExitAsync();
+        }
+
+        string[] seen;
+        lock (publishes) seen = [.. publishes];
+        Assert.Contains(seen, l => l.Contains("celeryev/worker.heartbeat", StringComparison.Ordinal));
+        // Three seconds of tasks flushed every 100 ms: at most the first batch went out (and found nobody).
+        Assert.True(seen.Count(l => l.Contains("celeryev/task.multi", StringComparison.Ordinal)) <= 1,
+            $"task events were published with nobody listening: {seen.Count(l => l.Contains("task.multi", StringComparison.Ordinal))} task.multi messages");
+    }
+
     /// <summary>tools/celery/event_listener.py, running until it heard every wanted kind from one worker (or 60 s).</summary>
     private sealed class Listener : IAsyncDisposable
     {
