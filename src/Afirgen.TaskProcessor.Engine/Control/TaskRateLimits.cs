@@ -6,8 +6,9 @@ namespace Afirgen.TaskProcessor.Engine.Control;
 /// Rate limits per task name on this instance, as Celery's remote control <c>rate_limit</c> sets them on a worker:
 /// a token bucket holding one token, refilled at the rate, so after a pause one task goes at once and the next ones
 /// follow one interval apart (kombu's <c>TokenBucket(rate, capacity=1)</c>). A limited task waits here, holding its
-/// message (renewed like every held message) but no slot. Kept in memory: a restart clears them, as a Celery
-/// worker's restart does.
+/// message (renewed like every held message) but no slot; when the process dies, the message's lock ends unrenewed
+/// and the broker delivers it again, so nothing waits only here. At a stop it is given back unstarted. The limits are
+/// kept in memory: a restart clears them, as a Celery worker's restart does.
 /// </summary>
 public sealed class TaskRateLimits(TimeProvider time)
 {

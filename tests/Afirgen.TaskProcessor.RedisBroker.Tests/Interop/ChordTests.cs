@@ -28,21 +28,25 @@ public sealed class ChordTests(RedisFixture redis)
         Assert.False(await redis.Connection.GetDatabase(2).KeyExistsAsync($"celery-taskset-meta-{group}.s"));
     }
 
-    [Fact]
-    public async Task AChord_CompletesOnAMixedFleet_WhoeverRunsItsHeaderAndBody()
+    [Theory]
+    [InlineData(10)]
+    [InlineData(100)]
+    public async Task AChord_CompletesOnAMixedFleet_WhoeverRunsItsHeaderAndBody(int size)
     {
         await using var fleet = new Fleet(redis.Server);
-        await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), concurrency: 4);
+        await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), concurrency: 4, prefetchMultiplier: 1);
         await fleet.StartCeleryAsync("fleet", TimeSpan.FromSeconds(30), concurrency: 2);
-        var (body, _, header) = await fleet.ProduceChordAsync(100);
+        var (body, _, header) = await fleet.ProduceChordAsync(size);
 
         var result = await CeleryTools.ResultAsync(redis.Server, 2, body, TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", result["state"]!.GetValue<string>());
-        Assert.Equal(SumOfSquares(100), result["result"]!.GetValue<long>());
+        Assert.Equal(SumOfSquares(size), result["result"]!.GetValue<long>());
         var records = fleet.Records(redis.Connection);
         var ranBy = (await records.HashGetAllAsync(fleet.KeyPrefix + "squares")).Select(e => (string)e.Value!).ToArray();
         Assert.Equal(header.Length, ranBy.Length);
-        Assert.True(ranBy.Contains("dotnet") && ranBy.Contains("celery"), $"both workers should have run header tasks: {ranBy.Count(r => r == "dotnet")} ours, {ranBy.Count(r => r == "celery")} Celery's");
+        // A hundred tasks are shared (ten may all go to whichever worker polls first).
+        Assert.True(size < 100 || ranBy.Contains("dotnet") && ranBy.Contains("celery"),
+            $"both workers should have run header tasks: {ranBy.Count(r => r == "dotnet")} ours, {ranBy.Count(r => r == "celery")} Celery's");
         await AssertBodyRanOnceAsync(fleet, body, null);
     }
 
