@@ -184,7 +184,8 @@ internal sealed class InspectCommands(
         var revoked = new JsonObject();
         foreach (var (id, at) in revocations.Snapshot())
         {
-            revoked[id] = PythonTime.Timestamp(at);
+            // Celery's LimitedSet.update wants float timestamps: an int is refused.
+            revoked[id] = Float(PythonTime.Timestamp(at));
         }
         return new JsonObject { ["revoked"] = revoked, ["clock"] = clock.Forward() };
     }
@@ -352,6 +353,8 @@ internal sealed class InspectCommands(
         ["max_priority"] = null,
     };
 
-    private static string PythonFloat(double seconds) => PythonRepr.Of(JsonValue.Create(seconds) is { } v && v.ToJsonString().Contains('.', StringComparison.Ordinal)
-        ? v : JsonNode.Parse(seconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)));
+    // A JSON number that Python reads as a float (a whole one too: 3600.0, not 3600).
+    private static JsonNode Float(double value) => JsonNode.Parse(value.ToString("0.0###############", System.Globalization.CultureInfo.InvariantCulture))!;
+
+    private static string PythonFloat(double seconds) => PythonRepr.Of(Float(seconds));
 }
