@@ -70,14 +70,20 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
     /// <summary>
     /// Starts a Celery worker (prefork) on <paramref name="queue"/>; it is consuming once it says ready. Named
     /// <paramref name="name"/> (default: a fresh <c>fleet-…@host</c>); with <paramref name="heartbeats"/> it sends its
-    /// worker events (Celery's default), without them it is quiet (the fault suite's set-up).
+    /// worker events (Celery's default), without them it is quiet (the fault suite's set-up); with <paramref name="mingle"/> it
+    /// asks the workers already there for their revoked ids when it starts (Celery's default), without it it does not.
     /// </summary>
-    public Task<Process> StartCeleryAsync(string queue, TimeSpan visibilityTimeout, int concurrency = 2, string? name = null, bool heartbeats = false)
+    public Task<Process> StartCeleryAsync(string queue, TimeSpan visibilityTimeout, int concurrency = 2, string? name = null, bool heartbeats = false,
+        bool mingle = false)
     {
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-m", "celery", "-A", "fleet_app", "worker", "-Q", queue, "--loglevel", "INFO", "-n", name ?? $"fleet-{Guid.NewGuid():N}@%h", "--without-gossip", "--without-mingle" })
+        foreach (var a in new[] { "-m", "celery", "-A", "fleet_app", "worker", "-Q", queue, "--loglevel", "INFO", "-n", name ?? $"fleet-{Guid.NewGuid():N}@%h", "--without-gossip" })
         {
             start.ArgumentList.Add(a);
+        }
+        if (!mingle)
+        {
+            start.ArgumentList.Add("--without-mingle");
         }
         if (!heartbeats)
         {

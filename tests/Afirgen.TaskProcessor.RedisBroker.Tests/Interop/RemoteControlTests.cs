@@ -123,6 +123,19 @@ public sealed class RemoteControlTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task ACeleryWorkerStartingBesideOurs_LearnsOurRevokedIds_ThroughMingle()
+    {
+        await using var fleet = new Fleet(redis.Server);
+        await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30));
+        var revoked = Guid.NewGuid().ToString();
+        await fleet.ControlAsync("revoke", revoked);
+        var theirs = Name("celery");
+        await fleet.StartCeleryAsync("fleet", TimeSpan.FromSeconds(30), name: theirs, mingle: true);
+
+        Assert.Contains(revoked, (await Inspect(fleet, "revoked", theirs)).AsArray().Select(i => i!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task RateLimit_SpacesATasksRuns_AsCelerysTokenBucket()
     {
         await using var fleet = new Fleet(redis.Server);
