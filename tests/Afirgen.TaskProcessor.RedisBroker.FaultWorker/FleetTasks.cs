@@ -7,14 +7,17 @@ using StackExchange.Redis;
 namespace Afirgen.TaskProcessor.RedisBroker.FaultWorker;
 
 /// <summary>
-/// <c>fleet.record</c>, the task of the fault suite and the mixed-fleet tests; <c>tools/celery/fleet_app.py</c>
-/// defines the same name for Celery's workers. It waits <c>sleep_ms</c>, then records its completion in one
+/// <c>fleet.record</c>, the task of the fault suite and the mixed-fleet tests, and <c>fleet.square</c> and
+/// <c>fleet.total</c>, a chord's header and body; <c>tools/celery/fleet_app.py</c> defines the same names for Celery's
+/// workers. It waits <c>sleep_ms</c>, then records its completion in one
 /// transaction: a run count per task id, the set of done ids, and who completed it when (<c>worker:pid:unix ms</c>),
 /// so a check can tell a re-run forced by a killed worker from a duplicate.
 /// </summary>
 public static class FleetTasks
 {
     public const string Record = "fleet.record";
+    public const string Square = "fleet.square";
+    public const string Total = "fleet.total";
 
     /// <summary>Registers the task; it writes to Redis database <c>Fleet:Database</c> (default 3) of the results' Redis under <c>Fleet:Prefix</c> (default <c>fleet:</c>).</summary>
     public static IServiceCollection AddFleetTasks(this IServiceCollection services, IConfiguration configuration)
@@ -28,6 +31,9 @@ public static class FleetTasks
             // A Redis outage fails the record; retry until it is back rather than record a failure.
             o.Retry = new RetryPolicy { MaxRetries = 20, InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(5) };
         });
+
+        services.AddTask<FleetSquareTask>(Square, o => o.Parameters = [TaskParameter.RequiredParameter("x"), TaskParameter.Optional("fail", false)]);
+        services.AddTask<FleetTotalTask>(Total, o => o.Parameters = [TaskParameter.RequiredParameter("values")]);
 
         // AFIRGen's task names as echoes, so Celery's six wire shapes have somewhere to run without AFIRGen's data:
         // in this test worker they replace the real tasks the local host registers under those names.
@@ -73,6 +79,34 @@ public static class FleetTasks
                 throw new InvalidOperationException("The fleet record transaction did not run.");
             }
             return new JsonObject { ["worker"] = "dotnet" };
+        }
+    }
+
+    /// <summary>A chord's header task: x squared, recorded as run by us; fails (not retried) when asked to.</summary>
+    public sealed class FleetSquareTask(IConnectionMultiplexer redis, FleetSettings settings) : ITaskHandler
+    {
+        public async ValueTask<JsonNode?> RunAsync(TaskContext context)
+        {
+            var x = context.Get<long>("x");
+            await redis.GetDatabase(settings.Database).HashSetAsync(settings.Prefix + "squares", context.TaskId, "dotnet");
+            if (context.Get<bool>("fail"))
+            {
+                throw new PermanentTaskException($"square of {x} refused");
+            }
+            return x * x;
+        }
+    }
+
+    /// <summary>A chord's body: the sum of its header's results, counted per run (a body must run once).</summary>
+    public sealed class FleetTotalTask(IConnectionMultiplexer redis, FleetSettings settings) : ITaskHandler
+    {
+        public async ValueTask<JsonNode?> RunAsync(TaskContext context)
+        {
+            var values = context.Get<long[]>("values") ?? [];
+            var db = redis.GetDatabase(settings.Database);
+            await db.HashIncrementAsync(settings.Prefix + "totals", context.TaskId);
+            await db.HashSetAsync(settings.Prefix + "totaled", context.TaskId, "dotnet");
+            return values.Sum();
         }
     }
 

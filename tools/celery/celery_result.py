@@ -12,7 +12,7 @@ Example:
       --id 5b7f0c1e-0000-4000-8000-000000000001 --timeout 10
 
 Prints one JSON line:
-  {"task_id", "state", "result", "ready", "successful", "date_done", "children"}
+  {"task_id", "state", "result", "traceback", "ready", "successful", "date_done", "children", …}
 where an exception result is {"exc_type": <type name>, "exc_message": str(exc)}.
 Also "timed_out": true when get() gave up (then "state" is read once more after it).
 Exit codes: 0 get() returned a ready result (SUCCESS, FAILURE, REVOKED), 3 timeout,
@@ -82,6 +82,7 @@ def main(argv=None):
             "task_id": r.id,
             "state": r.state,
             "result": None if timed_out else jsonable(value),
+            "traceback": r.traceback,
             "ready": ready,
             "successful": r.successful(),
             "date_done": None if r.date_done is None else str(r.date_done),

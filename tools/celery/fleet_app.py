@@ -1,4 +1,4 @@
-"""Celery's half of a mixed fleet: fleet.record, the task our FaultWorker also runs.
+"""Celery's half of a mixed fleet: fleet.record, fleet.square and fleet.total, the tasks our FaultWorker also runs.
 
 Started as: python3 -m celery -A fleet_app worker -Q <queue> (this folder on PYTHONPATH) with
 FLEET_BROKER=redis://127.0.0.1:PORT/1, FLEET_BACKEND=redis://127.0.0.1:PORT/2, FLEET_REDIS=redis://…/3
@@ -11,7 +11,7 @@ import time
 import redis
 from celery import Celery
 
-app = Celery("fleet", broker=os.environ["FLEET_BROKER"], backend=os.environ["FLEET_BACKEND"])
+app = Celery("fleet", broker=os.environ["FLEET_BROKER"], backend=os.environ.get("FLEET_BACKEND"))
 app.conf.update(
     worker_pool="prefork",
     worker_concurrency=int(os.environ.get("FLEET_CONCURRENCY", "2")),
@@ -44,3 +44,20 @@ def record(self, sleep_ms=0):
     pipe.rpush(_prefix + "order", task_id)
     pipe.execute()
     return {"worker": "celery"}
+
+
+@app.task(name="fleet.square", bind=True)
+def square(self, x, fail=False):
+    """A chord's header task: x squared, recorded as run by Celery; fails when asked to."""
+    _records.hset(_prefix + "squares", self.request.id, "celery")
+    if fail:
+        raise ValueError(f"square of {x} refused")
+    return x * x
+
+
+@app.task(name="fleet.total", bind=True)
+def total(self, values):
+    """A chord's body: the sum of its header's results, counted per run (a body must run once)."""
+    _records.hincrby(_prefix + "totals", self.request.id, 1)
+    _records.hset(_prefix + "totaled", self.request.id, "celery")
+    return sum(values)

@@ -3,9 +3,13 @@
 Celery 5.2 app (kombu's Redis transport) and prints their ids, one per line.
 
   fleet_producer.py --broker redis://127.0.0.1:P/1 --count 2000 [--task fleet.record] [--queue fleet]
-      [--kwargs JSON] [--priority N] [--countdown S] [--rate PER_S] [--global-keyprefix P]
+      [--kwargs JSON] [--priority N] [--countdown S] [--expires S] [--rate PER_S] [--global-keyprefix P]
   fleet_producer.py --broker … --shapes     the six shapes of shared/celery-wire, AFIRGen's routes;
                                             prints "shape id" per line
+  fleet_producer.py --broker … --backend redis://…/2 --chord N [--fail-index I] [--queue fleet]
+                                            chord(group(fleet.square(i) for i in range(N)), fleet.total()), as
+                                            Celery's canvas sends it (the chord's size set in the backend); header
+                                            task I fails; prints {"body": id, "group": id, "header": [ids]}
 
 Exit codes: 0 sent, 1 Redis/Celery failure, 2 bad arguments.
 """
@@ -15,15 +19,15 @@ import sys
 import time
 
 try:
-    from celery import Celery, chain
+    from celery import Celery, chain, chord, group
 except ImportError as exc:
     sys.exit(f"fleet_producer: {exc}; run with Debian's /usr/bin/python3 (apt-get install -y python3-celery python3-redis)")
 
 AFIRGEN_QUEUES = ("email", "reports", "analytics", "cleanup")
 
 
-def make_app(broker, prefix):
-    app = Celery("fleet_producer", broker=broker)
+def make_app(broker, prefix, backend=None):
+    app = Celery("fleet_producer", broker=broker, backend=backend)
     app.conf.update(
         task_routes={f"afirgen_tasks.{q}.*": {"queue": q} for q in AFIRGEN_QUEUES},
         task_default_queue="default",
@@ -70,7 +74,11 @@ def main(argv=None):
     p.add_argument("--kwargs", default="{}")
     p.add_argument("--priority", type=int)
     p.add_argument("--countdown", type=float)
+    p.add_argument("--expires", type=float, help="seconds from now (negative: already expired)")
     p.add_argument("--rate", type=float, help="tasks per second (default: as fast as possible)")
+    p.add_argument("--backend", help="result backend URL (chords keep their join there)")
+    p.add_argument("--chord", type=int, help="send a chord of this many fleet.square tasks and a fleet.total body")
+    p.add_argument("--fail-index", type=int, help="with --chord: this header task fails")
     a = p.parse_args(argv)
     try:
         kwargs = json.loads(a.kwargs)
@@ -78,8 +86,19 @@ def main(argv=None):
         print(f"fleet_producer: --kwargs is not JSON: {exc}", file=sys.stderr)
         return 2
 
-    app = make_app(a.broker, a.global_keyprefix)
+    if a.chord is not None and not a.backend:
+        print("fleet_producer: --chord needs --backend (the chord's join lives in the result backend)", file=sys.stderr)
+        return 2
+    app = make_app(a.broker, a.global_keyprefix, a.backend)
     try:
+        if a.chord is not None:
+            header = group(app.signature("fleet.square", args=[i], kwargs={"fail": i == a.fail_index}, queue=a.queue)
+                           for i in range(a.chord))
+            body = app.signature("fleet.total", queue=a.queue)
+            result = chord(header)(body)
+            print(json.dumps({"body": result.id, "group": result.parent.id,
+                              "header": [r.id for r in result.parent.results]}), flush=True)
+            return 0
         if a.shapes:
             for shape, task_id in send_shapes(app):
                 print(shape, task_id, flush=True)
@@ -89,6 +108,8 @@ def main(argv=None):
             options["priority"] = a.priority
         if a.countdown is not None:
             options["countdown"] = a.countdown
+        if a.expires is not None:
+            options["expires"] = a.expires
         start = time.monotonic()
         with app.producer_or_acquire() as producer:
             for i in range(a.count):

@@ -1,16 +1,16 @@
-using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Running;
 using Microsoft.AspNetCore.Http;
 
 namespace Afirgen.TaskProcessor.Api.Tasks;
 
 /// <summary>
 /// Enqueues a checked request for every route that enqueues (<c>POST /api/tasks</c> and Flower's apply
-/// routes): check and serialize, claim the task id with a PENDING record, send, tell monitoring. Answers a
+/// routes): check and serialize, claim the task id with a PENDING record, send, tell the observers (monitoring, Celery's task-sent event). Answers a
 /// problem instead when the request cannot be sent, the id is taken, or Redis is down.
 /// </summary>
-public sealed class TaskSubmitter(TaskPublisher publisher, IResultStore results, TaskMonitor monitor)
+public sealed class TaskSubmitter(TaskPublisher publisher, IResultStore results, TaskObservers observers)
 {
     public async Task<(PublishedTask? Task, IResult? Problem)> SubmitAsync(TaskRequest request, CancellationToken cancellationToken)
     {
@@ -27,7 +27,7 @@ public sealed class TaskSubmitter(TaskPublisher publisher, IResultStore results,
                 return (null, Taken(id, existing?.Status ?? TaskStates.Pending));
             }
             var published = await publisher.SendAsync(prepared, cancellationToken).ConfigureAwait(false);
-            monitor.Sent(published);
+            observers.Sent(published);
             return (published, null);
         }
         catch (TaskMessageTooLargeException ex)

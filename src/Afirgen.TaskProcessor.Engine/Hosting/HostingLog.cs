@@ -35,6 +35,9 @@ internal static partial class HostingLog
     [LoggerMessage(1109, LogLevel.Information, "Stopped: {Finished} tasks finished during the grace period, {GivenBack} held messages given back to the broker unstarted, {Cancelled} running tasks cancelled when it ended and given back, {StillHeld} left to their locks; the broker could not be asked for its queue counts")]
     public static partial void StoppedWithoutCounts(ILogger logger, Exception exception, int finished, int givenBack, int cancelled, int stillHeld);
 
-    [LoggerMessage(1110, LogLevel.Information, "Receiving works again")]
+    [LoggerMessage(1110, LogLevel.Information, "No longer consuming queue {Queue}; the messages held from it run on")]
+    public static partial void ConsumerCancelled(ILogger logger, string queue);
+
+    [LoggerMessage(1111, LogLevel.Information, "Receiving works again")]
     public static partial void ReceiveRecovered(ILogger logger);
 }

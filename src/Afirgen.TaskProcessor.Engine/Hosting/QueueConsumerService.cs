@@ -17,6 +17,8 @@ namespace Afirgen.TaskProcessor.Engine.Hosting;
 /// logs one line with the counts.
 /// </summary>
 /// <remarks>
+/// <para>Queues can be added and cancelled while it runs (Celery's <c>add_consumer</c>/<c>cancel_consumer</c>): a
+/// cancelled queue's loop stops receiving; the messages it holds run on and are settled as usual.</para>
 /// Where a held message goes when the process dies: nowhere but the broker. It stays locked there (leased, on the
 /// Redis transport) until its lock expires unrenewed, and is then delivered again; nothing is kept only here.
 /// </remarks>
@@ -31,7 +33,10 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     private readonly ILogger _logger;
     private readonly WorkerOptions _worker;
     private readonly BrokerQueueOptions _broker;
-    private readonly IReadOnlyList<string> _queues;
+    private readonly object _queuesLock = new();
+    // The queues consumed now, in the order they were added, each with its loop's stop and prefetch credits.
+    private readonly List<(string Queue, CancellationTokenSource Stop, PrefetchCredits Credits)> _queues = [];
+    private int _prefetch;
     private readonly CancellationTokenSource _stopReceiving = new();
     private readonly CancellationTokenSource _giveBack = new();
     private readonly CancellationTokenSource _abort = new();
@@ -59,11 +64,99 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
         _logger = logger;
         _worker = worker.Value;
         _broker = broker.Value;
-        _queues = _worker.Queues.Count > 0 ? _worker.Queues : router.Queues;
+        _initialQueues = _worker.Queues.Count > 0 ? _worker.Queues : router.Queues;
+        _prefetch = _worker.PrefetchCount;
     }
 
-    /// <summary>The queues this instance consumes.</summary>
-    public IReadOnlyList<string> Queues => _queues;
+    private readonly IReadOnlyList<string> _initialQueues;
+
+    /// <summary>The queues this instance consumes now.</summary>
+    public IReadOnlyList<string> Queues
+    {
+        get
+        {
+            lock (_queuesLock)
+            {
+                return _queues.Count == 0 && !_started ? _initialQueues : _queues.Select(q => q.Queue).ToArray();
+            }
+        }
+    }
+
+    /// <summary>Messages taken from each queue ahead of a free slot, now.</summary>
+    public int PrefetchCount => Volatile.Read(ref _prefetch);
+
+    private bool _started;
+
+    /// <summary>
+    /// Starts consuming <paramref name="queue"/> (Celery's <c>add_consumer</c>). False when it is consumed already or
+    /// the service is stopping.
+    /// </summary>
+    public bool AddQueue(string queue)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+        lock (_queuesLock)
+        {
+            if (_stopping || _queues.Any(q => q.Queue == queue))
+            {
+                return false;
+            }
+            StartQueue(queue);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Stops receiving from <paramref name="queue"/> (Celery's <c>cancel_consumer</c>); the messages held from it run
+    /// on. False when it was not consumed.
+    /// </summary>
+    public bool CancelQueue(string queue)
+    {
+        lock (_queuesLock)
+        {
+            var index = _queues.FindIndex(q => q.Queue == queue);
+            if (index < 0)
+            {
+                return false;
+            }
+            var (_, stop, _) = _queues[index];
+            _queues.RemoveAt(index);
+            stop.Cancel();
+            HostingLog.ConsumerCancelled(_logger, queue);
+            return true;
+        }
+    }
+
+    /// <summary>Changes how many messages each queue may hold ahead of a free slot (the pool's size changed).</summary>
+    public void SetPrefetchCount(int prefetch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        lock (_queuesLock)
+        {
+            var delta = prefetch - _prefetch;
+            Volatile.Write(ref _prefetch, prefetch);
+            foreach (var (_, _, credits) in _queues)
+            {
+                try
+                {
+                    credits.Resize(delta);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // That queue's loop has ended (the service is stopping).
+                }
+            }
+        }
+    }
+
+    // Under _queuesLock.
+    private void StartQueue(string queue)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopReceiving.Token);
+        var credits = new PrefetchCredits(_prefetch);
+        _queues.Add((queue, stop, credits));
+        HostingLog.Consuming(_logger, queue, _prefetch);
+        _loops.Add(ConsumeAsync(queue, credits, stop));
+    }
 
     /// <summary>Messages received and not yet settled.</summary>
     public int InFlightCount => Volatile.Read(ref _running);
@@ -74,18 +167,24 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var queue in _queues)
+        lock (_queuesLock)
         {
-            HostingLog.Consuming(_logger, queue, _worker.PrefetchCount);
-            _loops.Add(ConsumeAsync(queue, _stopReceiving.Token));
+            _started = true;
+            foreach (var queue in _initialQueues)
+            {
+                StartQueue(queue);
+            }
+            _loops.Add(RenewLocksAsync(_abort.Token));
         }
-        _loops.Add(RenewLocksAsync(_abort.Token));
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopping = true;
+        lock (_queuesLock)
+        {
+            _stopping = true;
+        }
         await _stopReceiving.CancelAsync().ConfigureAwait(false);
         // Held messages that have not started go back to the broker now, for another worker or the next start.
         await _giveBack.CancelAsync().ConfigureAwait(false);
@@ -106,7 +205,12 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false);
         }
         await _abort.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_loops).ConfigureAwait(false);
+        Task[] loops;
+        lock (_queuesLock)
+        {
+            loops = [.. _loops];
+        }
+        await Task.WhenAll(loops).ConfigureAwait(false);
         await LogStoppedAsync().ConfigureAwait(false);
     }
 
@@ -122,7 +226,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             {
                 throw new InvalidOperationException("The broker reports no queue statistics.");
             }
-            var queues = await _statistics.GetStatisticsAsync(_queues, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2), _time).ConfigureAwait(false);
+            var queues = await _statistics.GetStatisticsAsync(Queues, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2), _time).ConfigureAwait(false);
             HostingLog.Stopped(_logger, finished, givenBack, cancelled, stillHeld, queues.Sum(q => q.Waiting), queues.Sum(q => q.Scheduled));
         }
         catch (Exception ex)
@@ -131,12 +235,26 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
         }
     }
 
-    private async Task ConsumeAsync(string queue, CancellationToken stopReceiving)
+    private async Task ConsumeAsync(string queue, PrefetchCredits credits, CancellationTokenSource stop)
     {
-        var prefetch = _worker.PrefetchCount;
-        using var credits = new SemaphoreSlim(prefetch, prefetch);
+        // Async from here on: StartQueue runs under a lock.
+        await Task.Yield();
+        try
+        {
+            await ConsumeUntilStoppedAsync(queue, credits, stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            stop.Dispose();
+            credits.Dispose();
+        }
+    }
+
+    private async Task ConsumeUntilStoppedAsync(string queue, PrefetchCredits credits, CancellationToken stopReceiving)
+    {
         while (!stopReceiving.IsCancellationRequested)
         {
+            var prefetch = PrefetchCount;
             try
             {
                 await credits.WaitAsync(stopReceiving).ConfigureAwait(false);
@@ -146,7 +264,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
                 break;
             }
             var wanted = 1;
-            while (wanted < prefetch && credits.Wait(0))
+            while (wanted < prefetch && credits.TryTake())
             {
                 wanted++;
             }
@@ -162,7 +280,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             }
             catch (Exception ex)
             {
-                credits.Release(wanted);
+                credits.Return(wanted);
                 // Once per outage for all queues (each queue retries every second), and once when it ends.
                 if (Interlocked.Exchange(ref _receiveFailing, 1) == 0)
                 {
@@ -185,7 +303,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             }
             if (batch.Count < wanted)
             {
-                credits.Release(wanted - batch.Count);
+                credits.Return(wanted - batch.Count);
             }
             foreach (var delivery in batch)
             {
@@ -200,7 +318,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
         }
     }
 
-    private async Task RunOneAsync(ReceivedDelivery delivery, RunControl control, SemaphoreSlim credits)
+    private async Task RunOneAsync(ReceivedDelivery delivery, RunControl control, PrefetchCredits credits)
     {
         try
         {
@@ -220,11 +338,11 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             _inFlight.TryRemove(delivery, out _);
             try
             {
-                credits.Release();
+                credits.Return();
             }
             catch (ObjectDisposedException)
             {
-                // The queue's loop has ended (shutdown); no more credits are needed.
+                // The queue's loop has ended (shutdown, or the queue cancelled); no more credits are needed.
             }
             if (Interlocked.Decrement(ref _running) == 0 && _stopping)
             {

@@ -1,4 +1,5 @@
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Control;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Priority;
@@ -54,10 +55,10 @@ public static class TaskEngineRegistration
             .Validate(o => o.Expires >= TimeSpan.FromSeconds(1), "Revocations must be kept at least one second (TaskProcessor:Revocation:Expires).")
             .ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section)
-            .Validate(o => o.Database >= 0, "The Redis database number must be 0 or more (TaskProcessor:Redis:Database).")
             // Braces would change the hash slot of Celery's result keys and part them from their revocations on a clustered Redis.
             .Validate(o => o.KeyPrefix.IndexOfAny(['{', '}']) < 0, "The Redis key prefix must not contain braces (TaskProcessor:Redis:KeyPrefix).")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section)
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.FlushInterval > TimeSpan.Zero, "Monitoring intervals must be positive (TaskProcessor:Monitoring:HeartbeatInterval, FlushInterval).")
             .Validate(o => o.HeartbeatExpiry > o.HeartbeatInterval, "The heartbeat expiry must be longer than the heartbeat interval (TaskProcessor:Monitoring:HeartbeatExpiry > HeartbeatInterval).")
@@ -73,7 +74,11 @@ public static class TaskEngineRegistration
         services.TryAddSingleton<TaskPublisher>();
         services.TryAddSingleton<TaskObservers>();
         services.TryAddSingleton<RunningTasks>();
+        services.TryAddSingleton<TaskRateLimits>();
+        services.TryAddSingleton<TaskTimeLimits>();
+        services.TryAddSingleton<WorkerPool>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskObserver, TaskMetricsObserver>());
+        services.TryAddSingleton<RecentRevocations>();
         services.TryAddSingleton<TaskRevoker>();
         services.TryAddSingleton<TaskRunner>();
         services.TryAddSingleton(sp =>

@@ -315,6 +315,35 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         public static readonly EmbeddedWork None = new([], [], [], null);
     }
 
+    /// <summary>
+    /// Reads a Celery signature (a chord's body, a signature's <c>link</c> or <c>link_error</c>); null with
+    /// <paramref name="problem"/> saying what is wrong when <paramref name="node"/> is not one.
+    /// </summary>
+    public static TaskSignature? TryReadSignature(JsonNode? node, string where, out string? problem)
+    {
+        try
+        {
+            problem = null;
+            return ReadSignature(node, where);
+        }
+        catch (MalformedMessageException ex)
+        {
+            problem = ex.Message;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The signatures in <paramref name="node"/>: one signature, or a list of them (Celery's <c>link</c> and
+    /// <c>link_error</c> options take either); entries that are not signatures are left out.
+    /// </summary>
+    public static IReadOnlyList<TaskSignature> TryReadSignatures(JsonNode? node) => node switch
+    {
+        null => [],
+        JsonArray list => [.. list.Select(item => TryReadSignature(item, "a signature list", out _)).OfType<TaskSignature>()],
+        _ => TryReadSignature(node, "a signature", out _) is { } one ? [one] : [],
+    };
+
     private static TaskSignature ReadSignature(JsonNode? node, string where)
     {
         if (node is not JsonObject sig)

@@ -70,7 +70,10 @@ public sealed record TaskMessage
     /// <summary>Tasks to run with this task's id when it fails (Celery's <c>link_error</c>).</summary>
     public IReadOnlyList<TaskSignature> Errbacks { get; init; } = [];
 
-    /// <summary>A chord's header callback, passed through unchanged (chords are not run by this engine).</summary>
+    /// <summary>
+    /// The body of the chord this task is a header task of (Celery's <c>embed.chord</c>, a signature), kept as sent; with
+    /// <see cref="GroupId"/> and <see cref="GroupIndex"/> it tells the runner to join the chord (<c>Running/ChordJoin</c>).
+    /// </summary>
     public JsonNode? Chord { get; init; }
 
     /// <summary>

@@ -24,6 +24,12 @@ public sealed class MonitoringOptions
     /// </summary>
     public bool TaskEvents { get; set; } = true;
 
+    /// <summary>
+    /// Send Celery's <c>task-sent</c> event when a task is enqueued through this instance's API (Celery's
+    /// <c>task_send_sent_event</c>). Only where events can be published: on Celery's Redis transport.
+    /// </summary>
+    public bool SendSentEvent { get; set; }
+
     /// <summary>How often task events are written to the task index, in one batch.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

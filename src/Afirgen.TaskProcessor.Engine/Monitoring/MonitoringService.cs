@@ -1,6 +1,7 @@
 using System.Reflection;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.Engine.Running;
 using Microsoft.Extensions.DependencyInjection;
@@ -109,7 +110,8 @@ public sealed class MonitoringService : BackgroundService
     {
         var active = _monitor.Active;
         var running = active.Select(a => a.MessageId).ToHashSet(StringComparer.Ordinal);
-        var reserved = _services.GetService<QueueConsumerService>()?.Held()
+        var consumer = _services.GetService<QueueConsumerService>();
+        var reserved = consumer?.Held()
             .Where(h => !running.Contains(h.Message.MessageId))
             .OrderBy(h => h.ReceivedAt)
             .Select(h => new ReservedMessage(h.Message.Queue, h.Message.MessageId, h.ReceivedAt))
@@ -124,9 +126,10 @@ public sealed class MonitoringService : BackgroundService
             HeartbeatAt = now,
             HeartbeatExpiry = _options.HeartbeatExpiry,
             LockDuration = _broker.LockDuration,
-            Queues = _queues,
-            Concurrency = _worker.Concurrency,
-            PrefetchCount = _worker.PrefetchCount,
+            // Remote control may have changed these since the start (add_consumer, pool_grow, …).
+            Queues = consumer?.Queues ?? _queues,
+            Concurrency = _services.GetService<PriorityGate>()?.Concurrency ?? _worker.Concurrency,
+            PrefetchCount = consumer?.PrefetchCount ?? _worker.PrefetchCount,
             Active = active,
             Reserved = reserved,
             Counters = _monitor.Counters,

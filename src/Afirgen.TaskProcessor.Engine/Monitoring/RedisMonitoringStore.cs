@@ -162,7 +162,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         IOptions<MonitoringOptions> monitoringOptions, TimeProvider time)
     {
         _redis = redis;
-        _database = redisOptions.Value.Database;
+        _database = redisOptions.Value.ResolvedDatabase;
         _prefix = redisOptions.Value.KeyPrefix + "{afirgen-monitor}:";
         _indexKept = resultOptions.Value.Expires;
         _maxIndexed = Math.Max(100, monitoringOptions.Value.MaxIndexedTasks);

@@ -88,6 +88,8 @@ public sealed class TaskMonitor : ITaskObserver
         });
     }
 
+    public void OnSent(PublishedTask task) => Sent(task);
+
     public void OnStarted(TaskEvent task)
     {
         var now = _time.GetUtcNow();

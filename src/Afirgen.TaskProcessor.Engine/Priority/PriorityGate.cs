@@ -10,7 +10,7 @@ namespace Afirgen.TaskProcessor.Engine.Priority;
 public sealed class PriorityGate
 {
     private readonly object _lock = new();
-    private readonly int _concurrency;
+    private int _concurrency;
     private readonly IReadOnlyDictionary<string, int> _queueCaps;
     private readonly Dictionary<string, int> _runningByQueue = new(StringComparer.Ordinal);
     // One FIFO list per priority; index = priority (1..10).
@@ -28,7 +28,26 @@ public sealed class PriorityGate
     }
 
     /// <summary>The number of slots.</summary>
-    public int Concurrency => _concurrency;
+    public int Concurrency { get { lock (_lock) return _concurrency; } }
+
+    /// <summary>
+    /// Changes the number of slots (Celery's <c>pool_grow</c>, <c>pool_shrink</c>, <c>autoscale</c>). More slots admit
+    /// waiting messages at once; fewer let the tasks running now finish and admit no more until below the new number.
+    /// </summary>
+    public void Resize(int concurrency)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        List<(Waiter Waiter, GateSlot Slot)>? granted = null;
+        lock (_lock)
+        {
+            _concurrency = concurrency;
+            while (_running < _concurrency && TakeNextWaiter() is { } next)
+            {
+                (granted ??= []).Add((next, new GateSlot(this, next.Queue)));
+            }
+        }
+        Grant(granted);
+    }
 
     /// <summary>Slots in use now.</summary>
     public int Running { get { lock (_lock) return _running; } }
@@ -113,6 +132,11 @@ public sealed class PriorityGate
                 (granted ??= []).Add((next, new GateSlot(this, next.Queue)));
             }
         }
+        Grant(granted);
+    }
+
+    private static void Grant(List<(Waiter Waiter, GateSlot Slot)>? granted)
+    {
         if (granted is null)
         {
             return;

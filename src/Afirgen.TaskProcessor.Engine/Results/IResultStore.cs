@@ -44,4 +44,21 @@ public interface IResultStore
 
     /// <summary>Whether <paramref name="taskId"/> is revoked (and the revocation has not expired).</summary>
     Task<bool> IsRevokedAsync(string taskId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Celery's Redis backend's <c>set_chord_size</c>: how many header tasks chord <paramref name="groupId"/> waits for
+    /// (a Celery producer sets it when it sends the header's last task).
+    /// </summary>
+    Task SetChordSizeAsync(string groupId, int size, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Celery's Redis backend's <c>on_chord_part_return</c>, atomically: adds <paramref name="part"/> (Celery's
+    /// <c>[1, task id, state, result]</c>) to chord <paramref name="groupId"/>'s join at <paramref name="groupIndex"/>
+    /// (a part of the same task already there is kept, so a redelivered header task is counted once), renews the join's
+    /// expiry, and says whether every header task is in.
+    /// </summary>
+    Task<ChordJoinState> JoinChordPartAsync(string groupId, string taskId, int? groupIndex, string part, CancellationToken cancellationToken);
+
+    /// <summary>Deletes chord <paramref name="groupId"/>'s join once its body is sent or failed (Celery deletes it after calling the body).</summary>
+    Task ForgetChordAsync(string groupId, CancellationToken cancellationToken);
 }

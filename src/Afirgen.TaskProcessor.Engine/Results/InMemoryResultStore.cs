@@ -12,6 +12,8 @@ public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimePro
     private readonly ConcurrentDictionary<string, (byte[] Json, DateTimeOffset ExpiresAt)> _results = new(StringComparer.Ordinal);
     private readonly TimeSpan _expires = options.Value.Expires;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
+    // Chords' joins (no expiry: a process that holds results in memory is short-lived).
+    private readonly ConcurrentDictionary<string, InMemoryChord> _chords = new(StringComparer.Ordinal);
     private readonly object _beginLock = new();
     private long _writes;
 
@@ -86,6 +88,44 @@ public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimePro
     }
 
     public Task<bool> IsRevokedAsync(string taskId, CancellationToken cancellationToken) => Task.FromResult(IsRevoked(taskId));
+
+    public Task SetChordSizeAsync(string groupId, int size, CancellationToken cancellationToken)
+    {
+        lock (_beginLock)
+        {
+            Chord(groupId).Size = size;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<ChordJoinState> JoinChordPartAsync(string groupId, string taskId, int? groupIndex, string part, CancellationToken cancellationToken)
+    {
+        lock (_beginLock)
+        {
+            var chord = Chord(groupId);
+            // Keyed by task: a redelivered header task counts once, as in the Redis store.
+            chord.Parts.TryAdd(taskId, (groupIndex ?? int.MaxValue, part));
+            if (chord.Size is not { } size || chord.Parts.Count != size)
+            {
+                return Task.FromResult(ChordJoinState.Waiting);
+            }
+            return Task.FromResult(new ChordJoinState(true, [.. chord.Parts.Values.OrderBy(p => p.Index).Select(p => p.Part)], false));
+        }
+    }
+
+    public Task ForgetChordAsync(string groupId, CancellationToken cancellationToken)
+    {
+        _chords.TryRemove(groupId, out _);
+        return Task.CompletedTask;
+    }
+
+    private InMemoryChord Chord(string groupId) => _chords.GetOrAdd(groupId, static _ => new InMemoryChord());
+
+    private sealed class InMemoryChord
+    {
+        public int? Size { get; set; }
+        public Dictionary<string, (int Index, string Part)> Parts { get; } = new(StringComparer.Ordinal);
+    }
 
     private bool IsRevoked(string taskId) =>
         _revoked.TryGetValue(taskId, out var until) && until > timeProvider.GetUtcNow();

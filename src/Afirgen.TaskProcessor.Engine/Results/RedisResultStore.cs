@@ -22,7 +22,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     {
         _redis = redis;
         _prefix = redisOptions.Value.KeyPrefix;
-        _database = redisOptions.Value.Database;
+        _database = redisOptions.Value.ResolvedDatabase;
         _expirySeconds = Math.Max(1, (long)resultOptions.Value.Expires.TotalSeconds);
         _writes = new RedisWriteBatcher(redis, _database, _expirySeconds, !redisOptions.Value.GroupCommit,
             ex => ResultsLog.GroupCommitOff(logger ?? (ILogger)NullLogger.Instance, ex));
@@ -101,12 +101,79 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     public Task<bool> IsRevokedAsync(string taskId, CancellationToken cancellationToken) =>
         Run(() => _redis.GetDatabase(_database).KeyExistsAsync(RevokedKey(taskId)), taskId);
 
+    // Celery 5.2's Redis backend (on_chord_part_return), in one script rather than its MULTI pipeline and the reads after
+    // it, so exactly one caller sees the join complete and gets its parts. KEYS: 1 <group>.j (sorted set of parts, scored
+    // by group_index), 2 <group>.t (extra parts added by add_to_chord), 3 <group>.s (the chord's size), 4 the group's saved
+    // GroupResult (only a header with groups of its own is saved). ARGV: 1 the part, 2 its score, 3 expiry (s), 4 the
+    // task id as JSON (a part of this task already at this score is kept: a redelivered header task counts once).
+    // Returns {0} while parts are missing, {1, parts} when complete, {2} when complete and the header is a saved group.
+    private const string JoinChordScript = """
+        local have = false
+        for _, part in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2])) do
+          if string.find(part, ARGV[4], 1, true) then have = true end
+        end
+        if not have then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
+        local ready = redis.call('ZCARD', KEYS[1])
+        local extra = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+        local size = redis.call('GET', KEYS[3])
+        redis.call('EXPIRE', KEYS[1], ARGV[3])
+        redis.call('EXPIRE', KEYS[2], ARGV[3])
+        redis.call('EXPIRE', KEYS[3], ARGV[3])
+        if not size or ready ~= tonumber(size) + extra then return {0} end
+        if redis.call('EXISTS', KEYS[4]) == 1 then return {2} end
+        return {1, redis.call('ZRANGE', KEYS[1], 0, -1)}
+        """;
+
+    public Task SetChordSizeAsync(string groupId, int size, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            // Celery's backend.set(): SETEX and a PUBLISH on the key's name.
+            var key = GroupKey(groupId, ".s");
+            var batch = _redis.GetDatabase(_database).CreateBatch();
+            var set = batch.StringSetAsync(key, size, TimeSpan.FromSeconds(_expirySeconds));
+            var publish = batch.PublishAsync(RedisChannel.Literal((string)key!), size);
+            batch.Execute();
+            await Task.WhenAll(set, publish).ConfigureAwait(false);
+            return true;
+        }, groupId);
+
+    public Task<ChordJoinState> JoinChordPartAsync(string groupId, string taskId, int? groupIndex, string part, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            var score = groupIndex is { } index ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : "+inf";
+            RedisResult[] reply;
+            try
+            {
+                reply = (RedisResult[])(await _redis.GetDatabase(_database).ScriptEvaluateAsync(JoinChordScript,
+                    [GroupKey(groupId, ".j"), GroupKey(groupId, ".t"), GroupKey(groupId, ".s"), GroupKey(groupId, "")],
+                    [part, score, _expirySeconds, System.Text.Json.JsonSerializer.Serialize(taskId)]).ConfigureAwait(false))!;
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("CROSSSLOT", StringComparison.OrdinalIgnoreCase))
+            {
+                // Celery's own join (a MULTI over the same keys) fails the same way there.
+                throw new NotSupportedException(
+                    $"Chord {groupId} cannot be joined on a clustered Redis: Celery's chord keys lie in several hash slots. Keep results on a standalone Redis to use chords.", ex);
+            }
+            return (int)reply[0] switch
+            {
+                1 => new ChordJoinState(true, [.. ((RedisResult[])reply[1]!).Select(p => (string)p!)], false),
+                2 => new ChordJoinState(true, [], true),
+                _ => ChordJoinState.Waiting,
+            };
+        }, taskId);
+
+    public Task ForgetChordAsync(string groupId, CancellationToken cancellationToken) =>
+        Run(() => _redis.GetDatabase(_database).KeyDeleteAsync([GroupKey(groupId, ".j"), GroupKey(groupId, ".t"), GroupKey(groupId, ".s")]), groupId);
+
     /// <summary>True when result writes go one key per call (configured, or a clustered server refused batches).</summary>
     public bool WritesOneKeyPerCall => _writes.OneKeyPerCall;
 
     public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
     private RedisKey Key(string taskId) => _prefix + CeleryResultSerializer.KeyFor(taskId);
+
+    // Celery's get_key_for_group: celery-taskset-meta-<group id><suffix>.
+    private RedisKey GroupKey(string groupId, string suffix) => _prefix + "celery-taskset-meta-" + groupId + suffix;
 
     /// <summary>
     /// Where a revocation is remembered. The hash tag is the whole result key, so on a clustered Redis

@@ -26,6 +26,19 @@ public sealed class RunningTasks
     /// <summary>Forgets a run.</summary>
     public void Unregister(RunHandle handle) => _runs.TryRemove(handle, out _);
 
+    /// <summary>Whether a run of <paramref name="taskId"/> is in progress in this process.</summary>
+    public bool IsRunning(string taskId)
+    {
+        foreach (var handle in _runs.Keys)
+        {
+            if (string.Equals(handle.TaskId, taskId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Cancels every run of <paramref name="taskId"/> in this process; returns how many there were.</summary>
     public int Terminate(string taskId)
     {

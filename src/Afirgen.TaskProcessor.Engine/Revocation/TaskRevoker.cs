@@ -13,7 +13,7 @@ namespace Afirgen.TaskProcessor.Engine.Revocation;
 /// </summary>
 public sealed partial class TaskRevoker(
     IResultStore results, IRevocationBroadcast broadcast, TaskObservers observers, IOptions<RevocationOptions> options,
-    TimeProvider time, ILogger<TaskRevoker> logger)
+    TimeProvider time, RecentRevocations recent, ILogger<TaskRevoker> logger)
 {
     /// <summary>Revokes <paramref name="taskId"/>; see the class summary.</summary>
     /// <exception cref="ResultStoreUnavailableException">Redis could not be reached: nothing was revoked.</exception>
@@ -28,6 +28,7 @@ public sealed partial class TaskRevoker(
             DateDone = time.GetUtcNow(),
         };
         var previous = await results.RevokeAsync(revoked, options.Value.Expires, cancellationToken).ConfigureAwait(false);
+        recent.Add(taskId);
         var running = previous == TaskStates.Started;
         var finished = previous is not null && TaskStates.IsTerminal(previous);
         if (terminate && !finished)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Publishing;
 
 namespace Afirgen.TaskProcessor.Engine.Running;
 
@@ -15,6 +16,24 @@ namespace Afirgen.TaskProcessor.Engine.Running;
 /// </remarks>
 public interface ITaskObserver
 {
+    /// <summary>
+    /// A task was enqueued through this instance (the HTTP API, Flower's routes): Celery's <c>task-sent</c>.
+    /// </summary>
+    void OnSent(PublishedTask task) { }
+
+    /// <summary>
+    /// A message was received and read, before it waits for its rate limit or a slot (Celery's <c>task-received</c>);
+    /// a message due later is received again when it is due. Not every received message starts: see
+    /// <see cref="OnRejected"/>, <see cref="OnRevoked"/>.
+    /// </summary>
+    void OnReceived(TaskMessage message, string queue, int priority) { }
+
+    /// <summary>
+    /// A message was not run: malformed or naming an unknown task (dead-lettered, <see cref="RejectedMessage.Requeued"/>
+    /// false), or given back to the broker to run again (the worker stopping, the result store down: requeued).
+    /// </summary>
+    void OnRejected(RejectedMessage message) { }
+
     /// <summary>The task is about to run (after the STARTED result, before the handler).</summary>
     void OnStarted(TaskEvent task) { }
 
@@ -28,10 +47,22 @@ public interface ITaskObserver
     void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta) { }
 
     /// <summary>
+    /// <see cref="OnRetryScheduled(TaskEvent, int, string, DateTimeOffset)"/> with the failure as Celery reports it (the
+    /// exception as stored, the Python-shaped traceback). The runner calls this one; by default it calls that one.
+    /// </summary>
+    void OnRetryScheduled(TaskEvent task, int retryNumber, TaskFailure failure, DateTimeOffset eta) => OnRetryScheduled(task, retryNumber, failure.Error, eta);
+
+    /// <summary>
     /// The task failed for good (FAILURE stored): <paramref name="reason"/> is one of
     /// <see cref="Broker.DeadLetterReasons"/>, <paramref name="error"/> the error as <c>Type: message</c>.
     /// </summary>
     void OnFailed(TaskEvent task, string reason, string error) { }
+
+    /// <summary>
+    /// <see cref="OnFailed(TaskEvent, string, string)"/> with the failure as Celery reports it. The runner calls this one;
+    /// by default it calls that one.
+    /// </summary>
+    void OnFailed(TaskEvent task, TaskFailure failure) => OnFailed(task, failure.Reason, failure.Error);
 
     /// <summary>The task was not run because it was revoked or had expired (REVOKED stored).</summary>
     void OnRevoked(TaskEvent task, string reason) { }
@@ -79,4 +110,24 @@ public sealed record TaskEvent(
 
     /// <summary>The chain's links still to run after this task, in order, with the ids they will run under; empty for none.</summary>
     public IReadOnlyList<ChainLink> Chain { get; init; } = [];
+}
+
+/// <summary>A message the runner did not run (see <see cref="ITaskObserver.OnRejected"/>).</summary>
+/// <param name="TaskId">The task id, when the message had a readable one.</param>
+/// <param name="TaskName">The task name, when the message had a readable one.</param>
+/// <param name="Queue">The queue it came from.</param>
+/// <param name="Reason">A dead-letter reason (<see cref="Broker.DeadLetterReasons"/>) or why it was given back.</param>
+/// <param name="Description">What was wrong, as a sentence.</param>
+/// <param name="Requeued">True when the message went back to the broker to run again; false when it was dead-lettered.</param>
+public sealed record RejectedMessage(string? TaskId, string? TaskName, string Queue, string Reason, string Description, bool Requeued);
+
+/// <summary>How a run failed, as the runner stored it.</summary>
+/// <param name="Reason">A dead-letter reason (<see cref="Broker.DeadLetterReasons"/>), or <c>Retry</c> for a failure that is retried.</param>
+/// <param name="Error">The error as <c>Type: message</c> (.NET's type).</param>
+/// <param name="Exception">The exception as Celery stores it: <c>{exc_type, exc_message, exc_module}</c>.</param>
+/// <param name="Traceback">The stored traceback, Python-shaped (null when there is none, e.g. at a hard time limit).</param>
+public sealed record TaskFailure(string Reason, string Error, JsonObject Exception, string? Traceback)
+{
+    /// <summary>The reason of a failure that is retried.</summary>
+    public const string RetryReason = "Retry";
 }

@@ -55,4 +55,13 @@ internal static partial class RunnerLog
 
     [LoggerMessage(1016, LogLevel.Warning, "Task {TaskId} finished, but its {Status} could not be stored yet ({Reason}); trying again, holding its message meanwhile")]
     public static partial void OutcomeStoreRetrying(ILogger logger, string taskId, string status, string reason);
+
+    [LoggerMessage(1017, LogLevel.Information, "Chord {GroupId} complete: its body {BodyId} ({BodyName}) was sent with {Count} results")]
+    public static partial void ChordBodySent(ILogger logger, string groupId, string bodyId, string bodyName, int count);
+
+    [LoggerMessage(1018, LogLevel.Warning, "Chord {GroupId} failed: its body {BodyId} stored FAILURE ({Error})")]
+    public static partial void ChordFailed(ILogger logger, string groupId, string bodyId, string error);
+
+    [LoggerMessage(1019, LogLevel.Error, "Chord {GroupId} cannot complete: {Reason}")]
+    public static partial void ChordUnsupported(ILogger logger, string groupId, string reason);
 }

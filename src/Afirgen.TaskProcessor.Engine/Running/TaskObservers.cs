@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Publishing;
 using Microsoft.Extensions.Logging;
 
 namespace Afirgen.TaskProcessor.Engine.Running;
@@ -21,15 +23,61 @@ public sealed class TaskObservers
     /// <summary>Whether any observer is registered.</summary>
     public bool Any => _observers.Length > 0;
 
+    /// <summary>Tells every observer that <paramref name="task"/> was enqueued through this instance.</summary>
+    public void Sent(PublishedTask task)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnSent(task);
+            }
+            catch (Exception ex)
+            {
+                RunnerLog.ObserverFailed(_logger, ex, observer.GetType().Name, task.TaskId);
+            }
+        }
+    }
+
+    internal void Received(TaskMessage message, string queue, int priority)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnReceived(message, queue, priority);
+            }
+            catch (Exception ex)
+            {
+                RunnerLog.ObserverFailed(_logger, ex, observer.GetType().Name, message.Id);
+            }
+        }
+    }
+
+    internal void Rejected(RejectedMessage message)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnRejected(message);
+            }
+            catch (Exception ex)
+            {
+                RunnerLog.ObserverFailed(_logger, ex, observer.GetType().Name, message.TaskId ?? "(none)");
+            }
+        }
+    }
+
     internal void Started(TaskEvent? task) => Notify(task, static (o, t, _) => o.OnStarted(t), 0);
 
     internal void Succeeded(TaskEvent? task, JsonNode? result) => Notify(task, static (o, t, r) => o.OnSucceeded(t, r), result);
 
-    internal void RetryScheduled(TaskEvent? task, int retryNumber, string error, DateTimeOffset eta) =>
-        Notify(task, static (o, t, s) => o.OnRetryScheduled(t, s.retryNumber, s.error, s.eta), (retryNumber, error, eta));
+    internal void RetryScheduled(TaskEvent? task, int retryNumber, TaskFailure failure, DateTimeOffset eta) =>
+        Notify(task, static (o, t, s) => o.OnRetryScheduled(t, s.retryNumber, s.failure, s.eta), (retryNumber, failure, eta));
 
-    internal void Failed(TaskEvent? task, string reason, string error) =>
-        Notify(task, static (o, t, s) => o.OnFailed(t, s.reason, s.error), (reason, error));
+    internal void Failed(TaskEvent? task, TaskFailure failure) =>
+        Notify(task, static (o, t, f) => o.OnFailed(t, f), failure);
 
     internal void Revoked(TaskEvent? task, string reason) => Notify(task, static (o, t, r) => o.OnRevoked(t, r), reason);
 

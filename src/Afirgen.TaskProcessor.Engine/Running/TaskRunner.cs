@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Control;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
@@ -48,13 +49,17 @@ public sealed class TaskRunner
     private readonly ILoggerFactory _loggerFactory;
     private readonly TaskObservers _observers;
     private readonly RunningTasks _running;
+    private readonly TaskRateLimits _rateLimits;
+    private readonly TaskTimeLimits _timeLimits;
+    private readonly ChordJoin _chords;
     private readonly ConcurrentDictionary<string, ILogger> _taskLoggers = new(StringComparer.Ordinal);
 
     public TaskRunner(
         CeleryMessageParser parser, TaskRegistry registry, TaskRouter router, TaskPublisher publisher,
         IResultStore results, IMessageSender sender, PriorityGate gate, IServiceScopeFactory scopes,
         TimeProvider time, IOptions<TimeLimitOptions> limits, IOptions<ResultOptions> resultOptions,
-        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory, TaskObservers observers, RunningTasks running)
+        WorkerIdentity worker, RetryRandom random, ILoggerFactory loggerFactory, TaskObservers observers, RunningTasks running,
+        TaskRateLimits rateLimits, TaskTimeLimits timeLimits)
     {
         _parser = parser;
         _registry = registry;
@@ -72,6 +77,9 @@ public sealed class TaskRunner
         _loggerFactory = loggerFactory;
         _observers = observers;
         _running = running;
+        _rateLimits = rateLimits;
+        _timeLimits = timeLimits;
+        _chords = new ChordJoin(results);
         _logger = loggerFactory.CreateLogger<TaskRunner>();
     }
 
@@ -97,6 +105,10 @@ public sealed class TaskRunner
         }
         var message = ((ParseOutcome.Parsed)outcome).Message;
         var priority = message.Priority ?? _publisher.ResolvePriority(null, message.TaskName, _router.Route(message.TaskName), received.Queue);
+        if (_observers.Any)
+        {
+            _observers.Received(message, received.Queue, priority);
+        }
 
         // A consumer's give-back token fires at the start of a stop (and whenever the abort token does): a message
         // that has not started goes back to the broker then, not when the grace period is over.
@@ -105,6 +117,11 @@ public sealed class TaskRunner
         try
         {
             stopWaiting.ThrowIfCancellationRequested();
+            if (_rateLimits.Any && !IsEarlyOrExpired(message))
+            {
+                // A rate-limited task waits for its turn before it takes a slot, as Celery's does before its pool.
+                await _rateLimits.WaitAsync(message.TaskName, stopWaiting).ConfigureAwait(false);
+            }
             slot = await _gate.EnterAsync(priority, received.Queue, received.EnqueuedAt, stopWaiting).ConfigureAwait(false);
             if (stopWaiting.IsCancellationRequested)
             {
@@ -114,7 +131,7 @@ public sealed class TaskRunner
         }
         catch (OperationCanceledException) when (stopWaiting.IsCancellationRequested)
         {
-            await AbandonAsync(delivery, "the worker is stopping; given back unstarted", null).ConfigureAwait(false);
+            await AbandonAsync(delivery, "the worker is stopping; given back unstarted", null, message).ConfigureAwait(false);
             return RunEnd.GivenBack;
         }
         control?.MarkStarted(_time.GetUtcNow());
@@ -122,7 +139,7 @@ public sealed class TaskRunner
         using (slot)
         using (TaskTelemetry.StartRun(message, received.Queue, priority, received.DeliveryCount))
         {
-            return await GuardAsync(delivery, () => RunParsedAsync(delivery, message, priority, abortToken), abortToken).ConfigureAwait(false);
+            return await GuardAsync(delivery, () => RunParsedAsync(delivery, message, priority, abortToken), abortToken, message).ConfigureAwait(false);
         }
     }
 
@@ -140,14 +157,18 @@ public sealed class TaskRunner
                 }, abortToken).ConfigureAwait(false);
             }
             await DeadLetterAsync(delivery, rejected.Reason, rejected.Description).ConfigureAwait(false);
-        }, abortToken);
+            if (_observers.Any)
+            {
+                _observers.Rejected(new RejectedMessage(rejected.TaskId, rejected.TaskName, delivery.Message.Queue, rejected.Reason, rejected.Description, Requeued: false));
+            }
+        }, abortToken, null);
 
     /// <summary>
     /// Runs what the runner does with a delivery and turns every fault outside the task into a settlement: nothing a
     /// message holds may leave it unsettled. Given back, it is delivered again and, at the delivery limit,
-    /// dead-lettered by the broker.
+    /// dead-lettered by the broker. <paramref name="message"/>, when read, is told to observers of what is given back.
     /// </summary>
-    private async Task<RunEnd> GuardAsync(ReceivedDelivery delivery, Func<Task> work, CancellationToken abortToken)
+    private async Task<RunEnd> GuardAsync(ReceivedDelivery delivery, Func<Task> work, CancellationToken abortToken, TaskMessage? message)
     {
         var received = delivery.Message;
         try
@@ -157,12 +178,12 @@ public sealed class TaskRunner
         }
         catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
         {
-            await AbandonAsync(delivery, "the worker is shutting down", null).ConfigureAwait(false);
+            await AbandonAsync(delivery, "the worker is shutting down", null, message).ConfigureAwait(false);
             return RunEnd.Cancelled;
         }
         catch (ResultStoreUnavailableException ex)
         {
-            await AbandonAsync(delivery, "the result store is unavailable", ex).ConfigureAwait(false);
+            await AbandonAsync(delivery, "the result store is unavailable", ex, message).ConfigureAwait(false);
             return RunEnd.Abandoned;
         }
         catch (MessageLockLostException)
@@ -173,7 +194,7 @@ public sealed class TaskRunner
         catch (Exception ex)
         {
             // A broker or infrastructure fault outside the task: give the message back rather than lose it.
-            await AbandonAsync(delivery, "an infrastructure error occurred", ex).ConfigureAwait(false);
+            await AbandonAsync(delivery, "an infrastructure error occurred", ex, message).ConfigureAwait(false);
             return RunEnd.Abandoned;
         }
     }
@@ -196,10 +217,11 @@ public sealed class TaskRunner
             }
             if (expired)
             {
-                await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Revoked,
-                    CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", "expired"), done: true), abortToken).ConfigureAwait(false);
+                var expiredInfo = CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", "expired");
+                await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Revoked, expiredInfo, done: true), abortToken).ConfigureAwait(false);
                 RunnerLog.Expired(_logger, message.Id, message.TaskName, message.Expires!.Value);
                 _observers.Revoked(EventFor(message, received, priority), "expired");
+                await ReturnChordPartAsync(message, priority, TaskStates.Revoked, expiredInfo, abortToken).ConfigureAwait(false);
                 await CompleteAsync(delivery).ConfigureAwait(false);
                 return;
             }
@@ -214,9 +236,15 @@ public sealed class TaskRunner
             }
 
             var description = $"No task named '{message.TaskName}' is registered with this worker; check the name or deploy a worker that has it.";
-            await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure,
-                CeleryExceptionInfo.Create("NotRegistered", "celery.exceptions", message.TaskName), done: true), abortToken).ConfigureAwait(false);
+            var notRegistered = CeleryExceptionInfo.Create("NotRegistered", "celery.exceptions", message.TaskName);
+            await _results.StoreAsync(Meta(message, received.Queue, TaskStates.Failure, notRegistered, done: true), abortToken).ConfigureAwait(false);
+            // Celery's worker leaves a chord waiting for ever here (its unknown-task request has no chord); failing it says why.
+            await ReturnChordPartAsync(message, priority, TaskStates.Failure, notRegistered, abortToken).ConfigureAwait(false);
             await DeadLetterAsync(delivery, DeadLetterReasons.UnknownTask, description).ConfigureAwait(false);
+            if (_observers.Any)
+            {
+                _observers.Rejected(new RejectedMessage(message.Id, message.TaskName, received.Queue, DeadLetterReasons.UnknownTask, description, Requeued: false));
+            }
             return;
         }
 
@@ -247,7 +275,7 @@ public sealed class TaskRunner
             }
             if (begin.Revoked || handle.Terminated)
             {
-                await FinishRevokedAsync(delivery, message, EventFor(message, received, priority), "revoked", abortToken).ConfigureAwait(false);
+                await FinishRevokedAsync(delivery, message, priority, EventFor(message, received, priority), "revoked", abortToken).ConfigureAwait(false);
                 return;
             }
             try
@@ -362,7 +390,7 @@ public sealed class TaskRunner
             {
                 // Revoked with terminate while running: whatever the cancelled handler ended with, the
                 // outcome is REVOKED (Celery: "terminated"), not a failure to retry or dead-letter.
-                await FinishRevokedAsync(delivery, message, observed, "terminated", abortToken).ConfigureAwait(false);
+                await FinishRevokedAsync(delivery, message, priority, observed, "terminated", abortToken).ConfigureAwait(false);
                 return;
             }
             switch (run)
@@ -373,6 +401,7 @@ public sealed class TaskRunner
                         await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Success, success.Result, done: true) with { Children = success.Children }, abortToken).ConfigureAwait(false);
                     }
                     _observers.Succeeded(observed, success.Result);
+                    await ReturnChordPartAsync(message, priority, TaskStates.Success, success.Result, abortToken).ConfigureAwait(false);
                     await SendFollowUpsAsync(message, priority, success.Result, abortToken).ConfigureAwait(false);
                     RunnerLog.Succeeded(_logger, message.Id, message.TaskName);
                     await CompleteAsync(delivery).ConfigureAwait(false);
@@ -385,9 +414,10 @@ public sealed class TaskRunner
                 case RunOutcome.HardTimeLimitExceeded timeout:
                     RunnerLog.HardTimeLimit(_logger, message.Id, message.TaskName, timeout.Limit);
                     var description = $"The task ran longer than its hard time limit of {timeout.Limit.TotalSeconds:0.###} s.";
-                    await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure,
-                        CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description), done: true), abortToken).ConfigureAwait(false);
-                    _observers.Failed(observed, DeadLetterReasons.HardTimeLimitExceeded, "TimeLimitExceeded: " + description);
+                    var timeLimitInfo = CeleryExceptionInfo.Create("TimeLimitExceeded", "billiard.exceptions", description);
+                    await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, timeLimitInfo, done: true), abortToken).ConfigureAwait(false);
+                    _observers.Failed(observed, new TaskFailure(DeadLetterReasons.HardTimeLimitExceeded, "TimeLimitExceeded: " + description, timeLimitInfo, null));
+                    await ReturnChordPartAsync(message, priority, TaskStates.Failure, timeLimitInfo, abortToken).ConfigureAwait(false);
                     await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
                     await DeadLetterAsync(delivery, DeadLetterReasons.HardTimeLimitExceeded, description).ConfigureAwait(false);
                     break;
@@ -399,12 +429,13 @@ public sealed class TaskRunner
         }
     }
 
-    private async Task FinishRevokedAsync(ReceivedDelivery delivery, TaskMessage message, TaskEvent? observed, string reason, CancellationToken abortToken)
+    private async Task FinishRevokedAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskEvent? observed, string reason, CancellationToken abortToken)
     {
-        await _results.StoreAsync(Meta(message, delivery.Message.Queue, TaskStates.Revoked,
-            CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", reason), done: true), abortToken).ConfigureAwait(false);
+        var revokedInfo = CeleryExceptionInfo.Create("TaskRevokedError", "celery.exceptions", reason);
+        await _results.StoreAsync(Meta(message, delivery.Message.Queue, TaskStates.Revoked, revokedInfo, done: true), abortToken).ConfigureAwait(false);
         RunnerLog.Revoked(_logger, message.Id, message.TaskName, reason);
         _observers.Revoked(observed, reason);
+        await ReturnChordPartAsync(message, priority, TaskStates.Revoked, revokedInfo, abortToken).ConfigureAwait(false);
         await CompleteAsync(delivery).ConfigureAwait(false);
     }
 
@@ -421,8 +452,10 @@ public sealed class TaskRunner
 
     private async Task<RunOutcome> ExecuteAsync(TaskDefinition definition, TaskMessage message, ReceivedMessage received, int priority, RunHandle handle, CancellationToken abortToken)
     {
-        var soft = message.SoftTimeLimit ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
-        var hard = message.HardTimeLimit ?? definition.Options.HardTimeLimit ?? _limits.Hard;
+        // The message's own limits win, then those set at run time (Celery's remote control time_limit), the task's, the defaults.
+        var (setSoft, setHard) = _timeLimits.Any ? _timeLimits.Get(message.TaskName) : default;
+        var soft = message.SoftTimeLimit ?? setSoft ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
+        var hard = message.HardTimeLimit ?? setHard ?? definition.Options.HardTimeLimit ?? _limits.Hard;
 
         // The soft limit's timer and the link to the shutdown token are set up only for a handler that did
         // not finish synchronously: most quick tasks never pay for them (and every task registering on the
@@ -520,10 +553,12 @@ public sealed class TaskRunner
         {
             var retryNumber = message.Retries + 1;
             var delay = policy.DelayFor(retryNumber, _random, (failure.Exception as TaskRetryException)?.Countdown);
-            await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, CeleryExceptionInfo.From(exception), done: false) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+            var retryInfo = CeleryExceptionInfo.From(exception);
+            var retryTraceback = PythonTraceback.Format(exception, retryInfo);
+            await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, retryInfo, done: false) with { Traceback = retryTraceback }, abortToken).ConfigureAwait(false);
             var eta = await SendRetryAsync(message, received.Queue, priority, retryNumber, delay, abortToken).ConfigureAwait(false);
             RunnerLog.RetryScheduled(_logger, message.Id, message.TaskName, exception.GetType().Name, retryNumber, policy.MaxRetries, delay);
-            _observers.RetryScheduled(observed, retryNumber, $"{exception.GetType().Name}: {exception.Message}", eta);
+            _observers.RetryScheduled(observed, retryNumber, new TaskFailure(TaskFailure.RetryReason, $"{exception.GetType().Name}: {exception.Message}", retryInfo, retryTraceback), eta);
             await CompleteAsync(delivery).ConfigureAwait(false);
             return;
         }
@@ -550,9 +585,11 @@ public sealed class TaskRunner
             info = CeleryExceptionInfo.From(exception);
         }
 
-        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = exception.ToString() }, abortToken).ConfigureAwait(false);
+        var traceback = PythonTraceback.Format(exception, info);
+        await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = traceback }, abortToken).ConfigureAwait(false);
         RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
-        _observers.Failed(observed, reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}");
+        _observers.Failed(observed, new TaskFailure(reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}", info, traceback));
+        await ReturnChordPartAsync(message, priority, TaskStates.Failure, info, abortToken).ConfigureAwait(false);
         await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
         await DeadLetterAsync(delivery, reason, description).ConfigureAwait(false);
     }
@@ -561,12 +598,69 @@ public sealed class TaskRunner
     {
         // The earlier run may have died after storing its result but before its follow-ups were sent;
         // they carry deterministic ids, so sending them again is dropped by the broker if they went out.
+        // The same for its chord: joined again, it counts once (a chord revoked before its task ran is failed here, as Celery fails it).
+        await ReturnChordPartAsync(message, priority, existing.Status, existing.Result, abortToken).ConfigureAwait(false);
         if (existing.Status == TaskStates.Success)
         {
             await SendFollowUpsAsync(message, priority, existing.Result, abortToken).ConfigureAwait(false);
         }
         RunnerLog.AlreadyFinished(_logger, message.Id, message.TaskName, existing.Status, delivery.Message.MessageId);
         await CompleteAsync(delivery).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds a chord header task's outcome to its chord and does what follows (<see cref="ChordJoin"/>): runs the body with
+    /// every header task's result, or stores its FAILURE (ChordError) and calls its errbacks; then forgets the join.
+    /// Nothing for a task that is no chord's header.
+    /// </summary>
+    private async Task ReturnChordPartAsync(TaskMessage message, int priority, string state, JsonNode? result, CancellationToken abortToken)
+    {
+        if (message.Chord is null)
+        {
+            return;
+        }
+        switch (await _chords.PartReturnedAsync(message, state, result, abortToken).ConfigureAwait(false))
+        {
+            case ChordJoin.ChordStep.RunBody run:
+                if (run.Body.SubtaskType == "chain" && CeleryMessageParser.TryReadSignatures(run.Body.Kwargs["tasks"]) is { Count: > 0 } links)
+                {
+                    // A chain as the body: its first task gets the results, the rest follow it.
+                    await PublishSignatureAsync(message, priority, links[0], run.Results, includeResult: true, [.. links.Skip(1)], "chord", abortToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await PublishSignatureAsync(message, priority, run.Body, run.Results, includeResult: true, [], "chord", abortToken).ConfigureAwait(false);
+                }
+                RunnerLog.ChordBodySent(_logger, run.GroupId, run.Body.TaskId ?? "?", run.Body.TaskName, run.Results.Count);
+                await _results.ForgetChordAsync(run.GroupId, abortToken).ConfigureAwait(false);
+                break;
+
+            case ChordJoin.ChordStep.Fail fail:
+                // Celery's chord_error_from_stack: the body's own result is the failure, and its errbacks hear of it.
+                await StoreOutcomeAsync(new TaskResultMeta
+                {
+                    TaskId = fail.BodyId,
+                    Status = TaskStates.Failure,
+                    Result = fail.Error,
+                    Traceback = PythonTraceback.ForWorkerError("chord join", fail.Error),
+                    DateDone = _time.GetUtcNow(),
+                }, abortToken).ConfigureAwait(false);
+                RunnerLog.ChordFailed(_logger, fail.GroupId, fail.BodyId, fail.Error["exc_message"]?[0]?.ToString() ?? "");
+                if (fail.Body is { } body)
+                {
+                    var i = 0;
+                    foreach (var errback in CeleryMessageParser.TryReadSignatures(body.Options["link_error"]))
+                    {
+                        await PublishSignatureAsync(message, priority, errback, JsonValue.Create(fail.BodyId), includeResult: true, [], $"chord-error-{i++}", abortToken).ConfigureAwait(false);
+                    }
+                }
+                await _results.ForgetChordAsync(fail.GroupId, abortToken).ConfigureAwait(false);
+                break;
+
+            case ChordJoin.ChordStep.Unsupported unsupported:
+                RunnerLog.ChordUnsupported(_logger, unsupported.GroupId, unsupported.Reason);
+                break;
+        }
     }
 
     private async Task SendFollowUpsAsync(TaskMessage message, int priority, JsonNode? result, CancellationToken abortToken)
@@ -613,6 +707,9 @@ public sealed class TaskRunner
                 ParentId = parent.Id,
                 RootId = parent.RootId ?? parent.Id,
                 Chain = chain,
+                // The signature's own callbacks and errbacks (Celery's link / link_error options) go with it.
+                Callbacks = CeleryMessageParser.TryReadSignatures(signature.Options["link"]),
+                Errbacks = CeleryMessageParser.TryReadSignatures(signature.Options["link_error"]),
             }, abortToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -643,10 +740,20 @@ public sealed class TaskRunner
         return SettleAsync(delivery, (s, ct) => s.DeadLetterAsync(reason, description, ct));
     }
 
-    private Task AbandonAsync(ReceivedDelivery delivery, string why, Exception? exception)
+    private Task AbandonAsync(ReceivedDelivery delivery, string why, Exception? exception, TaskMessage? message = null)
     {
         RunnerLog.Abandoned(_logger, exception, delivery.Message.MessageId, delivery.Message.Queue, why);
+        if (message is not null && _observers.Any)
+        {
+            _observers.Rejected(new RejectedMessage(message.Id, message.TaskName, delivery.Message.Queue, "GivenBack", "Given back to the broker: " + why + ".", Requeued: true));
+        }
         return SettleAsync(delivery, static (s, ct) => s.AbandonAsync(ct));
+    }
+
+    private bool IsEarlyOrExpired(TaskMessage message)
+    {
+        var now = _time.GetUtcNow();
+        return message.Expires is { } expires && expires <= now || message.Eta is { } eta && eta - now > EtaTolerance;
     }
 
     private async Task SettleAsync(ReceivedDelivery delivery, Func<IMessageSettlement, CancellationToken, Task> settle)

@@ -1,5 +1,10 @@
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.RedisBroker.Broadcast;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
+using Afirgen.TaskProcessor.RedisBroker.Events;
+using Afirgen.TaskProcessor.RedisBroker.RemoteControl;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +38,22 @@ public static class RedisBrokerRegistration
         services.TryAddSingleton<IMessageSource>(sp => sp.GetRequiredService<Transport.RedisBroker>());
         services.TryAddSingleton<IQueueStatisticsSource>(sp => sp.GetRequiredService<Transport.RedisBroker>());
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<Transport.RedisBroker>());
+
+        // A full member of a Celery cluster on this broker: Celery's events on the celeryev exchange and its remote
+        // control on celery.pidbox, both kombu fanouts on the broker's pub/sub.
+        services.TryAddSingleton<KombuExchanges>();
+        services.TryAddSingleton<LamportClock>();
+        services.TryAddSingleton<CeleryEventPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<CeleryEventPublisher>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskObserver, CeleryEventObserver>());
+        services.AddOptions<RemoteControlOptions>().BindConfiguration(RemoteControlOptions.Section);
+        if (builder.Configuration.GetValue(RemoteControlOptions.Section + ":" + nameof(RemoteControlOptions.Enabled), true))
+        {
+            services.TryAddSingleton<InspectCommands>();
+            services.TryAddSingleton<ControlCommands>();
+            services.TryAddSingleton<ControlPanel>();
+            services.AddHostedService<PidboxNode>();
+        }
         return builder;
     }
 

@@ -69,7 +69,44 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         _keys = new KombuKeys(_options.GlobalKeyPrefix);
         _connection = ConnectionMultiplexer.Connect(url.ToConfigurationOptions());
         _db = _connection.GetDatabase(url.Database);
+        Url = url;
         RedisBrokerLog.Connecting(_logger, url.ToString(), _options.PriorityOrder, _options.VisibilityTimeout, _options.CeleryVisibilityTimeout);
+    }
+
+    /// <summary>The broker's URL (its database numbers kombu's fanout channels, <c>/1.celery.pidbox</c>).</summary>
+    internal RedisBrokerUrl Url { get; }
+
+    /// <summary>The broker's database, for remote control's replies and the events' publishes (same connection).</summary>
+    internal IDatabase Database => _db;
+
+    /// <summary>The broker connection's pub/sub, where kombu's fanout exchanges live.</summary>
+    internal ISubscriber Subscriber => _connection.GetSubscriber();
+
+    /// <summary>kombu's key names, with its <c>global_keyprefix</c>.</summary>
+    internal KombuKeys Keys => _keys;
+
+    /// <summary>The transport's settings.</summary>
+    internal RedisBrokerOptions Options => _options;
+
+    /// <summary>
+    /// The first <paramref name="limit"/> messages waiting in <paramref name="queue"/>'s delayed set (ETA, countdown, retry
+    /// back-off), soonest first, with when each is due: what remote control's <c>scheduled</c> shows.
+    /// </summary>
+    internal async Task<IReadOnlyList<(byte[] Envelope, DateTimeOffset Due)>> PeekDelayedAsync(string queue, int limit)
+    {
+        var entries = await Reach(() => _db.SortedSetRangeByRankWithScoresAsync(KeysFor(queue).Delayed, 0, limit - 1), "read the scheduled messages of queue " + queue).ConfigureAwait(false);
+        var delayed = new List<(byte[], DateTimeOffset)>(entries.Length);
+        foreach (var entry in entries)
+        {
+            // Each member is "<priority step>:<envelope>" (send.lua).
+            var member = (byte[])entry.Element!;
+            var colon = Array.IndexOf(member, (byte)':');
+            if (colon >= 0)
+            {
+                delayed.Add((member[(colon + 1)..], DateTimeOffset.FromUnixTimeMilliseconds((long)entry.Score)));
+            }
+        }
+        return delayed;
     }
 
     /// <summary>Deliveries after which a message is dead-lettered rather than delivered again.</summary>

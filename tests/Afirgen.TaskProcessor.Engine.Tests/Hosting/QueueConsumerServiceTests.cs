@@ -270,4 +270,55 @@ public sealed class QueueConsumerServiceTests
         Assert.DoesNotContain(lockLost, m => m.Contains(waiting.TaskId, StringComparison.Ordinal));
         Assert.Contains(lockLost, m => m.Contains(blocker.TaskId, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task AddAndCancelQueue_StartAndStopReceiving_AndThePoolResizesThePrefetch()
+    {
+        var ran = new ConcurrentDictionary<string, TaskCompletionSource>();
+        TaskCompletionSource Ran(string label) => ran.GetOrAdd(label, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        using var host = Build(new()
+        {
+            ["TaskProcessor:Worker:Concurrency"] = "1",
+            ["TaskProcessor:Worker:PrefetchMultiplier"] = "2",
+            ["TaskProcessor:Worker:Queues:0"] = "default",
+        }, s => s.AddTask("test.record", context =>
+        {
+            Ran(context.Get<string>("label")!).TrySetResult();
+            return ValueTask.FromResult<JsonNode?>(null);
+        }, o => o.Parameters = [TaskParameter.RequiredParameter("label")]));
+        await host.StartAsync();
+        var publisher = host.Services.GetRequiredService<TaskPublisher>();
+        var consumer = host.Services.GetRequiredService<QueueConsumerService>();
+        var broker = host.Services.GetRequiredService<EmbeddedBroker>();
+        Task Send(string label, string queue) => publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Queue = queue, Kwargs = new JsonObject { ["label"] = label } }, CancellationToken.None);
+
+        await Send("first", "email");
+        await Send("marker-1", "default");
+        await Ran("marker-1").Task.WaitAsync(Timeout);
+        Assert.False(Ran("first").Task.IsCompleted);
+        Assert.Equal(["default"], consumer.Queues);
+
+        Assert.True(consumer.AddQueue("email"));
+        Assert.False(consumer.AddQueue("email"));
+        await Ran("first").Task.WaitAsync(Timeout);
+        Assert.Equal(["default", "email"], consumer.Queues);
+
+        Assert.True(consumer.CancelQueue("email"));
+        Assert.False(consumer.CancelQueue("email"));
+        Assert.Equal(["default"], consumer.Queues);
+        await Send("second", "email");
+        await Send("marker-2", "default");
+        await Ran("marker-2").Task.WaitAsync(Timeout);
+        Assert.False(Ran("second").Task.IsCompleted);
+        Assert.Equal(1, (await broker.GetStatisticsAsync(["email"], CancellationToken.None))[0].Waiting);
+
+        var pool = host.Services.GetRequiredService<Afirgen.TaskProcessor.Engine.Control.WorkerPool>();
+        Assert.Equal(2, consumer.PrefetchCount);
+        Assert.Equal(4, pool.Grow(3));
+        Assert.Equal(8, consumer.PrefetchCount);
+        Assert.Equal(4, host.Services.GetRequiredService<PriorityGate>().Concurrency);
+        Assert.Equal(1, pool.Shrink(10));
+        Assert.Equal(2, consumer.PrefetchCount);
+        await host.StopAsync();
+    }
 }

@@ -52,6 +52,23 @@ public sealed class CeleryInteropTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task AFailuresTraceback_ReadsAsPythons_WhenCeleryReadsIt()
+    {
+        await using var h = Harness();
+        var published = await h.Publisher.PublishAsync(new TaskRequest { TaskName = DiagnosticTasks.Fail, Kwargs = new JsonObject { ["message"] = "no such FIR" } }, CancellationToken.None);
+        await h.RunNextAsync();
+
+        var result = await CeleryTools.ResultAsync(redis.Server, 2, published.TaskId, TimeSpan.FromSeconds(10));
+        Assert.Equal("FAILURE", result["state"]!.GetValue<string>());
+        var traceback = result["traceback"]!.GetValue<string>();
+        var lines = traceback.TrimEnd('\n').Split('\n');
+        Assert.Equal("Traceback (most recent call last):", lines[0]);
+        Assert.All(lines[1..^1], l => Assert.Matches("^  File \"[^\"]+\", line \\d+, in \\S", l));
+        Assert.Contains(lines[1..^1], l => l.Contains("DiagnosticTasks", StringComparison.Ordinal));
+        Assert.StartsWith("ValueError: no such FIR", lines[^1]);
+    }
+
+    [Fact]
     public async Task AsyncResult_ReadsOurRevoked_AsTaskRevokedError()
     {
         await using var h = Harness();

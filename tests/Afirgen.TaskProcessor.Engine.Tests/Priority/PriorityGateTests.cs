@@ -131,4 +131,30 @@ public sealed class PriorityGateTests
         using var again = await gate.EnterAsync(5, "q", CancellationToken.None);
         Assert.Equal(1, gate.Running);
     }
+
+    [Fact]
+    public async Task Resize_AdmitsWaitersWhenGrown_AndAdmitsNoMoreUntilBelowWhenShrunk()
+    {
+        var gate = new PriorityGate(1);
+        var a = await gate.EnterAsync(1, "q", CancellationToken.None);
+        var b = gate.EnterAsync(1, "q", CancellationToken.None).AsTask();
+        var c = gate.EnterAsync(1, "q", CancellationToken.None).AsTask();
+        Assert.False(b.IsCompleted);
+
+        gate.Resize(3);
+        Assert.Equal(3, gate.Concurrency);
+        using var second = await b.WaitAsync(Timeout);
+        using var third = await c.WaitAsync(Timeout);
+
+        // Three run; shrunk to one, they finish, and a newcomer waits until fewer than one run.
+        gate.Resize(1);
+        var d = gate.EnterAsync(1, "q", CancellationToken.None).AsTask();
+        a.Dispose();
+        second.Dispose();
+        Assert.False(d.IsCompleted);
+        third.Dispose();
+        using var fourth = await d.WaitAsync(Timeout);
+        Assert.Equal(1, gate.Running);
+        Assert.Throws<ArgumentOutOfRangeException>(() => gate.Resize(0));
+    }
 }

@@ -25,14 +25,21 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
     /// <paramref name="celeryVisibilityTimeout"/> (default: the same) the Celery workers' visibility timeout.
     /// </summary>
     public async Task<Process> StartOursAsync(string[] queues, TimeSpan visibilityTimeout, int concurrency = 4, int prefetchMultiplier = 4,
-        string priorityOrder = "HighestFirst", TimeSpan? celeryVisibilityTimeout = null)
+        string priorityOrder = "HighestFirst", TimeSpan? celeryVisibilityTimeout = null, string? name = null,
+        IReadOnlyDictionary<string, string>? extraSettings = null)
     {
         var dll = Path.Combine(RepositoryRoot.Path, "tests", "Afirgen.TaskProcessor.RedisBroker.FaultWorker", "bin", Configuration, "net10.0",
             "Afirgen.TaskProcessor.RedisBroker.FaultWorker.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, "run", "--redis", redis.Configuration, "--broker", Broker, "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}" })
+        Api = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        foreach (var a in new[] { dll, "run", "--redis", redis.Configuration, "--broker", Broker, "--urls", Api })
         {
             start.ArgumentList.Add(a);
+        }
+        if (name is not null)
+        {
+            start.ArgumentList.Add("-n");
+            start.ArgumentList.Add(name);
         }
         var settings = new Dictionary<string, string>
         {
@@ -45,23 +52,111 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
             ["TaskProcessor:Worker:Concurrency"] = concurrency.ToString(),
             ["TaskProcessor:Worker:PrefetchMultiplier"] = prefetchMultiplier.ToString(),
             ["TaskProcessor:Schedule:Enabled"] = "false",
+            // A configured queue: the API enqueues to it, and follow-ups that name it (a chord's body) are sent there.
+            ["TaskProcessor:Routing:Queues:fleet:DefaultPriority"] = "5",
             ["Fleet:Prefix"] = KeyPrefix,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Afirgen.TaskProcessor.Engine.Hosting"] = "Information",
         };
         for (var i = 0; i < queues.Length; i++) settings[$"TaskProcessor:Worker:Queues:{i}"] = queues[i];
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>()) settings[key] = value;
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         return await StartAsync(start, "Consuming queue", "our worker");
     }
 
-    /// <summary>Starts a Celery worker (prefork) on <paramref name="queue"/>; it is consuming once it says ready.</summary>
-    public Task<Process> StartCeleryAsync(string queue, TimeSpan visibilityTimeout, int concurrency = 2)
+    /// <summary>The API of the last worker of ours started (its <c>--urls</c>).</summary>
+    public string Api { get; private set; } = "";
+
+    /// <summary>
+    /// Starts a Celery worker (prefork) on <paramref name="queue"/>; it is consuming once it says ready. Named
+    /// <paramref name="name"/> (default: a fresh <c>fleet-…@host</c>); with <paramref name="heartbeats"/> it sends its
+    /// worker events (Celery's default), without them it is quiet (the fault suite's set-up); with <paramref name="mingle"/> it
+    /// asks the workers already there for their revoked ids when it starts (Celery's default), without it it does not.
+    /// </summary>
+    public Task<Process> StartCeleryAsync(string queue, TimeSpan visibilityTimeout, int concurrency = 2, string? name = null, bool heartbeats = false,
+        bool mingle = false)
     {
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-m", "celery", "-A", "fleet_app", "worker", "-Q", queue, "--loglevel", "INFO", "-n", $"fleet-{Guid.NewGuid():N}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle" })
+        foreach (var a in new[] { "-m", "celery", "-A", "fleet_app", "worker", "-Q", queue, "--loglevel", "INFO", "-n", name ?? $"fleet-{Guid.NewGuid():N}@%h", "--without-gossip" })
         {
             start.ArgumentList.Add(a);
         }
+        if (!mingle)
+        {
+            start.ArgumentList.Add("--without-mingle");
+        }
+        if (!heartbeats)
+        {
+            start.ArgumentList.Add("--without-heartbeat");
+        }
+        SetCeleryEnvironment(start, visibilityTimeout);
+        start.Environment["FLEET_CONCURRENCY"] = concurrency.ToString();
+        return StartAsync(start, "ready.", "the Celery worker");
+    }
+
+    /// <summary>Celery's command line on this fleet's broker (<c>python3 -m celery -A fleet_app …</c>): inspect, status, control, events.</summary>
+    public async Task<(int ExitCode, string StdOut, string StdErr)> CeleryAsync(TimeSpan timeout, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-m", "celery", "-A", "fleet_app" }.Concat(arguments))
+        {
+            start.ArgumentList.Add(a);
+        }
+        SetCeleryEnvironment(start, TimeSpan.FromHours(1));
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Commands that run until stopped (celery events --dump): stop them as Ctrl+C would.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Celery's remote control through <c>tools/celery/fleet_control.py</c> (app.control, as AFIRGen calls it).</summary>
+    public async Task<string> ControlAsync(params string[] arguments)
+    {
+        var (code, stdout, stderr) = await CeleryTools.RunAsync("fleet_control.py", ["--broker", Broker, "--global-keyprefix", KeyPrefix, .. arguments], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, $"fleet_control.py exited {code}: {stderr}");
+        return stdout.Trim();
+    }
+
+    /// <summary>The replies of <c>app.control.inspect().<paramref name="method"/>()</c>, by worker name (empty when none replied).</summary>
+    public async Task<JsonObject> InspectAsync(string method, params string[] more) =>
+        JsonNode.Parse(await ControlAsync(["inspect", method, .. more])) as JsonObject ?? [];
+
+    /// <summary>The replies of <c>app.control.broadcast(<paramref name="command"/>, reply=True)</c>, merged by worker name.</summary>
+    public async Task<JsonObject> CallAsync(string command, string arguments = "{}", params string[] more)
+    {
+        var merged = new JsonObject();
+        foreach (var reply in JsonNode.Parse(await ControlAsync(["call", command, "--arguments", arguments, .. more]))!.AsArray())
+        {
+            foreach (var (worker, value) in reply!.AsObject())
+            {
+                merged[worker] = value?.DeepClone();
+            }
+        }
+        return merged;
+    }
+
+    /// <summary>Sends a chord of <paramref name="size"/> <c>fleet.square</c> tasks and a <c>fleet.total</c> body through Celery's canvas.</summary>
+    public async Task<(string Body, string Group, string[] Header)> ProduceChordAsync(int size, int? failIndex = null)
+    {
+        string[] extra = failIndex is { } f ? ["--fail-index", f.ToString()] : [];
+        var line = (await ProduceAsync(["--chord", size.ToString(), "--backend", redis.Url(2), .. extra])).Single();
+        var sent = JsonNode.Parse(line)!;
+        return (sent["body"]!.GetValue<string>(), sent["group"]!.GetValue<string>(), [.. sent["header"]!.AsArray().Select(h => h!.GetValue<string>())]);
+    }
+
+    private void SetCeleryEnvironment(ProcessStartInfo start, TimeSpan visibilityTimeout)
+    {
         start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot.Path, "tools", "celery");
         start.Environment["FLEET_BROKER"] = Broker;
         start.Environment["FLEET_BACKEND"] = redis.Url(2);
@@ -69,8 +164,6 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
         start.Environment["FLEET_PREFIX"] = KeyPrefix;
         start.Environment["FLEET_GLOBAL_KEYPREFIX"] = KeyPrefix;
         start.Environment["FLEET_VISIBILITY_TIMEOUT"] = visibilityTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["FLEET_CONCURRENCY"] = concurrency.ToString();
-        return StartAsync(start, "ready.", "the Celery worker");
     }
 
     /// <summary>Sends tasks through a real Celery producer; returns the ids it printed (for --shapes: "shape id" lines).</summary>
