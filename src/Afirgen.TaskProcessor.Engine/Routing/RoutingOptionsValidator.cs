@@ -47,7 +47,7 @@ internal sealed partial class RoutingOptionsValidator : IValidateOptions<Routing
     private static void ValidateLanes(string queue, QueueOptions q, RoutingOptions options, List<string> failures)
     {
         var setting = $"TaskProcessor:Routing:Queues:{queue}:Lanes";
-        var lanes = q.Lanes.Where(l => l.Value.Enabled).OrderByDescending(l => l.Value.MaxPriority).ToList();
+        var lanes = q.Lanes.Where(l => l.Value.Enabled).OrderByDescending(l => l.Value.MaxPriority).ThenByDescending(l => l.Value.MinPriority).ToList();
         var expectedTop = 10;
         foreach (var (name, lane) in lanes)
         {
