@@ -87,7 +87,7 @@ public static class TaskEngineRegistration
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var lanes = sp.GetRequiredService<QueueLanes>();
             return new PriorityGate(worker.Concurrency, worker.QueueConcurrency,
-                lanes.Any ? new LaneServing(lanes.LaneFloors(), worker.LaneSlots, worker.HigherLaneStreak) : null);
+                lanes.Any && sp.GetService<LanedBroker>() is not null ? new LaneServing(lanes.LaneFloors(), worker.LaneSlots, worker.HigherLaneStreak) : null);
         });
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration[RedisOptions.Section + ":Configuration"]))

@@ -34,7 +34,8 @@ public sealed class WorkerOptions
     /// <summary>
     /// Slots beside <see cref="Concurrency"/> that only the higher lanes of a queue with lanes take
     /// (<c>TaskProcessor:Routing:Queues:&lt;name&gt;:Lanes</c>): a high-lane task starts as soon as it reaches the
-    /// instance, however long the tasks in the shared slots run. 0 leaves lanes only their priority.
+    /// instance, however long the tasks in the shared slots run. 0 leaves lanes only their priority. Only on a broker
+    /// that keeps lanes as queues (Service Bus); the embedded broker and the Redis transport order by priority alone.
     /// </summary>
     [Range(0, 1_000)]
     public int LaneSlots { get; set; } = 1;
