@@ -220,6 +220,10 @@ var queueNames = [
   'analytics'
   'cleanup'
 ]
+// Service Bus has no message priority: each queue also has a high lane, <queue>-high, for priorities 7-10
+// (TaskProcessor:Routing:Queues:<name>:Lanes), created with the same settings; a worker group runs both.
+var serviceBusQueueNames = flatten(map(queueNames, queue => ['${queue}-high', queue]))
+
 // Blob containers the AFIRGen tasks write to (the code's defaults for Afirgen:Storage:ReportsContainer
 // and ArchiveContainer, so that local and Azure runs use the same names).
 var reportsContainerName = 'reports'
@@ -366,7 +370,7 @@ module serviceBus 'core/messaging/service-bus.bicep' = {
     skuName: effectiveServiceBusSkuName
     premiumMessagingUnits: serviceBusPremiumMessagingUnits
     publicNetworkAccess: publicNetworkAccess
-    queueNames: queueNames
+    queueNames: serviceBusQueueNames
     lockDuration: queueLockDuration
     maxDeliveryCount: queueMaxDeliveryCount
     duplicateDetectionHistoryTimeWindow: queueDuplicateDetectionWindow

@@ -78,6 +78,10 @@ param queues string[]
 @minValue(1)
 param concurrency int
 
+@description('Slots per instance beside the concurrency that only the queues\' high lanes (priorities 7-10) take.')
+@minValue(0)
+param laneSlots int = 1
+
 @description('Messages prefetched per concurrent call: prefetchCount = concurrency x prefetchMultiplier.')
 @minValue(0)
 param prefetchMultiplier int
@@ -138,6 +142,8 @@ var appSettings = {
   // Celery's concurrency and prefetch multiplier, per worker group.
   TaskProcessor__Worker__Concurrency: string(concurrency)
   TaskProcessor__Worker__PrefetchMultiplier: string(prefetchMultiplier)
+  // Slots beside the concurrency that only a queue's high lane takes, so a priority 7-10 task starts at once.
+  TaskProcessor__Worker__LaneSlots: string(laneSlots)
   AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: string(concurrency)
   AzureFunctionsJobHost__extensions__serviceBus__prefetchCount: string(concurrency * prefetchMultiplier)
 
@@ -150,10 +156,15 @@ var appSettings = {
 
   // `celery worker -Q ...`: this group's queues on, the others off.
   'AzureWebJobs.ProcessDefaultQueue.Disabled': contains(queues, 'default') ? 'false' : 'true'
+  'AzureWebJobs.ProcessDefaultHighQueue.Disabled': contains(queues, 'default') ? 'false' : 'true'
   'AzureWebJobs.ProcessEmailQueue.Disabled': contains(queues, 'email') ? 'false' : 'true'
+  'AzureWebJobs.ProcessEmailHighQueue.Disabled': contains(queues, 'email') ? 'false' : 'true'
   'AzureWebJobs.ProcessReportsQueue.Disabled': contains(queues, 'reports') ? 'false' : 'true'
+  'AzureWebJobs.ProcessReportsHighQueue.Disabled': contains(queues, 'reports') ? 'false' : 'true'
   'AzureWebJobs.ProcessAnalyticsQueue.Disabled': contains(queues, 'analytics') ? 'false' : 'true'
+  'AzureWebJobs.ProcessAnalyticsHighQueue.Disabled': contains(queues, 'analytics') ? 'false' : 'true'
   'AzureWebJobs.ProcessCleanupQueue.Disabled': contains(queues, 'cleanup') ? 'false' : 'true'
+  'AzureWebJobs.ProcessCleanupHighQueue.Disabled': contains(queues, 'cleanup') ? 'false' : 'true'
   'AzureWebJobs.ScheduleCleanup.Disabled': runsCleanupTimer ? 'false' : 'true'
 }
 

@@ -12,14 +12,26 @@ public static class Expectations
 
     public static IReadOnlyList<string> Queues => RoutingConfiguration.Select(r => r.Queue).ToList();
 
-    /// <summary>Functions of Afirgen.TaskProcessor.Functions, per queue.</summary>
+    /// <summary>The routing configuration's lanes.</summary>
+    public static readonly Afirgen.TaskProcessor.Engine.Routing.QueueLanes Lanes =
+        new(Microsoft.Extensions.Options.Options.Create(new Afirgen.TaskProcessor.Engine.Routing.RoutingOptions()));
+
+    /// <summary>The Service Bus queues: every queue's lanes, highest first, then the queue itself.</summary>
+    public static IReadOnlyList<string> ServiceBusQueues => Lanes.BrokerQueues;
+
+    /// <summary>Functions of Afirgen.TaskProcessor.Functions, per Service Bus queue (lanes included).</summary>
     public static readonly IReadOnlyDictionary<string, string> QueueFunctions = new Dictionary<string, string>
     {
         ["default"] = "ProcessDefaultQueue",
+        ["default-high"] = "ProcessDefaultHighQueue",
         ["email"] = "ProcessEmailQueue",
+        ["email-high"] = "ProcessEmailHighQueue",
         ["reports"] = "ProcessReportsQueue",
+        ["reports-high"] = "ProcessReportsHighQueue",
         ["analytics"] = "ProcessAnalyticsQueue",
+        ["analytics-high"] = "ProcessAnalyticsHighQueue",
         ["cleanup"] = "ProcessCleanupQueue",
+        ["cleanup-high"] = "ProcessCleanupHighQueue",
     };
 
     public const string CleanupTimerFunction = "ScheduleCleanup";
@@ -52,6 +64,7 @@ public static class Expectations
         "Afirgen__Smtp__UserName",
         "TaskProcessor__Worker__Concurrency",
         "TaskProcessor__Worker__PrefetchMultiplier",
+        "TaskProcessor__Worker__LaneSlots",
         "AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls",
         "AzureFunctionsJobHost__extensions__serviceBus__prefetchCount",
         "CleanupSchedule",

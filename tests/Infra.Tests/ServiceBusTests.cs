@@ -16,7 +16,10 @@ public sealed class ServiceBusTests(CompiledTemplate compiled)
     {
         var names = Queues().Select(q => ArmScopeNavigation.LastSegment(q.Name)).ToList();
 
-        Assert.Equal(Expectations.Queues, names);
+        Assert.Equal(Expectations.ServiceBusQueues, names);
+        Assert.Equal(
+            ["default-high", "default", "email-high", "email", "reports-high", "reports", "analytics-high", "analytics", "cleanup-high", "cleanup"],
+            names);
     }
 
     [Fact]
@@ -24,7 +27,7 @@ public sealed class ServiceBusTests(CompiledTemplate compiled)
     {
         var queues = Queues();
 
-        Assert.Equal(Expectations.Queues.Count, queues.Count);
+        Assert.Equal(Expectations.ServiceBusQueues.Count, queues.Count); // the lanes too, with the same settings
         Assert.All(queues, queue =>
         {
             var properties = queue.Properties;
@@ -49,6 +52,7 @@ public sealed class ServiceBusTests(CompiledTemplate compiled)
             ["queueDefaultMessageTimeToLive"] = "P1D",
         });
 
+        Assert.Equal(10, queues.Count);
         Assert.All(queues, queue =>
         {
             Assert.Equal("PT2M", queue.Properties["lockDuration"]);

@@ -47,10 +47,12 @@ public sealed class WorkerGroupTests(CompiledTemplate compiled)
     {
         var app = Apps(compiled.Deployment()).Single(a => a.ServiceName == serviceName);
 
+        // A queue's lanes run where the queue runs.
         foreach (var (queue, function) in Expectations.QueueFunctions)
         {
-            Assert.Equal(queues.Contains(queue) ? "false" : "true", app.Settings[Expectations.DisabledSetting(function)]);
+            Assert.Equal(queues.Contains(Expectations.Lanes.LogicalQueueOf(queue)) ? "false" : "true", app.Settings[Expectations.DisabledSetting(function)]);
         }
+        Assert.Equal("1", app.Settings["TaskProcessor__Worker__LaneSlots"]);
         Assert.Equal(runsTimer ? "false" : "true", app.Settings[Expectations.DisabledSetting(Expectations.CleanupTimerFunction)]);
         Assert.Equal($"{concurrency}", app.Settings["AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls"]);
         Assert.Equal($"{concurrency}", app.Settings["TaskProcessor__Worker__Concurrency"]);
@@ -73,6 +75,8 @@ public sealed class WorkerGroupTests(CompiledTemplate compiled)
         Assert.Equal(["processor-mail", "processor-bulk", "processor-janitor"], apps.Select(a => a.ServiceName));
         var mail = apps[0];
         Assert.Equal("false", mail.Settings["AzureWebJobs.ProcessEmailQueue.Disabled"]);
+        Assert.Equal("false", mail.Settings["AzureWebJobs.ProcessEmailHighQueue.Disabled"]);
+        Assert.Equal("true", mail.Settings["AzureWebJobs.ProcessReportsHighQueue.Disabled"]);
         Assert.Equal("true", mail.Settings["AzureWebJobs.ProcessDefaultQueue.Disabled"]);
         Assert.Equal("true", mail.Settings["AzureWebJobs.ScheduleCleanup.Disabled"]);
         Assert.Equal("50", mail.Settings["AzureFunctionsJobHost__extensions__serviceBus__prefetchCount"]);

@@ -1,5 +1,5 @@
-// Service Bus namespace with SAS (local) authentication disabled, and one queue per task queue.
-// Every queue dead-letters on expiry and detects duplicates by message id.
+// Service Bus namespace with SAS (local) authentication disabled, and one queue per task queue and per
+// priority lane (<queue>-high). Every queue dead-letters on expiry and detects duplicates by message id.
 
 @description('Name of the namespace.')
 param name string
@@ -34,7 +34,7 @@ param premiumMessagingUnits int = 1
 ])
 param publicNetworkAccess string = 'Enabled'
 
-@description('Queue names, in the routing configuration\'s order.')
+@description('Queue names, lanes included, in the routing configuration\'s order.')
 param queueNames string[]
 
 @description('How long a receiver holds the peek-lock on a message (ISO 8601). The app renews it while a task runs.')

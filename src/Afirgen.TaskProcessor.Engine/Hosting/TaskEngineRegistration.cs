@@ -70,6 +70,7 @@ public static class TaskEngineRegistration
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Name is { Length: > 0 } name ? name : null));
         services.TryAddSingleton<CeleryMessageParser>();
         services.TryAddSingleton<TaskRouter>();
+        services.TryAddSingleton<QueueLanes>();
         services.TryAddSingleton(sp => new TaskRegistry(sp.GetServices<TaskDefinition>()));
         services.TryAddSingleton<TaskPublisher>();
         services.TryAddSingleton<TaskObservers>();
@@ -84,7 +85,9 @@ public static class TaskEngineRegistration
         services.TryAddSingleton(sp =>
         {
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            return new PriorityGate(worker.Concurrency, worker.QueueConcurrency);
+            var lanes = sp.GetRequiredService<QueueLanes>();
+            return new PriorityGate(worker.Concurrency, worker.QueueConcurrency,
+                lanes.Any && sp.GetService<LanedBroker>() is not null ? new LaneServing(lanes.LaneFloors(), worker.LaneSlots, worker.HigherLaneStreak) : null);
         });
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration[RedisOptions.Section + ":Configuration"]))

@@ -31,6 +31,22 @@ public sealed class WorkerOptions
     /// <summary>Optional caps per queue: at most this many of the instance's slots for that queue at once.</summary>
     public Dictionary<string, int> QueueConcurrency { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Slots beside <see cref="Concurrency"/> that only the higher lanes of a queue with lanes take
+    /// (<c>TaskProcessor:Routing:Queues:&lt;name&gt;:Lanes</c>): a high-lane task starts as soon as it reaches the
+    /// instance, however long the tasks in the shared slots run. 0 leaves lanes only their priority. Only on a broker
+    /// that keeps lanes as queues (Service Bus); the embedded broker and the Redis transport order by priority alone.
+    /// </summary>
+    [Range(0, 1_000)]
+    public int LaneSlots { get; set; } = 1;
+
+    /// <summary>
+    /// Shared slots the higher lanes of a queue take in a row while a lower lane of it waits; the next goes to the
+    /// lower lane, so it gets at least one start in every this + 1.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int HigherLaneStreak { get; set; } = 4;
+
     /// <summary>How long locks of running tasks are renewed at most; keep it above the hard time limit.</summary>
     public TimeSpan MaxLockRenewal { get; set; } = TimeSpan.FromMinutes(65);
 

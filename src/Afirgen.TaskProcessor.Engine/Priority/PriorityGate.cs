@@ -5,7 +5,9 @@ namespace Afirgen.TaskProcessor.Engine.Priority;
 /// handed over (up to the prefetch) wait here; when a slot frees, the highest priority waiting goes
 /// next, and within a priority the message the broker enqueued first (not the one whose thread
 /// happened to reach the gate first: hand-offs between threads reorder arrivals). This is what lets priority survive prefetch,
-/// which Celery's prefetched tasks do not. Optional per-queue caps keep one queue from taking every slot.
+/// which Celery's prefetched tasks do not. Optional per-queue caps keep one queue from taking every slot. Queues with
+/// priority lanes are served by the <see cref="LaneServing"/> rule: reserved slots for their higher lanes, and a share
+/// of the shared slots kept for their lowest band.
 /// </summary>
 public sealed class PriorityGate
 {
@@ -16,18 +18,26 @@ public sealed class PriorityGate
     // One FIFO list per priority; index = priority (1..10).
     private readonly LinkedList<Waiter>[] _waiting = Enumerable.Range(0, Priorities.Highest + 1).Select(_ => new LinkedList<Waiter>()).ToArray();
     private int _running;
+    private int _reservedRunning;
     private int _waitingCount;
+    private readonly LaneServing _lanes;
+    // Per queue with lanes: shared slots its higher lanes took in a row while a lower lane of it waited.
+    private readonly Dictionary<string, int> _higherStreak = new(StringComparer.Ordinal);
 
-    /// <param name="concurrency">Slots, at least 1.</param>
+    /// <param name="concurrency">Shared slots, at least 1.</param>
     /// <param name="queueCaps">Optional caps: at most this many slots for a queue at once.</param>
-    public PriorityGate(int concurrency, IReadOnlyDictionary<string, int>? queueCaps = null)
+    /// <param name="lanes">How to serve queues with lanes; none by default.</param>
+    public PriorityGate(int concurrency, IReadOnlyDictionary<string, int>? queueCaps = null, LaneServing? lanes = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         _concurrency = concurrency;
         _queueCaps = queueCaps ?? new Dictionary<string, int>();
+        _lanes = lanes ?? LaneServing.None;
+        ArgumentOutOfRangeException.ThrowIfNegative(_lanes.ReservedSlots);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_lanes.HigherLaneStreak, 1);
     }
 
-    /// <summary>The number of slots.</summary>
+    /// <summary>The number of shared slots (the reserved lane slots come on top: <see cref="LaneServing.ReservedSlots"/>).</summary>
     public int Concurrency { get { lock (_lock) return _concurrency; } }
 
     /// <summary>
@@ -41,16 +51,13 @@ public sealed class PriorityGate
         lock (_lock)
         {
             _concurrency = concurrency;
-            while (_running < _concurrency && TakeNextWaiter() is { } next)
-            {
-                (granted ??= []).Add((next, new GateSlot(this, next.Queue)));
-            }
+            granted = ServeWaiters();
         }
         Grant(granted);
     }
 
-    /// <summary>Slots in use now.</summary>
-    public int Running { get { lock (_lock) return _running; } }
+    /// <summary>Slots in use now, reserved ones included.</summary>
+    public int Running { get { lock (_lock) return _running + _reservedRunning; } }
 
     /// <summary>Messages waiting for a slot now.</summary>
     public int Waiting { get { lock (_lock) return _waitingCount; } }
@@ -67,18 +74,29 @@ public sealed class PriorityGate
     public ValueTask<GateSlot> EnterAsync(int priority, string queue, DateTimeOffset enqueuedAt, CancellationToken cancellationToken)
     {
         priority = Math.Clamp(priority, Priorities.Lowest, Priorities.Highest);
+        var lane = _lanes.LaneOf(queue, priority);
         Waiter waiter;
         lock (_lock)
         {
             // Every change ends by serving every waiter that can be served, so any waiter still here is
-            // held back by its queue's cap; a newcomer with room may go straight in.
-            if (_running < _concurrency && HasRoom(queue))
+            // held back by its queue's cap; a newcomer with room may go straight in: lane work to a
+            // reserved slot first, so that the shared ones stay for the rest.
+            if (HasRoom(queue))
             {
-                Take(queue);
-                return ValueTask.FromResult(new GateSlot(this, queue));
+                if (lane > 0 && _reservedRunning < _lanes.ReservedSlots)
+                {
+                    Take(queue, reserved: true);
+                    return ValueTask.FromResult(new GateSlot(this, queue, reserved: true));
+                }
+                if (_running < _concurrency)
+                {
+                    CountShared(queue, lane);
+                    Take(queue, reserved: false);
+                    return ValueTask.FromResult(new GateSlot(this, queue, reserved: false));
+                }
             }
             cancellationToken.ThrowIfCancellationRequested();
-            waiter = new Waiter(queue, enqueuedAt);
+            waiter = new Waiter(queue, enqueuedAt, lane) { Priority = priority };
             waiter.Node = InsertInOrder(_waiting[priority], waiter);
             _waitingCount++;
         }
@@ -120,19 +138,41 @@ public sealed class PriorityGate
         waiter.TrySetCanceled(token);
     }
 
-    internal void Release(string queue)
+    internal void Release(string queue, bool reserved)
     {
-        List<(Waiter Waiter, GateSlot Slot)>? granted = null;
+        List<(Waiter Waiter, GateSlot Slot)>? granted;
         lock (_lock)
         {
-            _running--;
-            _runningByQueue[queue]--;
-            while (_running < _concurrency && TakeNextWaiter() is { } next)
+            if (reserved)
             {
-                (granted ??= []).Add((next, new GateSlot(this, next.Queue)));
+                _reservedRunning--;
             }
+            else
+            {
+                _running--;
+            }
+            _runningByQueue[queue]--;
+            granted = ServeWaiters();
         }
         Grant(granted);
+    }
+
+    // Under _lock: fills free reserved slots with lane work, then free shared slots with anything.
+    private List<(Waiter Waiter, GateSlot Slot)>? ServeWaiters()
+    {
+        List<(Waiter Waiter, GateSlot Slot)>? granted = null;
+        while (_reservedRunning < _lanes.ReservedSlots && TakeNextWaiter(laneWorkOnly: true) is { } lane)
+        {
+            Take(lane.Queue, reserved: true);
+            (granted ??= []).Add((lane, new GateSlot(this, lane.Queue, reserved: true)));
+        }
+        while (_running < _concurrency && TakeNextWaiter(laneWorkOnly: false) is { } next)
+        {
+            CountShared(next.Queue, next.Lane);
+            Take(next.Queue, reserved: false);
+            (granted ??= []).Add((next, new GateSlot(this, next.Queue, reserved: false)));
+        }
+        return granted;
     }
 
     private static void Grant(List<(Waiter Waiter, GateSlot Slot)>? granted)
@@ -151,7 +191,28 @@ public sealed class PriorityGate
         }
     }
 
-    private Waiter? TakeNextWaiter()
+    private Waiter? TakeNextWaiter(bool laneWorkOnly)
+    {
+        var next = FindWaiter(laneWorkOnly, queue: null, belowLane: int.MaxValue);
+        if (next is null)
+        {
+            return null;
+        }
+        // A queue whose higher lanes have had their streak of shared slots gives this one to its lower lanes.
+        if (!laneWorkOnly && next.Lane > 0
+            && _higherStreak.TryGetValue(next.Queue, out var streak) && streak >= _lanes.HigherLaneStreak
+            && FindWaiter(laneWorkOnly: false, next.Queue, belowLane: next.Lane) is { } lower)
+        {
+            next = lower;
+        }
+        _waiting[next.Priority].Remove(next.Node!);
+        next.Node = null;
+        _waitingCount--;
+        return next;
+    }
+
+    // The best waiter with room: highest priority, then oldest; optionally of one queue and below a lane.
+    private Waiter? FindWaiter(bool laneWorkOnly, string? queue, int belowLane)
     {
         if (_waitingCount == 0)
         {
@@ -161,32 +222,49 @@ public sealed class PriorityGate
         {
             for (var node = _waiting[priority].First; node is not null; node = node.Next)
             {
-                if (HasRoom(node.Value.Queue))
+                var w = node.Value;
+                if ((!laneWorkOnly || w.Lane > 0) && (queue is null || (w.Queue == queue && w.Lane < belowLane)) && HasRoom(w.Queue))
                 {
-                    _waiting[priority].Remove(node);
-                    node.Value.Node = null;
-                    _waitingCount--;
-                    Take(node.Value.Queue);
-                    return node.Value;
+                    return w;
                 }
             }
         }
         return null;
     }
 
+    // Under _lock, when a shared slot goes to a message of this queue and lane: counts the higher lanes' streak.
+    private void CountShared(string queue, int lane)
+    {
+        if (!_lanes.LaneFloors.ContainsKey(queue))
+        {
+            return;
+        }
+        var lowerWaits = lane > 0 && FindWaiter(laneWorkOnly: false, queue, belowLane: lane) is not null;
+        _higherStreak[queue] = lowerWaits ? _higherStreak.GetValueOrDefault(queue) + 1 : 0;
+    }
+
     private bool HasRoom(string queue) =>
         !_queueCaps.TryGetValue(queue, out var cap) || !_runningByQueue.TryGetValue(queue, out var running) || running < cap;
 
-    private void Take(string queue)
+    private void Take(string queue, bool reserved)
     {
-        _running++;
+        if (reserved)
+        {
+            _reservedRunning++;
+        }
+        else
+        {
+            _running++;
+        }
         _runningByQueue[queue] = _runningByQueue.TryGetValue(queue, out var n) ? n + 1 : 1;
     }
 
-    private sealed class Waiter(string queue, DateTimeOffset enqueuedAt) : TaskCompletionSource<GateSlot>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Waiter(string queue, DateTimeOffset enqueuedAt, int lane) : TaskCompletionSource<GateSlot>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public string Queue { get; } = queue;
         public DateTimeOffset EnqueuedAt { get; } = enqueuedAt;
+        public int Lane { get; } = lane;
+        public int Priority { get; init; }
         public LinkedListNode<Waiter>? Node { get; set; }
         public CancellationTokenRegistration Registration { get; set; }
     }
@@ -197,12 +275,17 @@ public sealed class GateSlot : IDisposable
 {
     private PriorityGate? _gate;
     private readonly string _queue;
+    private readonly bool _reserved;
 
-    internal GateSlot(PriorityGate gate, string queue)
+    internal GateSlot(PriorityGate gate, string queue, bool reserved)
     {
         _gate = gate;
         _queue = queue;
+        _reserved = reserved;
     }
 
-    public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release(_queue);
+    /// <summary>True when this is one of the slots reserved for lane work.</summary>
+    public bool IsReserved => _reserved;
+
+    public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release(_queue, _reserved);
 }

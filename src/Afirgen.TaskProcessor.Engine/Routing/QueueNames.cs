@@ -1,6 +1,6 @@
 namespace Afirgen.TaskProcessor.Engine.Routing;
 
-/// <summary>The five queues of the seed's Celery set-up. Functions' trigger attributes use these constants.</summary>
+/// <summary>The five queues of the seed's Celery set-up and their lanes. Functions' trigger attributes use these constants.</summary>
 public static class QueueNames
 {
     public const string Default = "default";
@@ -8,4 +8,11 @@ public static class QueueNames
     public const string Reports = "reports";
     public const string Analytics = "analytics";
     public const string Cleanup = "cleanup";
+
+    // Their high lanes (QueueLanes.High: priorities 7–10), each a Service Bus queue of its own.
+    public const string DefaultHigh = Default + QueueLanes.Separator + QueueLanes.High;
+    public const string EmailHigh = Email + QueueLanes.Separator + QueueLanes.High;
+    public const string ReportsHigh = Reports + QueueLanes.Separator + QueueLanes.High;
+    public const string AnalyticsHigh = Analytics + QueueLanes.Separator + QueueLanes.High;
+    public const string CleanupHigh = Cleanup + QueueLanes.Separator + QueueLanes.High;
 }

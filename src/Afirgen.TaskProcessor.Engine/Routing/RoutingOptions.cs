@@ -12,15 +12,16 @@ public sealed class RoutingOptions
 
     /// <summary>
     /// Queues by name. Configuration adds to or overrides these entries
-    /// (<c>TaskProcessor__Routing__Queues__email__DefaultPriority=4</c>).
+    /// (<c>TaskProcessor__Routing__Queues__email__DefaultPriority=4</c>). Each seed queue has a <c>high</c> lane
+    /// for priorities 7–10 (see <see cref="QueueOptions.Lanes"/>); a queue added by configuration has none.
     /// </summary>
     public Dictionary<string, QueueOptions> Queues { get; set; } = new(StringComparer.Ordinal)
     {
-        [QueueNames.Default] = new() { DefaultPriority = 5 },
-        [QueueNames.Email] = new() { DefaultPriority = 3 },
-        [QueueNames.Reports] = new() { DefaultPriority = 5 },
-        [QueueNames.Analytics] = new() { DefaultPriority = 2 },
-        [QueueNames.Cleanup] = new() { DefaultPriority = 1 },
+        [QueueNames.Default] = new() { DefaultPriority = 5, Lanes = { [QueueLanes.High] = new() } },
+        [QueueNames.Email] = new() { DefaultPriority = 3, Lanes = { [QueueLanes.High] = new() } },
+        [QueueNames.Reports] = new() { DefaultPriority = 5, Lanes = { [QueueLanes.High] = new() } },
+        [QueueNames.Analytics] = new() { DefaultPriority = 2, Lanes = { [QueueLanes.High] = new() } },
+        [QueueNames.Cleanup] = new() { DefaultPriority = 1, Lanes = { [QueueLanes.High] = new() } },
     };
 
     /// <summary>
@@ -49,6 +50,29 @@ public sealed class QueueOptions
     /// <summary>The priority a task on this queue gets when neither the producer nor the task sets one.</summary>
     [Range(1, 10)]
     public int DefaultPriority { get; set; } = 5;
+
+    /// <summary>
+    /// Priority lanes by name: on Service Bus, which has no message priority, each lane is a queue of its own,
+    /// <c>&lt;queue&gt;-&lt;lane&gt;</c>, taking the priorities of its band; the queue itself takes the rest. The
+    /// engine serves a higher lane first (see <see cref="QueueLanes"/>). Brokers with native priority (the embedded
+    /// broker, the Redis transport) order the whole backlog by priority and keep one queue.
+    /// </summary>
+    public Dictionary<string, LaneOptions> Lanes { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One priority lane of a queue: the band of priorities it takes.</summary>
+public sealed class LaneOptions
+{
+    /// <summary>The lowest priority this lane takes; at least 2, so that the queue itself keeps priority 1.</summary>
+    [Range(2, 10)]
+    public int MinPriority { get; set; } = 7;
+
+    /// <summary>The highest priority this lane takes.</summary>
+    [Range(2, 10)]
+    public int MaxPriority { get; set; } = 10;
+
+    /// <summary>False turns the lane off (a seed queue's <c>high</c> lane cannot be removed from configuration otherwise).</summary>
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>One entry of Celery's <c>task_routes</c>: a glob over task names and where it sends them.</summary>

@@ -9,11 +9,13 @@ using Microsoft.Extensions.Options;
 namespace Afirgen.TaskProcessor.Functions.Queues;
 
 /// <summary>
-/// One function per queue, each a peek-lock trigger that leaves settlement to the engine
-/// (<c>AutoCompleteMessages = false</c>: Celery's <c>acks_late</c>). Queue names are the routing defaults'
-/// constants (<see cref="QueueNames"/>), which the Bicep templates also provision. Concurrency and lock
-/// renewal are host.json's <c>extensions.serviceBus</c>; the engine's priority gate decides which of the
-/// messages held runs first.
+/// One function per Service Bus queue, each a peek-lock trigger that leaves settlement to the engine
+/// (<c>AutoCompleteMessages = false</c>: Celery's <c>acks_late</c>): one per queue and one per priority lane
+/// (<c>reports-high</c>, priorities 7–10), so that the high lane's messages are not behind the queue's backlog
+/// and its calls are its own: host.json's <c>maxConcurrentCalls</c> and <c>prefetchCount</c> apply per function.
+/// Queue names are the routing defaults' constants (<see cref="QueueNames"/>), which the Bicep templates also
+/// provision. Lock renewal is host.json's <c>extensions.serviceBus</c>; the engine's priority gate decides which
+/// of the messages held runs first, and keeps slots for the lanes (<c>TaskProcessor__Worker__LaneSlots</c>).
 /// </summary>
 public sealed class QueueFunctions(ServiceBusMessageHandler handler, TimeProvider time, IOptions<BrokerQueueOptions> broker)
 {
@@ -49,7 +51,38 @@ public sealed class QueueFunctions(ServiceBusMessageHandler handler, TimeProvide
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.Cleanup, message, actions, cancellationToken);
 
+    [Function("ProcessDefaultHighQueue")]
+    public Task ProcessDefaultHighQueue(
+        [ServiceBusTrigger(QueueNames.DefaultHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
+        ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
+        HandleAsync(QueueNames.DefaultHigh, message, actions, cancellationToken);
+
+    [Function("ProcessEmailHighQueue")]
+    public Task ProcessEmailHighQueue(
+        [ServiceBusTrigger(QueueNames.EmailHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
+        ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
+        HandleAsync(QueueNames.EmailHigh, message, actions, cancellationToken);
+
+    [Function("ProcessReportsHighQueue")]
+    public Task ProcessReportsHighQueue(
+        [ServiceBusTrigger(QueueNames.ReportsHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
+        ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
+        HandleAsync(QueueNames.ReportsHigh, message, actions, cancellationToken);
+
+    [Function("ProcessAnalyticsHighQueue")]
+    public Task ProcessAnalyticsHighQueue(
+        [ServiceBusTrigger(QueueNames.AnalyticsHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
+        ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
+        HandleAsync(QueueNames.AnalyticsHigh, message, actions, cancellationToken);
+
+    [Function("ProcessCleanupHighQueue")]
+    public Task ProcessCleanupHighQueue(
+        [ServiceBusTrigger(QueueNames.CleanupHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
+        ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
+        HandleAsync(QueueNames.CleanupHigh, message, actions, cancellationToken);
+
     // The token fires when the host stops or the function times out: the engine then abandons the message.
+    // The queue is the Service Bus queue (a lane's included): the handler maps a lane to its queue for the engine.
     private Task HandleAsync(string queue, ServiceBusReceivedMessage message, ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         handler.HandleAsync(queue, message, new FunctionsMessageSettlement(queue, message, actions, time, broker.Value.LockDuration), cancellationToken);
 }

@@ -1,5 +1,6 @@
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Messages;
+using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.ServiceBus.Sending;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Options;
@@ -16,9 +17,13 @@ namespace Afirgen.TaskProcessor.ServiceBus.DeadLetters;
 /// this walk until it ends (so it does not see them twice), then are abandoned, which returns them unchanged
 /// (a dead-letter queue never dead-letters again). A walk over more messages than one lock duration allows
 /// leaves the rest for the next call.
+/// <para>A queue with priority lanes has a dead-letter queue per lane. Named by its queue (<c>reports</c>), every lane's
+/// dead letters are browsed, replayed or purged, each shown with its lane's queue (<c>reports-high</c>); named by a
+/// lane's queue, only that lane's. A replay goes back to the lane it was dead-lettered from.</para>
 /// </remarks>
 public sealed class ServiceBusDeadLetterStore(
-    ServiceBusClient client, ServiceBusMessageSender sender, CeleryMessageParser parser, TimeProvider time, IOptions<BrokerQueueOptions> queueOptions)
+    ServiceBusClient client, ServiceBusMessageSender sender, CeleryMessageParser parser, TimeProvider time, IOptions<BrokerQueueOptions> queueOptions,
+    QueueLanes lanes)
     : IDeadLetterStore
 {
     private const int PageSize = 100;
@@ -32,28 +37,49 @@ public sealed class ServiceBusDeadLetterStore(
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentOutOfRangeException.ThrowIfNegative(maxMessages);
         var found = new List<DeadLetteredMessage>();
-        await using var receiver = client.CreateReceiver(queue, DeadLetterQueue);
-        long? from = null;
-        while (found.Count < maxMessages)
+        foreach (var lane in LaneQueues(queue))
         {
-            var page = await receiver.PeekMessagesAsync(Math.Min(PageSize, maxMessages - found.Count), from, cancellationToken).ConfigureAwait(false);
-            if (page.Count == 0)
+            await using var receiver = client.CreateReceiver(lane, DeadLetterQueue);
+            long? from = null;
+            var inLane = 0;
+            while (inLane < maxMessages)
             {
-                break;
+                var page = await receiver.PeekMessagesAsync(Math.Min(PageSize, maxMessages - inLane), from, cancellationToken).ConfigureAwait(false);
+                if (page.Count == 0)
+                {
+                    break;
+                }
+                found.AddRange(page.Select(m => DeadLetteredMessages.From(lane, m, parser)));
+                inLane += page.Count;
+                from = page[^1].SequenceNumber + 1;
             }
-            found.AddRange(page.Select(m => DeadLetteredMessages.From(queue, m, parser)));
-            from = page[^1].SequenceNumber + 1;
         }
-        return found;
+        // Lane by lane, highest first; within a lane, oldest first.
+        return [.. found.Take(maxMessages)];
     }
+
+    // The Service Bus queues a name covers: a queue's every lane, or one lane.
+    private IEnumerable<string> LaneQueues(string queue) =>
+        lanes.LaneOf(queue) is { Name: not null } lane ? [lane.Queue] : lanes.LanesOf(queue).Select(l => l.Queue);
 
     /// <inheritdoc/>
     public Task<int> ReplayDeadLettersAsync(string queue, IReadOnlyCollection<string>? messageIds, CancellationToken cancellationToken) =>
-        WalkAsync(queue, messageIds, replay: true, cancellationToken);
+        WalkLanesAsync(queue, messageIds, replay: true, cancellationToken);
 
     /// <inheritdoc/>
     public Task<int> PurgeDeadLettersAsync(string queue, IReadOnlyCollection<string>? messageIds, CancellationToken cancellationToken) =>
-        WalkAsync(queue, messageIds, replay: false, cancellationToken);
+        WalkLanesAsync(queue, messageIds, replay: false, cancellationToken);
+
+    private async Task<int> WalkLanesAsync(string queue, IReadOnlyCollection<string>? messageIds, bool replay, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        var moved = 0;
+        foreach (var lane in LaneQueues(queue))
+        {
+            moved += await WalkAsync(lane, messageIds, replay, cancellationToken).ConfigureAwait(false);
+        }
+        return moved;
+    }
 
     private static ServiceBusReceiverOptions DeadLetterQueue => new()
     {

@@ -49,6 +49,8 @@ public static class ServiceBusBrokerRegistration
         services.TryAddSingleton<IQueueStatisticsSource, ServiceBusQueueStatistics>();
         services.TryAddSingleton<IDeadLetterStore, ServiceBusDeadLetterStore>();
         services.TryAddSingleton<ServiceBusMessageHandler>();
+        // Lanes are Service Bus queues of their own: the gate serves them by the lane rule.
+        services.TryAddSingleton<LanedBroker>();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Routing;
 using Azure.Messaging.ServiceBus;
 
 namespace Afirgen.TaskProcessor.ServiceBus.Sending;
@@ -10,7 +11,13 @@ namespace Afirgen.TaskProcessor.ServiceBus.Sending;
 /// (<see cref="QueueSendBatcher"/>); messages with a future time (ETA, retry back-off) are scheduled on the
 /// broker with <see cref="ServiceBusSender.ScheduleMessageAsync"/>, so no worker holds them in memory.
 /// </summary>
-public sealed class ServiceBusMessageSender(ServiceBusClient client, TimeProvider time) : IMessageSender, IAsyncDisposable
+/// <remarks>
+/// Service Bus has no message priority, so a queue with priority lanes is several Service Bus queues: a message
+/// goes to the lane its priority falls in (<see cref="QueueLanes.QueueFor"/>, <c>reports-high</c> for 7–10 by
+/// default). Everything the engine sends goes through here with the logical queue and the resolved priority, so
+/// retries, ETA messages, children and chain links land in their priority's lane like the first send.
+/// </remarks>
+public sealed class ServiceBusMessageSender(ServiceBusClient client, TimeProvider time, QueueLanes lanes) : IMessageSender, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Queue>> _queues = new(StringComparer.Ordinal);
 
@@ -19,10 +26,13 @@ public sealed class ServiceBusMessageSender(ServiceBusClient client, TimeProvide
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentNullException.ThrowIfNull(message);
-        return SendAsync(queue, ServiceBusMessages.From(message), notBefore, cancellationToken);
+        return SendAsync(lanes.QueueFor(queue, message.Priority), ServiceBusMessages.From(message), notBefore, cancellationToken);
     }
 
-    /// <summary>Sends an already built Service Bus message (dead-letter replay keeps the original's properties).</summary>
+    /// <summary>
+    /// Sends an already built Service Bus message to the Service Bus queue <paramref name="queue"/> as named, a lane
+    /// queue included (dead-letter replay keeps the original's properties and lane).
+    /// </summary>
     internal Task SendAsync(string queue, ServiceBusMessage message, DateTimeOffset? notBefore, CancellationToken cancellationToken)
     {
         var target = _queues.GetOrAdd(queue, static (name, c) => new Lazy<Queue>(() => new Queue(c.CreateSender(name))), client).Value;

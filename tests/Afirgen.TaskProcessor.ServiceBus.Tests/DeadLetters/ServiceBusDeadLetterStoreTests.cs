@@ -21,9 +21,9 @@ public sealed class ServiceBusDeadLetterStoreTests : IAsyncLifetime
 
     public ServiceBusDeadLetterStoreTests()
     {
-        _sender = new ServiceBusMessageSender(_client, _time);
+        _sender = new ServiceBusMessageSender(_client, _time, Lanes.Seed);
         _store = new ServiceBusDeadLetterStore(_client, _sender, new CeleryMessageParser(Options.Create(new MessageOptions())), _time,
-            Options.Create(new BrokerQueueOptions { DuplicateDetectionWindow = TimeSpan.FromMinutes(10) }));
+            Options.Create(new BrokerQueueOptions { DuplicateDetectionWindow = TimeSpan.FromMinutes(10) }), Lanes.Seed);
     }
 
     private FakeDeadLetterQueue DeadLetters => _client.DeadLetterQueues.GetOrAdd(Queue, _ => new FakeDeadLetterQueue());
@@ -146,6 +146,40 @@ public sealed class ServiceBusDeadLetterStoreTests : IAsyncLifetime
         Assert.Equal(2, await _store.PurgeDeadLettersAsync(Queue, null, CancellationToken.None));
         Assert.Empty(DeadLetters.Remaining);
         Assert.Empty(_client.SenderFor(Queue).Sent);
+    }
+
+    [Fact]
+    public async Task AQueuesDeadLetters_AreEveryLanes_EachShownWithItsLane()
+    {
+        _client.DeadLetterQueues.GetOrAdd("email-high", _ => new FakeDeadLetterQueue()).Add(Ours(7, "urgent", Now.AddHours(-1)));
+        DeadLetters.Add(Ours(3, "routine", Now.AddHours(-1)));
+
+        var found = await _store.GetDeadLettersAsync(Queue, 10, CancellationToken.None);
+        var lane = await _store.GetDeadLettersAsync("email-high", 10, CancellationToken.None);
+
+        Assert.Equal([("email-high", "urgent"), ("email", "routine")], found.Select(d => (d.Queue, d.MessageId)));
+        Assert.Equal([("email-high", "urgent")], lane.Select(d => (d.Queue, d.MessageId)));
+    }
+
+    [Fact]
+    public async Task Replay_OfALane_SendsItsDeadLettersBackToThatLaneOnly()
+    {
+        var high = _client.DeadLetterQueues.GetOrAdd("email-high", _ => new FakeDeadLetterQueue());
+        high.Add(Ours(7, "urgent", Now.AddHours(-1)));
+        DeadLetters.Add(Ours(3, "routine", Now.AddHours(-1)));
+
+        Assert.Equal(1, await _store.ReplayDeadLettersAsync("email-high", null, CancellationToken.None));
+
+        Assert.Equal(["urgent"], _client.SenderFor("email-high").Sent.Select(m => m.MessageId));
+        Assert.Empty(_client.SenderFor(Queue).Sent);
+        Assert.Equal([3L], DeadLetters.Remaining);
+
+        // Replaying the queue takes every lane's, each back to its own lane (the priority property says 3 for both:
+        // the lane is where it was dead-lettered, not recomputed).
+        high.Add(Ours(8, "urgent-2", Now.AddHours(-1)));
+        Assert.Equal(2, await _store.ReplayDeadLettersAsync(Queue, null, CancellationToken.None));
+        Assert.Equal(["urgent", "urgent-2"], _client.SenderFor("email-high").Sent.Select(m => m.MessageId));
+        Assert.Equal(["routine"], _client.SenderFor(Queue).Sent.Select(m => m.MessageId));
     }
 
     /// <summary>A message exactly as kombu put it on a queue (Celery 5.2.6): no application properties.</summary>

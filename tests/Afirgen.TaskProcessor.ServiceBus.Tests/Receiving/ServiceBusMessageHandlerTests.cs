@@ -138,7 +138,9 @@ public sealed class ServiceBusMessageHandlerTests(RedisFixture redis) : IAsyncLi
         await Handler.HandleAsync(queue, message, settlement, CancellationToken.None);
 
         Assert.Equal("reports", queue);
-        var child = Assert.Single(_client.SenderFor("email").Sent);
+        // Priority 8 is the email queue's high lane, as it was the reports queue's for the parent.
+        Assert.Empty(_client.SenderFor("email").Sent);
+        var child = Assert.Single(_client.SenderFor("email-high").Sent);
         var childId = MessageIds.ForChild(parentId, Child, 1); // the first child
         Assert.Equal(childId, child.MessageId);
         Assert.Equal(childId, child.CorrelationId);

@@ -14,7 +14,7 @@ public sealed class ServiceBusMessageSenderTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly ServiceBusMessageSender _sender;
 
-    public ServiceBusMessageSenderTests() => _sender = new ServiceBusMessageSender(_client, _time);
+    public ServiceBusMessageSenderTests() => _sender = new ServiceBusMessageSender(_client, _time, Lanes.Seed);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -26,7 +26,7 @@ public sealed class ServiceBusMessageSenderTests : IAsyncLifetime
     [Fact]
     public async Task Send_WritesTheIdsEnvelopeSubjectAndProperties()
     {
-        await _sender.SendAsync("email", Message("m1", priority: 7), null, CancellationToken.None);
+        await _sender.SendAsync("email", Message("m1", priority: 6), null, CancellationToken.None);
 
         var sent = Assert.Single(_client.SenderFor("email").Sent);
         Assert.Equal("m1", sent.MessageId);
@@ -35,7 +35,7 @@ public sealed class ServiceBusMessageSenderTests : IAsyncLifetime
         Assert.Equal("application/json", sent.ContentType);
         Assert.Equal("{\"body\":\"...\"}", sent.Body.ToString());
         Assert.Equal("afirgen_tasks.email.send_fir_confirmation", sent.ApplicationProperties[ServiceBusPropertyNames.TaskName]);
-        Assert.Equal(7, sent.ApplicationProperties[ServiceBusPropertyNames.Priority]);
+        Assert.Equal(6, sent.ApplicationProperties[ServiceBusPropertyNames.Priority]);
         Assert.Equal(default, sent.ScheduledEnqueueTime);
         Assert.Empty(_client.SenderFor("email").Scheduled);
     }

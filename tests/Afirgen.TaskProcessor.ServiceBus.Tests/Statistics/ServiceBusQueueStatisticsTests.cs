@@ -1,5 +1,6 @@
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.ServiceBus.Statistics;
+using Afirgen.TaskProcessor.ServiceBus.Tests.Fakes;
 using Azure;
 using Azure.Messaging.ServiceBus;
 using Azure.Messaging.ServiceBus.Administration;
@@ -19,9 +20,23 @@ public sealed class ServiceBusQueueStatisticsTests
             ["cleanup"] = ServiceBusModelFactory.QueueRuntimeProperties("cleanup"),
         });
 
-        var stats = await new ServiceBusQueueStatistics(administration).GetStatisticsAsync(["email", "cleanup"], CancellationToken.None);
+        var stats = await new ServiceBusQueueStatistics(administration, Lanes.Seed).GetStatisticsAsync(["email", "cleanup"], CancellationToken.None);
 
         Assert.Equal([new QueueStatistics("email", 12, 3, 0, 3), new QueueStatistics("cleanup", 0, 0, 0, 0)], stats);
+    }
+
+    [Fact]
+    public async Task AQueueWithLanes_CountsEveryLane_AndALaneNamedAlone_OnlyItself()
+    {
+        var administration = new FakeAdministrationClient(new()
+        {
+            ["reports"] = ServiceBusModelFactory.QueueRuntimeProperties("reports", activeMessageCount: 2000, deadLetterMessageCount: 1),
+            ["reports-high"] = ServiceBusModelFactory.QueueRuntimeProperties("reports-high", activeMessageCount: 3, scheduledMessageCount: 2),
+        });
+        var statistics = new ServiceBusQueueStatistics(administration, Lanes.Seed);
+
+        Assert.Equal([new QueueStatistics("reports", 2003, 2, 0, 1)], await statistics.GetStatisticsAsync(["reports"], CancellationToken.None));
+        Assert.Equal([new QueueStatistics("reports-high", 3, 2, 0, 0)], await statistics.GetStatisticsAsync(["reports-high"], CancellationToken.None));
     }
 
     [Fact]
@@ -30,7 +45,7 @@ public sealed class ServiceBusQueueStatisticsTests
         var administration = new FakeAdministrationClient([]) { Refuse = true };
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => new ServiceBusQueueStatistics(administration).GetStatisticsAsync(["email"], CancellationToken.None));
+            () => new ServiceBusQueueStatistics(administration, Lanes.Seed).GetStatisticsAsync(["email"], CancellationToken.None));
 
         Assert.Contains("Azure Service Bus Data Owner", error.Message);
     }
@@ -42,7 +57,7 @@ public sealed class ServiceBusQueueStatisticsTests
         public override Task<Response<QueueRuntimeProperties>> GetQueueRuntimePropertiesAsync(string name, CancellationToken cancellationToken = default) =>
             Refuse
                 ? throw new UnauthorizedAccessException("Manage,EntityRead claims required for this operation.")
-                : Task.FromResult(Response.FromValue(queues[name], new NoResponse()));
+                : Task.FromResult(Response.FromValue(queues.TryGetValue(name, out var q) ? q : ServiceBusModelFactory.QueueRuntimeProperties(name), new NoResponse()));
     }
 
     /// <summary>The HTTP response behind a value; the statistics never read it.</summary>

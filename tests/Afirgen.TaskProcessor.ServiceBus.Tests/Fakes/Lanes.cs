@@ -1,0 +1,19 @@
+using Afirgen.TaskProcessor.Engine.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Afirgen.TaskProcessor.ServiceBus.Tests.Fakes;
+
+/// <summary>Lane maps for tests.</summary>
+internal static class Lanes
+{
+    /// <summary>The seed's: every queue with a <c>high</c> lane for priorities 7–10.</summary>
+    public static QueueLanes Seed { get; } = new(Options.Create(new RoutingOptions()));
+
+    /// <summary>The lanes <paramref name="configure"/> sets up on the seed's routing.</summary>
+    public static QueueLanes Of(Action<RoutingOptions> configure)
+    {
+        var options = new RoutingOptions();
+        configure(options);
+        return new QueueLanes(Options.Create(options));
+    }
+}
