@@ -14,7 +14,9 @@ local function settle(k, a)
     return redis.call('ZSCORE', k[2], tag)
   end
 
-  local entry = redis.call('HGET', k[1], tag)
+  -- The record's text is needed only to put the message back (reading it costs a copy of the whole message).
+  local entry = nil
+  if op == 'abandon' then entry = redis.call('HGET', k[1], tag) end
   redis.call('ZREM', k[2], tag)
   redis.call('HDEL', k[1], tag)
   redis.call('SREM', k[5], tag)
