@@ -21,10 +21,12 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Tasks per untimed warm-up round, at most --count; warm-up rounds run until the JIT has settled, at most 30 rounds or 30 s per workload (0: none).", DefaultValueFactory = _ => 10_000 };
         var workload = new Option<string>("--workload")
         {
-            Description = "noop, sleep10 or both; with --broker also latency (one task at a time, send to result published, beside Celery's worker) or all.",
+            Description = "noop, sleep10 or both; enqueue (POST /api/tasks on a local host: one at a time, then --enqueue-rate for --enqueue-seconds); with --broker also latency (one task at a time, send to result published, beside Celery's worker) or all.",
             DefaultValueFactory = _ => "both",
         };
-        var latencySamples = new Option<int>("--latency-samples") { Description = "With --broker and the latency workload: timed one-at-a-time tasks per worker (default 1,000)." };
+        var latencySamples = new Option<int>("--latency-samples") { Description = "Timed one-at-a-time tasks per worker (latency, with --broker) or requests (enqueue); default 1,000." };
+        var enqueueRate = new Option<int>("--enqueue-rate") { Description = "The enqueue workload's sustained rate of POST /api/tasks, requests/s.", DefaultValueFactory = _ => 1_000 };
+        var enqueueSeconds = new Option<int>("--enqueue-seconds") { Description = "How long the enqueue workload sustains its rate, s.", DefaultValueFactory = _ => 30 };
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Tasks run at once (async).", DefaultValueFactory = _ => 100 };
         var settings = new Option<string>("--settings")
         {
@@ -33,12 +35,12 @@ internal static class BenchCommand
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on the last line." };
 
-        workload.AcceptOnlyFromAmong("noop", "sleep10", "both", "latency", "all");
+        workload.AcceptOnlyFromAmong("noop", "sleep10", "both", "latency", "all", "enqueue");
         settings.AcceptOnlyFromAmong("celery", "afirgen", "both");
 
         var command = new Command("bench", "Run N no-op and N 10 ms async-sleep tasks through the embedded broker with results in Redis.")
         {
-            redis, broker, database, count, celeryCount, rounds, warmup, workload, latencySamples, concurrency, settings, json,
+            redis, broker, database, count, celeryCount, rounds, warmup, workload, latencySamples, enqueueRate, enqueueSeconds, concurrency, settings, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -63,6 +65,34 @@ internal static class BenchCommand
             var n = parse.GetValue(count);
             var r = parse.GetValue(rounds);
             var c = parse.GetValue(concurrency);
+            if (parse.GetValue(workload) is "enqueue")
+            {
+                var samples = parse.GetResult(latencySamples) is { Implicit: false } ? parse.GetValue(latencySamples) : 1_000;
+                var rate = parse.GetValue(enqueueRate);
+                var seconds = parse.GetValue(enqueueSeconds);
+                if (samples < 1 || rate < 1 || seconds < 1 || rate * (long)seconds > 1_000_000)
+                {
+                    Console.Error.WriteLine("afirgen-tasks bench: --latency-samples, --enqueue-rate and --enqueue-seconds must be at least 1, and rate × seconds at most 1,000,000.");
+                    return 1;
+                }
+                var (single, load) = await new EnqueueBenchmark(parse.GetValue(redis)!, Console.Error).RunAsync(samples, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
+                Console.WriteLine($"POST /api/tasks on a local host (embedded broker, the no-op task run too), {Environment.ProcessorCount} cores; latency from send to answer");
+                Console.WriteLine($"{"load",-34} {"requests",8} {"p50 ms",9} {"p99 ms",9} {"max ms",9} {"host µs/req",12} {"failed",7}");
+                Console.WriteLine(EnqueueBenchmark.Describe("one at a time", single));
+                Console.WriteLine(EnqueueBenchmark.Describe(string.Create(CultureInfo.InvariantCulture, $"{rate}/s for {seconds} s (sent {load.AchievedPerSecond:0}/s)"), load));
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["system"] = "afirgen-tasks local host, POST /api/tasks",
+                        ["single"] = EnqueueBenchmark.ToJson(single),
+                        ["sustained"] = EnqueueBenchmark.ToJson(load),
+                        ["rate"] = rate,
+                        ["seconds"] = seconds,
+                    }));
+                }
+                return single.Failed + load.Failed == 0 ? 0 : 1;
+            }
             if (parse.GetValue(workload) is "latency" or "all")
             {
                 Console.Error.WriteLine("afirgen-tasks bench: the latency workload runs with --broker redis://host:port (beside Celery's worker, on the Redis transport and on the embedded broker through the API).");

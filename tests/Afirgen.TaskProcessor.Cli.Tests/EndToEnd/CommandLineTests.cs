@@ -261,6 +261,25 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task BenchEnqueue_MeasuresPostApiTasks_OneAtATimeAndAtARate_OnAHostItStartsAndStops()
+    {
+        // Not a speed test: the enqueue workload starts its host, runs to its figures with every request accepted, and stops it.
+        await using var redis = await RedisServer.StartAsync();
+        var (code, stdout, stderr) = await ExecAsync("bench", "--redis", redis.Configuration, "--workload", "enqueue",
+            "--latency-samples", "50", "--enqueue-rate", "100", "--enqueue-seconds", "2", "--json");
+        Assert.True(code == 0, stderr);
+        var figures = System.Text.Json.Nodes.JsonNode.Parse(stdout.Trim().Split('\n')[^1])!;
+        Assert.Equal(50, figures["single"]!["requests"]!.GetValue<int>());
+        Assert.Equal(200, figures["sustained"]!["requests"]!.GetValue<int>());
+        foreach (var part in new[] { "single", "sustained" })
+        {
+            Assert.Equal(0, figures[part]!["failed"]!.GetValue<int>());
+            Assert.True(figures[part]!["p50_ms"]!.GetValue<double>() > 0, stdout);
+            Assert.True(figures[part]!["host_cpu_us_per_request"]!.GetValue<double>() >= 0, stdout);
+        }
+    }
+
+    [Fact]
     public async Task Bench_SaysWhatToGive_WithoutRedisOrBroker_AndRefusesABrokerThatIsNotRedis()
     {
         var (code, _, stderr) = await ExecAsync("bench");
