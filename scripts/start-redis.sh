@@ -19,7 +19,7 @@ fi
 mkdir -p "$dir"
 echo "Starting redis-server on 127.0.0.1:${port} (append-only file in ${dir#"$root"/}) for results and queues ..."
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" \
-  --appendonly yes --appendfsync everysec --save '' \
+  --appendonly yes --appendfsync everysec --save '' --notify-keyspace-events Klg \
   --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
 for _ in $(seq 1 100); do
   if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then

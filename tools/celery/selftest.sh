@@ -155,13 +155,18 @@ fi
 dll="$here/../../src/Afirgen.TaskProcessor.Cli/bin/Debug/net10.0/afirgen-tasks.dll"
 if [ ! -f "$dll" ]; then
   fail "redis-broker bench: afirgen-tasks is not built ($dll); run ./test.sh, which builds it first"
-elif dotnet "$dll" bench --broker "redis://127.0.0.1:$port" \
+elif dotnet "$dll" bench --broker "redis://127.0.0.1:$port" --workload all --latency-samples 20 \
     --celery-count 30 --count 30 --rounds 1 --warmup 10 --json >"$tmp/rbbench.out" 2>"$tmp/rbbench.err"; then
   if $py -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if all(d[s]["workloads"][w]["tasks_per_s"] > 0 and d[s]["workloads"][w]["cpu_us_per_task"] >= 0 for s in ("celery", "ours") for w in ("noop", "sleep10")) else 1)' "$tmp/rbbench.out" &&
      grep -q "ratio (ours / Celery)" "$tmp/rbbench.out"; then
     ok "redis-broker bench: both workers measured on one Redis broker, with ratios"
   else
     fail "redis-broker bench: both workers measured on one Redis broker, with ratios" "$(cat "$tmp/rbbench.out")"
+  fi
+  if $py -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1])["latency"]; sys.exit(0 if all(d[k]["samples"] == 20 and 0 < d[k]["p50_ms"] <= d[k]["p99_ms"] for k in ("celery", "ours_redis", "ours_embedded_api")) else 1)' "$tmp/rbbench.out"; then
+    ok "redis-broker bench: idle latency of Celery's worker, ours on the Redis transport and ours through the API"
+  else
+    fail "redis-broker bench: idle latency of Celery's worker, ours on the Redis transport and ours through the API" "$(cat "$tmp/rbbench.out")"
   fi
 else
   fail "redis-broker bench: 30 tasks x 1 round for each worker" "$(tail -n 20 "$tmp/rbbench.err")"

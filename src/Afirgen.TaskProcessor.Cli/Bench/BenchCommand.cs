@@ -18,32 +18,44 @@ internal static class BenchCommand
         var database = new Option<int>("--database") { Description = "Redis database for results.", DefaultValueFactory = _ => 3 };
         var count = new Option<int>("--count", "-n") { Description = "Tasks per round.", DefaultValueFactory = _ => 20_000 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per workload; the median is reported.", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "Tasks per untimed warm-up round; warm-up rounds run until the JIT has settled (0: none).", DefaultValueFactory = _ => 10_000 };
-        var workload = new Option<string>("--workload") { Description = "noop, sleep10 or both.", DefaultValueFactory = _ => "both" };
+        var warmup = new Option<int>("--warmup") { Description = "Tasks per untimed warm-up round, at most --count; warm-up rounds run until the JIT has settled, at most 30 rounds or 30 s per workload (0: none).", DefaultValueFactory = _ => 10_000 };
+        var workload = new Option<string>("--workload")
+        {
+            Description = "noop, sleep10 or both; enqueue (POST /api/tasks on a local host: one at a time, then --enqueue-rate for --enqueue-seconds); with --broker also latency (one task at a time, send to result published, beside Celery's worker) or all.",
+            DefaultValueFactory = _ => "both",
+        };
+        var latencySamples = new Option<int>("--latency-samples") { Description = "Timed one-at-a-time tasks per worker (latency, with --broker) or requests (enqueue); default 1,000." };
+        var enqueueRate = new Option<int>("--enqueue-rate") { Description = "The enqueue workload's sustained rate of POST /api/tasks, requests/s.", DefaultValueFactory = _ => 1_000 };
+        var enqueueSeconds = new Option<int>("--enqueue-seconds") { Description = "How long the enqueue workload sustains its rate, s.", DefaultValueFactory = _ => 30 };
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Tasks run at once (async).", DefaultValueFactory = _ => 100 };
         var settings = new Option<string>("--settings")
         {
-            Description = "celery (what the Celery baseline does per task: no STARTED, no extended results, no task events), afirgen (AFIRGen's settings) or both.",
+            Description = "Our engine's per-task work: celery (the Celery worker's work: no STARTED, no extended results, no task events; ours, not Celery), afirgen (AFIRGen's settings) or both (with --broker: celery or afirgen, default celery).",
             DefaultValueFactory = _ => "both",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on the last line." };
 
-        workload.AcceptOnlyFromAmong("noop", "sleep10", "both");
+        workload.AcceptOnlyFromAmong("noop", "sleep10", "both", "latency", "all", "enqueue");
         settings.AcceptOnlyFromAmong("celery", "afirgen", "both");
 
         var command = new Command("bench", "Run N no-op and N 10 ms async-sleep tasks through the embedded broker with results in Redis.")
         {
-            redis, broker, database, count, celeryCount, rounds, warmup, workload, concurrency, settings, json,
+            redis, broker, database, count, celeryCount, rounds, warmup, workload, latencySamples, enqueueRate, enqueueSeconds, concurrency, settings, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(broker) is { } brokerUrl)
             {
                 int? Given(Option<int> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+                string? GivenText(Option<string> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+                if (GivenText(settings) is "both")
+                {
+                    Console.Error.WriteLine("afirgen-tasks bench: with --broker, --settings takes celery or afirgen (one worker per run; default celery).");
+                    return 2;
+                }
                 return await BrokerBenchmark.RunAsync(brokerUrl, new BrokerBenchmark.Options(
-                    Given(count), Given(celeryCount), Given(rounds), Given(warmup),
-                    parse.GetResult(workload) is { Implicit: false } ? parse.GetValue(workload) : null,
-                    Given(concurrency), parse.GetValue(json)), cancellationToken);
+                    Given(count), Given(celeryCount), Given(rounds), Given(warmup), GivenText(workload),
+                    Given(concurrency), Given(latencySamples), GivenText(settings), parse.GetValue(json)), cancellationToken);
             }
             if (parse.GetValue(redis) is not { Length: > 0 })
             {
@@ -53,6 +65,39 @@ internal static class BenchCommand
             var n = parse.GetValue(count);
             var r = parse.GetValue(rounds);
             var c = parse.GetValue(concurrency);
+            if (parse.GetValue(workload) is "enqueue")
+            {
+                var samples = parse.GetResult(latencySamples) is { Implicit: false } ? parse.GetValue(latencySamples) : 1_000;
+                var rate = parse.GetValue(enqueueRate);
+                var seconds = parse.GetValue(enqueueSeconds);
+                if (samples < 1 || rate < 1 || seconds < 1 || rate * (long)seconds > 1_000_000)
+                {
+                    Console.Error.WriteLine("afirgen-tasks bench: --latency-samples, --enqueue-rate and --enqueue-seconds must be at least 1, and rate × seconds at most 1,000,000.");
+                    return 1;
+                }
+                var (single, load) = await new EnqueueBenchmark(parse.GetValue(redis)!, Console.Error).RunAsync(samples, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
+                Console.WriteLine($"POST /api/tasks on a local host (embedded broker, the no-op task run too), {Environment.ProcessorCount} cores; latency from send to answer");
+                Console.WriteLine($"{"load",-34} {"requests",8} {"p50 ms",9} {"p99 ms",9} {"max ms",9} {"host µs/req",12} {"failed",7}");
+                Console.WriteLine(EnqueueBenchmark.Describe("one at a time", single));
+                Console.WriteLine(EnqueueBenchmark.Describe(string.Create(CultureInfo.InvariantCulture, $"{rate}/s for {seconds} s (sent {load.AchievedPerSecond:0}/s)"), load));
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["system"] = "afirgen-tasks local host, POST /api/tasks",
+                        ["single"] = EnqueueBenchmark.ToJson(single),
+                        ["sustained"] = EnqueueBenchmark.ToJson(load),
+                        ["rate"] = rate,
+                        ["seconds"] = seconds,
+                    }));
+                }
+                return single.Failed + load.Failed == 0 ? 0 : 1;
+            }
+            if (parse.GetValue(workload) is "latency" or "all")
+            {
+                Console.Error.WriteLine("afirgen-tasks bench: the latency workload runs with --broker redis://host:port (beside Celery's worker, on the Redis transport and on the embedded broker through the API).");
+                return 2;
+            }
             if (n < 1 || r < 1 || c < 1 || n > 1_000_000)
             {
                 Console.Error.WriteLine("afirgen-tasks bench: --count (1 to 1,000,000), --rounds and --concurrency must be at least 1.");
@@ -62,6 +107,7 @@ internal static class BenchCommand
             var figures = await benchmark.RunAsync(BenchSettings.Select(parse.GetValue(settings)!), BenchWorkload.Select(parse.GetValue(workload)!), n, r, parse.GetValue(warmup), cancellationToken);
 
             Console.WriteLine($"afirgen-tasks engine, {n} tasks x {r} rounds (median), concurrency {c}, {Environment.ProcessorCount} cores");
+            Console.WriteLine("settings: celery = our engine doing the Celery worker's per-task work (no STARTED, no extended result, no task events), not Celery; afirgen = AFIRGen's settings");
             Console.WriteLine($"{"settings",-9} {"workload",-10} {"tasks/s",10} {"p50 ms",10} {"p99 ms",10} {"engine CPU µs/task",19} {"process CPU µs/task",20}");
             foreach (var f in figures)
             {

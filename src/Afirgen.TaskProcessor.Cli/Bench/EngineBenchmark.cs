@@ -25,6 +25,8 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
     // Same polling as the Celery baseline: oldest pending ids first, chunks of 256, 5 ms between polls.
     private const int PollBatch = 256;
     private const int MaxWarmUpRounds = 30;
+    // A bound the user can rely on whatever the counts: warm-up stops after this long even if the JIT has not settled.
+    private static readonly TimeSpan MaxWarmUpTime = TimeSpan.FromSeconds(30);
     // Two rounds in a row whose compilations took under 1 % of their time: the runtime has settled (one such round
     // alone was sometimes followed by another burst of tier-up).
     private const double SettledJitShare = 0.01;
@@ -81,7 +83,8 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
         {
             foreach (var workload in workloads)
             {
-                await WarmUpAsync(publisher, redis, workload, warmup, cancellationToken);
+                // Warm-up rounds are no larger than the timed ones: --count bounds the warm-up too.
+                await WarmUpAsync(publisher, redis, workload, Math.Min(warmup, count), cancellationToken);
                 var results = new List<RoundResult>();
                 for (var round = 1; round <= rounds; round++)
                 {
@@ -119,7 +122,8 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
     /// what it saw, once the method is hot, on a background thread. On two cores those compilations share the CPU
     /// with the early rounds and more than double their CPU per task, which a long-running worker pays once at start.
     /// So rounds of <paramref name="warmup"/> tasks run until two in a row compile almost nothing (at most
-    /// <see cref="MaxWarmUpRounds"/>). Celery's baseline gets its own untimed warm-up; CPython compiles nothing.
+    /// <see cref="MaxWarmUpRounds"/> rounds or <see cref="MaxWarmUpTime"/>, whichever comes first), and the log says how it
+    /// ended. Celery's baseline gets its own untimed warm-up; CPython compiles nothing.
     /// </summary>
     private async Task WarmUpAsync(TaskPublisher publisher, IDatabase redis, BenchWorkload workload, int warmup, CancellationToken cancellationToken)
     {
@@ -128,8 +132,14 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             return;
         }
         var settled = 0;
+        var warmingUp = Stopwatch.StartNew();
         for (var round = 1; round <= MaxWarmUpRounds; round++)
         {
+            if (warmingUp.Elapsed > MaxWarmUpTime)
+            {
+                await log.WriteLineAsync(FormattableString.Invariant($"engine: {workload.Name} warm-up stopped after {round - 1} rounds ({warmingUp.Elapsed.TotalSeconds:0} s, the limit): the JIT had not settled, so the figures include some compilation"));
+                return;
+            }
             var compiledBefore = JitInfo.GetCompiledMethodCount();
             var jitTimeBefore = JitInfo.GetCompilationTime();
             var clock = Stopwatch.StartNew();
@@ -142,6 +152,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             settled = jitShare < SettledJitShare ? settled + 1 : 0;
             if (settled == SettledRounds)
             {
+                await log.WriteLineAsync(FormattableString.Invariant($"engine: {workload.Name} warm-up done: the JIT settled after {round} rounds of {warmup} tasks ({warmingUp.Elapsed.TotalSeconds:0.0} s)"));
                 return;
             }
         }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Afirgen.TaskProcessor.Engine.Batching;
 using StackExchange.Redis;
 
 namespace Afirgen.TaskProcessor.Engine.Results;
@@ -58,14 +58,7 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     private readonly IConnectionMultiplexer _redis;
     private readonly int _database;
     private readonly long _expirySeconds;
-    // Writers add without a lock (a channel's writer lock was contended by every task); the pump is woken
-    // only when it may be asleep.
-    private readonly ConcurrentQueue<Operation> _operations = new();
-    private readonly SemaphoreSlim _signal = new(0);
-    private int _pumpAwake;
-    private volatile bool _disposed;
-    private readonly SemaphoreSlim _inFlight = new(MaxBatchesInFlight, MaxBatchesInFlight);
-    private readonly Task _pump;
+    private readonly GroupCommit<Operation> _batches;
     private readonly Action<Exception>? _onCrossSlot;
     private volatile bool _oneKeyPerCall;
 
@@ -81,7 +74,7 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
         _expirySeconds = expirySeconds;
         _oneKeyPerCall = oneKeyPerCall;
         _onCrossSlot = onCrossSlot;
-        _pump = PumpAsync();
+        _batches = new GroupCommit<Operation>(SendAsync, MaxBatch, MaxBatchesInFlight);
     }
 
     /// <summary>True once writes go one key per call (configured, or after a clustered server refused a batch).</summary>
@@ -93,7 +86,7 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     /// </summary>
     /// <remarks>The caller's continuation runs on the thread pool: after a begin comes the task's handler.</remarks>
     public Task<RedisValue> BeginAsync(RedisKey key, RedisKey revokedKey, RedisValue json) =>
-        Enqueue(new Operation(key, revokedKey, "B", json, TaskCreationOptions.RunContinuationsAsynchronously));
+        Enqueue(new Operation(key, revokedKey, "B", json));
 
     /// <summary>Stores <paramref name="json"/> at <paramref name="key"/> and publishes it.</summary>
     /// <remarks>
@@ -103,57 +96,12 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     /// not held up behind these continuations.
     /// </remarks>
     public Task StoreAsync(RedisKey key, RedisKey revokedKey, RedisValue json) =>
-        Enqueue(new Operation(key, revokedKey, "S", json, TaskCreationOptions.None));
+        Enqueue(new Operation(key, revokedKey, "S", json));
 
     private Task<RedisValue> Enqueue(Operation operation)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _operations.Enqueue(operation);
-        if (Interlocked.Exchange(ref _pumpAwake, 1) == 0)
-        {
-            _signal.Release();
-        }
+        _batches.Add(operation);
         return operation.Task;
-    }
-
-    private async Task PumpAsync()
-    {
-        // Yield first so the constructor returns, then serve until disposed.
-        await Task.Yield();
-        while (true)
-        {
-            await _signal.WaitAsync().ConfigureAwait(false);
-            while (true)
-            {
-                if (_operations.IsEmpty)
-                {
-                    // Going to sleep: say so, then look once more, so an operation enqueued in between
-                    // either sees the flag down (and wakes us) or is found here.
-                    Volatile.Write(ref _pumpAwake, 0);
-                    if (_operations.IsEmpty || Interlocked.Exchange(ref _pumpAwake, 1) == 1)
-                    {
-                        break;
-                    }
-                }
-                await _inFlight.WaitAsync().ConfigureAwait(false);
-                var batch = new List<Operation>();
-                while (batch.Count < MaxBatch && _operations.TryDequeue(out var operation))
-                {
-                    batch.Add(operation);
-                }
-                if (batch.Count == 0)
-                {
-                    _inFlight.Release();
-                    continue;
-                }
-                // Owned: at most MaxBatchesInFlight at once, awaited through _inFlight on dispose.
-                _ = SendAsync(batch);
-            }
-            if (_disposed && _operations.IsEmpty)
-            {
-                return;
-            }
-        }
     }
 
     private async Task SendAsync(List<Operation> batch)
@@ -188,8 +136,27 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
         }
         finally
         {
-            _inFlight.Release();
-            foreach (var operation in batch)
+            Finish(batch);
+        }
+    }
+
+    private static void Finish(List<Operation> batch)
+    {
+        if (batch.Count == 1)
+        {
+            // This runs on the thread pool (StackExchange.Redis completes its tasks there), so a lone operation's
+            // caller goes on here, without another hand-off.
+            batch[0].Finish();
+            return;
+        }
+        foreach (var operation in batch)
+        {
+            if (operation.Kind == "B")
+            {
+                // A begin's caller runs its task next: each on a thread of its own, not one after another here.
+                ThreadPool.UnsafeQueueUserWorkItem(static o => o.Finish(), operation, preferLocal: false);
+            }
+            else
             {
                 operation.Finish();
             }
@@ -245,26 +212,12 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
         || ex.Message.Contains("single slot", StringComparison.OrdinalIgnoreCase)
         || ex.Message.Contains("same slot", StringComparison.OrdinalIgnoreCase);
 
-    public async ValueTask DisposeAsync()
-    {
-        _disposed = true;
-        _signal.Release();
-        await _pump.ConfigureAwait(false);
-        // Anything enqueued while the pump was leaving must not wait for ever.
-        while (_operations.TryDequeue(out var stranded))
-        {
-            stranded.TrySetException(new ObjectDisposedException(nameof(RedisWriteBatcher)));
-        }
-        for (var i = 0; i < MaxBatchesInFlight; i++)
-        {
-            await _inFlight.WaitAsync().ConfigureAwait(false);
-        }
-        _inFlight.Dispose();
-        _signal.Dispose();
-    }
+    public ValueTask DisposeAsync() =>
+        // Anything added while the batcher was leaving must not wait for ever.
+        _batches.DisposeAsync(static stranded => stranded.TrySetException(new ObjectDisposedException(nameof(RedisWriteBatcher))));
 
-    private sealed class Operation(RedisKey key, RedisKey revokedKey, string kind, RedisValue json, TaskCreationOptions options)
-        : TaskCompletionSource<RedisValue>(options)
+    private sealed class Operation(RedisKey key, RedisKey revokedKey, string kind, RedisValue json)
+        : TaskCompletionSource<RedisValue>
     {
         public RedisKey Key { get; } = key;
         public RedisKey RevokedKey { get; } = revokedKey;

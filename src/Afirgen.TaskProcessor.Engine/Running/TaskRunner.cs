@@ -139,7 +139,7 @@ public sealed class TaskRunner
         using (slot)
         using (TaskTelemetry.StartRun(message, received.Queue, priority, received.DeliveryCount))
         {
-            return await GuardAsync(delivery, () => RunParsedAsync(delivery, message, priority, abortToken), abortToken, message).ConfigureAwait(false);
+            return await GuardAsync(delivery, () => RunParsedAsync(delivery, message, priority, slot, abortToken), abortToken, message).ConfigureAwait(false);
         }
     }
 
@@ -199,7 +199,7 @@ public sealed class TaskRunner
         }
     }
 
-    private async Task RunParsedAsync(ReceivedDelivery delivery, TaskMessage message, int priority, CancellationToken abortToken)
+    private async Task RunParsedAsync(ReceivedDelivery delivery, TaskMessage message, int priority, GateSlot slot, CancellationToken abortToken)
     {
         var received = delivery.Message;
         var now = _time.GetUtcNow();
@@ -280,7 +280,7 @@ public sealed class TaskRunner
             }
             try
             {
-                await RunToOutcomeAsync(delivery, message, priority, definition, handle, abortToken).ConfigureAwait(false);
+                await RunToOutcomeAsync(delivery, message, priority, definition, handle, slot, abortToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (abortToken.IsCancellationRequested && started is not null)
             {
@@ -378,7 +378,7 @@ public sealed class TaskRunner
         }
     }
 
-    private async Task RunToOutcomeAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunHandle handle, CancellationToken abortToken)
+    private async Task RunToOutcomeAsync(ReceivedDelivery delivery, TaskMessage message, int priority, TaskDefinition definition, RunHandle handle, GateSlot slot, CancellationToken abortToken)
     {
         var received = delivery.Message;
         var observed = EventFor(message, received, priority);
@@ -386,6 +386,10 @@ public sealed class TaskRunner
         try
         {
             var run = await ExecuteAsync(definition, message, received, priority, handle, abortToken).ConfigureAwait(false);
+            // The slot is for running handlers (concurrency counts tasks running, as Celery's pool does): the next task
+            // starts while this one's outcome is stored and its message settled, which are round trips, not work. The
+            // message stays held (and counted against the prefetch) until it is settled.
+            slot.Dispose();
             if (handle.Terminated && run is not RunOutcome.Succeeded)
             {
                 // Revoked with terminate while running: whatever the cancelled handler ended with, the

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Afirgen.TaskProcessor.Engine.Batching;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
 using Afirgen.TaskProcessor.RedisBroker.DeadLetters;
@@ -43,6 +44,8 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     private readonly string _stepsArgument;
     private readonly string _mutexToken = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<string, QueueKeys> _queues = new(StringComparer.Ordinal);
+    private readonly QueueWakeUps _wakeUps;
+    private readonly GroupCommit<SettleBatch.Operation> _settles;
     private long _nextRestoreTicks;
     private int _persistenceChecked;
     private volatile bool _disposed;
@@ -69,6 +72,8 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         _keys = new KombuKeys(_options.GlobalKeyPrefix);
         _connection = ConnectionMultiplexer.Connect(url.ToConfigurationOptions());
         _db = _connection.GetDatabase(url.Database);
+        _wakeUps = new QueueWakeUps(_connection.GetSubscriber(), url.Database);
+        _settles = new GroupCommit<SettleBatch.Operation>(batch => SettleBatch.SendAsync(_db, batch));
         Url = url;
         RedisBrokerLog.Connecting(_logger, url.ToString(), _options.PriorityOrder, _options.VisibilityTimeout, _options.CeleryVisibilityTimeout);
     }
@@ -192,8 +197,11 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
             var keys = await DeclareAsync(queue).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _persistenceChecked, 1) == 0)
             {
-                _ = CheckPersistenceAsync();
+                _ = CheckServerAsync();
             }
+            // Subscribed before the look, so a push after an empty look is always heard.
+            var wakeUp = await _wakeUps.ForAsync(queue, keys.ServeOrder).ConfigureAwait(false);
+            var seen = wakeUp.Version;
             await RestoreIfDueAsync().ConfigureAwait(false);
             var popped = await PopAsync(queue, keys, maxMessages).ConfigureAwait(false);
             if (popped.Count > 0)
@@ -218,7 +226,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
 
             try
             {
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                await wakeUp.WaitAsync(seen, delay, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -306,6 +314,8 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        // Settlements already added go out first; any added after fail rather than wait for ever.
+        await _settles.DisposeAsync(static stranded => stranded.TrySetException(new ObjectDisposedException(nameof(RedisBroker)))).ConfigureAwait(false);
         await _connection.CloseAsync().ConfigureAwait(false);
         _connection.Dispose();
     }
@@ -314,14 +324,15 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     public void Dispose()
     {
         _disposed = true;
+        // Not awaited (a synchronous dispose): settlements still to send fail with the connection.
+        _ = _settles.DisposeAsync(static stranded => stranded.TrySetException(new ObjectDisposedException(nameof(RedisBroker))));
         _connection.Dispose();
     }
 
     internal async Task<(string Score, DateTimeOffset LockedUntil)?> RenewAsync(PoppedMessage popped, string score)
     {
         var now = _time.GetUtcNow();
-        var result = await _db.ScriptEvaluateAsync(KombuScripts.Settle, SettleKeys(popped),
-            ["renew", popped.Kombu ? "k" : "r", popped.Tag, score, LeaseScore(now)]).ConfigureAwait(false);
+        var result = await SettleInBatchAsync(popped, ["renew", popped.Kombu ? "k" : "r", popped.Tag, score, LeaseScore(now)]).ConfigureAwait(false);
         return result.Resp2Type == ResultType.Integer ? null : ((string)result!, now + _options.VisibilityTimeout);
     }
 
@@ -333,9 +344,15 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
             SettleOperation.Abandon => "abandon",
             _ => "deadletter",
         };
-        var result = await _db.ScriptEvaluateAsync(KombuScripts.Settle, SettleKeys(popped),
-            [op, popped.Kombu ? "k" : "r", popped.Tag, score, entry ?? RedisValue.EmptyString]).ConfigureAwait(false);
+        var result = await SettleInBatchAsync(popped, [op, popped.Kombu ? "k" : "r", popped.Tag, score, entry ?? RedisValue.EmptyString]).ConfigureAwait(false);
         return (long)result == 1;
+    }
+
+    private Task<RedisResult> SettleInBatchAsync(PoppedMessage popped, RedisValue[] arguments)
+    {
+        var operation = new SettleBatch.Operation(SettleKeys(popped), arguments);
+        _settles.Add(operation);
+        return operation.Task;
     }
 
     internal byte[] DeadLetterEntryFor(ReceivedMessage message, string reason, string description) =>
@@ -398,9 +415,31 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     }
 
     /// <summary>
-    /// Says once, at the first receive, when the broker's Redis would lose the queues on a restart (no append-only
-    /// file): this transport is durable only as far as that Redis is. A server that will not say is left unjudged.
+    /// Says once, at the first receive, what the broker's Redis costs in durability and in latency: whether it would
+    /// lose the queues on a restart (no append-only file; this transport is durable only as far as that Redis is),
+    /// and whether an idle worker hears of new messages at once (keyspace notifications) or by polling.
     /// </summary>
+    private async Task CheckServerAsync()
+    {
+        await CheckPersistenceAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _persistenceChecked) == 0)
+        {
+            return; // not connected yet: both are asked again at a later receive
+        }
+        try
+        {
+            if (!await _wakeUps.ProbeAsync(_db, _keys.Prefix + "_afirgen.keyspace-probe." + _mutexToken, TimeSpan.FromSeconds(1)).ConfigureAwait(false))
+            {
+                RedisBrokerLog.NoKeyspaceNotifications(_logger, _connection.GetEndPoints().FirstOrDefault()?.ToString() ?? "?", _options.MaxPollInterval);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            RedisBrokerLog.PersistenceUnknown(_logger, ex);
+        }
+    }
+
+    /// <summary>Warns when the broker's Redis keeps no append-only file. A server that will not say is left unjudged.</summary>
     private async Task CheckPersistenceAsync()
     {
         try

@@ -23,4 +23,7 @@ internal static partial class RedisBrokerLog
 
     [LoggerMessage(2105, LogLevel.Debug, "Could not ask the broker's Redis whether it keeps an append-only file")]
     public static partial void PersistenceUnknown(ILogger logger, Exception exception);
+
+    [LoggerMessage(2106, LogLevel.Information, "The broker's Redis at {Endpoint} sends no keyspace notifications for lists, so an idle worker notices a new task at its next look, within {MaxPollInterval}. For sub-millisecond pick-up set notify-keyspace-events to Klg on that Redis (./run.sh starts its Redis so)")]
+    public static partial void NoKeyspaceNotifications(ILogger logger, string endpoint, TimeSpan maxPollInterval);
 }

@@ -244,14 +244,38 @@ public sealed class CommandLineTests
         // Not a speed test: it proves the benchmark command still runs (it builds its own host), so the
         // README's figures can always be reproduced.
         await using var redis = await RedisServer.StartAsync();
-        var (code, stdout, stderr) = await ExecAsync("bench", "--redis", redis.Configuration, "--count", "300", "--rounds", "1", "--warmup", "100", "--workload", "noop", "--json");
+        // A warm-up asked for larger than the rounds is cut to --count, and says how it ended.
+        var (code, stdout, stderr) = await ExecAsync("bench", "--redis", redis.Configuration, "--count", "300", "--rounds", "1", "--warmup", "10000", "--workload", "noop", "--json");
         Assert.True(code == 0, stderr);
+        Assert.Contains("noop warm-up round 1: 300 tasks (untimed)", stderr);
+        Assert.DoesNotContain("10000 tasks", stderr);
+        Assert.Matches(@"noop warm-up (done: the JIT settled after \d+ rounds of 300 tasks|stopped after \d+ rounds)", stderr);
+        Assert.Contains("celery = our engine doing the Celery worker's per-task work", stdout);
         var figures = System.Text.Json.Nodes.JsonNode.Parse(stdout.Trim().Split('\n')[^1])!;
         Assert.Equal(300, figures["count"]!.GetValue<int>());
         // Both settings ran: the Celery baseline's work per task, and AFIRGen's.
         foreach (var settings in new[] { "celery", "afirgen" })
         {
             Assert.True(figures["settings"]![settings]!["workloads"]!["noop"]!["tasks_per_s"]!.GetValue<double>() > 0, $"no {settings} figures in {stdout}");
+        }
+    }
+
+    [Fact]
+    public async Task BenchEnqueue_MeasuresPostApiTasks_OneAtATimeAndAtARate_OnAHostItStartsAndStops()
+    {
+        // Not a speed test: the enqueue workload starts its host, runs to its figures with every request accepted, and stops it.
+        await using var redis = await RedisServer.StartAsync();
+        var (code, stdout, stderr) = await ExecAsync("bench", "--redis", redis.Configuration, "--workload", "enqueue",
+            "--latency-samples", "50", "--enqueue-rate", "100", "--enqueue-seconds", "2", "--json");
+        Assert.True(code == 0, stderr);
+        var figures = System.Text.Json.Nodes.JsonNode.Parse(stdout.Trim().Split('\n')[^1])!;
+        Assert.Equal(50, figures["single"]!["requests"]!.GetValue<int>());
+        Assert.Equal(200, figures["sustained"]!["requests"]!.GetValue<int>());
+        foreach (var part in new[] { "single", "sustained" })
+        {
+            Assert.Equal(0, figures[part]!["failed"]!.GetValue<int>());
+            Assert.True(figures[part]!["p50_ms"]!.GetValue<double>() > 0, stdout);
+            Assert.True(figures[part]!["host_cpu_us_per_request"]!.GetValue<double>() >= 0, stdout);
         }
     }
 
@@ -266,6 +290,14 @@ public sealed class CommandLineTests
         (code, _, stderr) = await ExecAsync("bench", "--broker", "amqp://127.0.0.1:5672");
         Assert.Equal(2, code);
         Assert.Contains("--broker takes a Redis URL", stderr);
+
+        (code, _, stderr) = await ExecAsync("bench", "--redis", "127.0.0.1:1", "--workload", "latency");
+        Assert.Equal(2, code);
+        Assert.Contains("the latency workload runs with --broker redis://host:port", stderr);
+
+        (code, _, stderr) = await ExecAsync("bench", "--broker", "redis://127.0.0.1:1", "--settings", "both");
+        Assert.Equal(2, code);
+        Assert.Contains("with --broker, --settings takes celery or afirgen", stderr);
     }
 
     [Fact]

@@ -36,6 +36,43 @@ public sealed class TaskRunnerTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task ASlotIsFreedWhenTheHandlerReturns_SoTheNextTaskRuns_WhileTheFirstIsStillBeingSettled()
+    {
+        // One slot: what a task holds it for is its handler, not the round trips that store its outcome and settle it.
+        await using var h = Harness(settings: new() { ["TaskProcessor:Worker:Concurrency"] = "1" });
+        var first = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Echo, new JsonObject { ["n"] = 1 }), CancellationToken.None);
+        var second = await h.Publisher.PublishAsync(Request(DiagnosticTasks.Echo, new JsonObject { ["n"] = 2 }), CancellationToken.None);
+        var settling = new SettlementThatWaits();
+
+        var firstRun = h.RunNextAsync(settlementOverride: settling);
+        await settling.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await h.RunNextAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(TaskStates.Success, (await h.ResultAsync(second.TaskId))!.Status);
+        Assert.False(firstRun.IsCompleted, "the first task finished settling before the second ran: the test no longer shows the slot freed early");
+        settling.Release.SetResult();
+        await firstRun.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TaskStates.Success, (await h.ResultAsync(first.TaskId))!.Status);
+    }
+
+    /// <summary>A settlement whose completion waits until the test lets it go.</summary>
+    private sealed class SettlementThatWaits : IMessageSettlement
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            Reached.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
+        }
+
+        public Task AbandonAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<DateTimeOffset> RenewLockAsync(CancellationToken cancellationToken) => Task.FromResult(DateTimeOffset.MaxValue);
+    }
+
+    [Fact]
     public async Task Run_DoesNotRepeatSideEffects_WhenTheLockExpiresAfterTheResultWasStored()
     {
         var runs = 0;

@@ -1,0 +1,55 @@
+using Afirgen.TaskProcessor.RedisBroker.Scripts;
+using StackExchange.Redis;
+
+namespace Afirgen.TaskProcessor.RedisBroker.Transport;
+
+/// <summary>
+/// Settlements and renewals of many deliveries in one run of the settle script: concurrent tasks' acknowledgements
+/// are group-committed as their result writes are, so under load one round trip serves many, and one alone still
+/// goes out at once (<see cref="Engine.Batching.GroupCommit{T}"/>).
+/// </summary>
+/// <remarks>
+/// A settlement lost with the process (added, not yet sent) leaves its delivery recorded as ours: restored when its
+/// lease ends and delivered again, where the stored result makes the second delivery a duplicate that is settled
+/// without running.
+/// </remarks>
+internal static class SettleBatch
+{
+    /// <summary>The keys and arguments of one operation, as settle.lua takes them, with its answer to come.</summary>
+    internal sealed class Operation(RedisKey[] keys, RedisValue[] arguments) : TaskCompletionSource<RedisResult>
+    {
+        public RedisKey[] Keys { get; } = keys;
+        public RedisValue[] Arguments { get; } = arguments;
+    }
+
+    /// <summary>Sends <paramref name="batch"/> as one script call and completes each operation with its answer.</summary>
+    /// <remarks>
+    /// Completions run here, on the thread StackExchange.Redis finishes the call on (the thread pool): after a settle
+    /// comes only the end of a task's run, which is short.
+    /// </remarks>
+    public static async Task SendAsync(IDatabase db, List<Operation> batch)
+    {
+        try
+        {
+            var keys = new RedisKey[8 * batch.Count];
+            var arguments = new RedisValue[5 * batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Keys.CopyTo(keys, 8 * i);
+                batch[i].Arguments.CopyTo(arguments, 5 * i);
+            }
+            var answers = (RedisResult[])(await db.ScriptEvaluateAsync(KombuScripts.Settle, keys, arguments).ConfigureAwait(false))!;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].TrySetResult(answers[i]);
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var operation in batch)
+            {
+                operation.TrySetException(ex);
+            }
+        }
+    }
+}
