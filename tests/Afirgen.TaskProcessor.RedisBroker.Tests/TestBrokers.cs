@@ -25,4 +25,17 @@ internal static class TestBrokers
         return new RedisTransport(Options.Create(options), Options.Create(queue ?? new BrokerQueueOptions()), TimeProvider.System,
             NullLogger<RedisTransport>.Instance);
     }
+
+    /// <summary>A kombu envelope as Celery's producer writes it (protocol 2, JSON, base64 body) for a no-argument diagnostics.echo.</summary>
+    public static string CeleryEnvelope(string taskId, string queue, string deliveryTag)
+    {
+        var body = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("""[[], {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]"""));
+        return $$$"""
+            {"body": "{{{body}}}", "content-encoding": "utf-8", "content-type": "application/json",
+             "headers": {"lang": "py", "task": "diagnostics.echo", "id": "{{{taskId}}}", "retries": 0, "root_id": "{{{taskId}}}", "parent_id": null,
+                         "eta": null, "expires": null, "timelimit": [null, null]},
+             "properties": {"correlation_id": "{{{taskId}}}", "delivery_mode": 2, "delivery_info": {"exchange": "", "routing_key": "{{{queue}}}"},
+                            "priority": 0, "body_encoding": "base64", "delivery_tag": "{{{deliveryTag}}}"}}
+            """.ReplaceLineEndings(" ");
+    }
 }

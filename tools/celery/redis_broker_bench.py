@@ -37,6 +37,7 @@ are turned on for the run and set back afterwards.
 Exit codes: 0 both measured, 1 a worker or round failed, 2 bad arguments.
 """
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -274,16 +275,7 @@ def latency_figures(samples):
 
 def measure_latency(system, base, start, samples, warmup, api_port=None):
     """Untimed warm-up, then samples; the worker is started for this alone (no throughput rounds before it)."""
-    clients = tuple(redis.Redis.from_url(f"{base}/{db}", socket_connect_timeout=3)
-                    for db in (BROKER_DB, BACKEND_DB, STAGING_DB))
-    for c in clients:
-        c.flushdb()
-    workdir = tempfile.mkdtemp(prefix="redis-broker-bench-")
-    log_path = os.path.join(workdir, "worker.log")
-    proc = None
-    try:
-        with open(log_path, "wb") as log:
-            proc = start(log)
+    with worker_session(system, base, start) as (clients, proc, _):
         if api_port is None:
             send = celery_sender(producer_app(base, BROKER_DB))
         else:
@@ -301,6 +293,23 @@ def measure_latency(system, base, start, samples, warmup, api_port=None):
         print(f"  {system} latency: p50 {r['p50_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  mean {r['mean_ms']:.3f} ms "
               f"({samples} samples, one at a time, {LATENCY_GAP_S * 1000:g} ms apart)", file=sys.stderr)
         return r
+
+
+@contextlib.contextmanager
+def worker_session(system, base, start):
+    """A worker started on flushed databases, yielding (clients, process, log path); stopped and flushed after, and a
+    failure inside reported with the worker's log."""
+    clients = tuple(redis.Redis.from_url(f"{base}/{db}", socket_connect_timeout=3)
+                    for db in (BROKER_DB, BACKEND_DB, STAGING_DB))
+    for c in clients:
+        c.flushdb()
+    workdir = tempfile.mkdtemp(prefix="redis-broker-bench-")
+    log_path = os.path.join(workdir, "worker.log")
+    proc = None
+    try:
+        with open(log_path, "wb") as log:
+            proc = start(log)
+        yield clients, proc, log_path
     except BenchError as exc:
         raise BenchError(f"{system}: {exc}\n{tail(log_path)}") from exc
     finally:
@@ -355,18 +364,9 @@ def start_ours(base, dll, concurrency, settings, log, broker=None, port=None):
 
 
 def measure(system, base, start, count, rounds, warmup, workloads):
-    clients = tuple(redis.Redis.from_url(f"{base}/{db}", socket_connect_timeout=3)
-                    for db in (BROKER_DB, BACKEND_DB, STAGING_DB))
-    for c in clients:
-        c.flushdb()
     staging_app = producer_app(base, STAGING_DB)
-    workdir = tempfile.mkdtemp(prefix="redis-broker-bench-")
-    log_path = os.path.join(workdir, "worker.log")
-    proc = None
     results = {}
-    try:
-        with open(log_path, "wb") as log:
-            proc = start(log)
+    with worker_session(system, base, start) as (clients, proc, _):
         for name in workloads:
             task, kwargs = WORKLOADS[name]
             # Untimed warm-up; the first round also waits for the worker to be up. Then rounds as large as the timed
@@ -389,7 +389,7 @@ def measure(system, base, start, count, rounds, warmup, workloads):
                 print(f"  {system} {name} warm-up: {i + 1} rounds of {count} ({time.perf_counter() - settle_start:.1f} s), "
                       + ("settled" if settled else "NOT settled: the figures include some start-up cost"), file=sys.stderr)
             except BenchError as exc:
-                raise BenchError(f"{system}: warm-up failed: {exc}\n{tail(log_path)}") from exc
+                raise BenchError(f"warm-up failed: {exc}") from exc
             rs = []
             for i in range(rounds):
                 time.sleep(0.3)  # late acks of the last round land before the flush
@@ -402,16 +402,6 @@ def measure(system, base, start, count, rounds, warmup, workloads):
                       f"(producer {r['producer_per_s']:.0f}/s)", file=sys.stderr)
             results[name] = {k: round(statistics.median(r[k] for r in rs), 1) for k in rs[0]}
         return results
-    except BenchError as exc:
-        raise BenchError(f"{system}: {exc}\n{tail(log_path)}") from exc
-    finally:
-        stop_worker(proc)
-        shutil.rmtree(workdir, ignore_errors=True)
-        for c in clients:
-            try:
-                c.flushdb()
-            except redis.RedisError:
-                pass
 
 
 def main(argv=None):

@@ -111,16 +111,5 @@ public sealed class LeaseTests(RedisFixture redis)
     private static OutgoingMessage Message(string id) =>
         new(id, id, "diagnostics.echo", 5, Encoding.UTF8.GetBytes(Envelope(id, Guid.NewGuid().ToString())));
 
-    /// <summary>A kombu envelope as Celery's producer writes it (protocol 2, JSON, base64 body).</summary>
-    private static string Envelope(string taskId, string deliveryTag)
-    {
-        var body = Convert.ToBase64String(Encoding.UTF8.GetBytes("""[[], {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]"""));
-        return $$$"""
-            {"body": "{{{body}}}", "content-encoding": "utf-8", "content-type": "application/json",
-             "headers": {"lang": "py", "task": "diagnostics.echo", "id": "{{{taskId}}}", "retries": 0, "root_id": "{{{taskId}}}", "parent_id": null,
-                         "eta": null, "expires": null, "timelimit": [null, null]},
-             "properties": {"correlation_id": "{{{taskId}}}", "delivery_mode": 2, "delivery_info": {"exchange": "", "routing_key": "{{{Queue}}}"},
-                            "priority": 0, "body_encoding": "base64", "delivery_tag": "{{{deliveryTag}}}"}}
-            """.ReplaceLineEndings(" ");
-    }
+    private static string Envelope(string taskId, string deliveryTag) => TestBrokers.CeleryEnvelope(taskId, Queue, deliveryTag);
 }

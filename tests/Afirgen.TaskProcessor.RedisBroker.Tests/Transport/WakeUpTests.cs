@@ -111,15 +111,5 @@ public sealed class WakeUpTests
         }
     }
 
-    private static string Envelope(string taskId)
-    {
-        var body = Convert.ToBase64String(Encoding.UTF8.GetBytes("""[[], {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]"""));
-        return $$$"""
-            {"body": "{{{body}}}", "content-encoding": "utf-8", "content-type": "application/json",
-             "headers": {"lang": "py", "task": "diagnostics.echo", "id": "{{{taskId}}}", "retries": 0, "root_id": "{{{taskId}}}", "parent_id": null,
-                         "eta": null, "expires": null, "timelimit": [null, null]},
-             "properties": {"correlation_id": "{{{taskId}}}", "delivery_mode": 2, "delivery_info": {"exchange": "", "routing_key": "{{{Queue}}}"},
-                            "priority": 0, "body_encoding": "base64", "delivery_tag": "{{{Guid.NewGuid()}}}"}}
-            """.ReplaceLineEndings(" ");
-    }
+    private static string Envelope(string taskId) => TestBrokers.CeleryEnvelope(taskId, Queue, Guid.NewGuid().ToString());
 }
