@@ -38,8 +38,12 @@ public sealed record ActiveTask(
     string TaskId, string Name, string Queue, int Priority, int Retries, int DeliveryCount, string MessageId,
     DateTimeOffset ReceivedAt, DateTimeOffset StartedAt);
 
-/// <summary>A message an instance holds (prefetched) and has not started.</summary>
-public sealed record ReservedMessage(string Queue, string MessageId, DateTimeOffset ReceivedAt);
+/// <summary>
+/// A message an instance holds (prefetched) and has not started; its task id, name and priority when its body
+/// parses (heartbeats written before these were added have none).
+/// </summary>
+public sealed record ReservedMessage(
+    string Queue, string MessageId, DateTimeOffset ReceivedAt, string? TaskId = null, string? Name = null, int? Priority = null, int DeliveryCount = 1);
 
 /// <summary>What happened to one task name on one instance since it started.</summary>
 /// <remarks><c>Revoked</c> counts runs this instance did not run (or stopped) because the task was revoked or had expired.</remarks>
