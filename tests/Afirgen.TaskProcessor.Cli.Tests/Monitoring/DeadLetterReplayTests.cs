@@ -23,6 +23,14 @@ public sealed class DeadLetterReplayTests(TwoWorkersFixture workers) : IClassFix
         Assert.Equal(1, dead["deliveryCount"]!.GetValue<int>());
         Assert.Contains("unavailable until", dead["description"]!.GetValue<string>());
         Assert.Null(dead["body"]);
+        // The exception named as the stored result names it (the Python-facing type), not the .NET class that raised it.
+        var failed = await workers.A.GetJsonAsync($"/api/tasks/{id}");
+        var excType = failed["result"]!["exc_type"]!.GetValue<string>();
+        Assert.Equal("ValueError", excType);
+        Assert.StartsWith(excType + ": The downstream is unavailable until", dead["description"]!.GetValue<string>());
+        var indexed = await Eventually.ValueAsync(async () =>
+            (await workers.A.GetJsonAsync($"/api/task/info/{id}"))["exception"]?.GetValue<string>(), "the failure in the task index");
+        Assert.StartsWith(excType + ": ", indexed);
 
         // The CLI lists it too.
         var (code, stdout, stderr) = await InspectTests.ExecAsync("dead-letters", "list", "--queue", "analytics", "--api", workers.A.BaseUrl);
