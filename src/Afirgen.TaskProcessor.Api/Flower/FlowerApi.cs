@@ -403,7 +403,7 @@ public sealed class FlowerApi(
             ? time
             : null;
 
-    private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(), "application/json; charset=UTF-8");
+    private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(ApiJson.Options), "application/json; charset=UTF-8");
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
         value.Count == 0 || string.IsNullOrWhiteSpace(value[0]) || value[0] == "All" ? null : value[0];
