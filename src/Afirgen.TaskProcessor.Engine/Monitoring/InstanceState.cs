@@ -86,6 +86,12 @@ public interface IMonitoringStore
     /// <summary>One task with its started children, or null when the index does not hold it (never seen, or expired).</summary>
     Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many indexed tasks are in each state (PENDING, STARTED, RETRY, SUCCESS, FAILURE, REVOKED: the states the
+    /// index keeps), every state present, zero included.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, long>> CountTasksByStateAsync(CancellationToken cancellationToken);
+
     /// <summary>Throughput buckets from <paramref name="since"/> until now, oldest first, empty buckets included.</summary>
     Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(DateTimeOffset since, CancellationToken cancellationToken);
 

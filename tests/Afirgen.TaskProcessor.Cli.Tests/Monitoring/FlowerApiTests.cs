@@ -82,6 +82,12 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
             Assert.Equal("diagnostics.sleep", held["name"]!.GetValue<string>());
             Assert.Null(held["time_start"]);
             Assert.Equal(ids.ToHashSet(), running.Select(t => t["id"]!.GetValue<string>()).Append(held["id"]!.GetValue<string>()).ToHashSet());
+
+            // The dashboard's queue figures tell them apart too: of what is in flight on reports, four run and one is held.
+            var reports = await Eventually.ValueAsync(async () =>
+                (await workers.A.GetJsonAsync("/api/monitor/overview"))["queues"]!.AsArray().Single(q => q!["name"]!.GetValue<string>() == "reports") is { } q
+                && q["running"]!.GetValue<long>() == 4 ? q : null, "reports' running and held in the overview");
+            Assert.Equal(1, reports["held"]!.GetValue<long>());
         }
         finally
         {
