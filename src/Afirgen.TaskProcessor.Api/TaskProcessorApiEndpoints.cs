@@ -2,6 +2,7 @@ using Afirgen.TaskProcessor.Api.Dashboard;
 using Afirgen.TaskProcessor.Api.DeadLetters;
 using Afirgen.TaskProcessor.Api.Flower;
 using Afirgen.TaskProcessor.Api.Inspect;
+using Afirgen.TaskProcessor.Api.Schedules;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Microsoft.AspNetCore.Builder;
@@ -27,6 +28,7 @@ public static class TaskProcessorApiEndpoints
         services.TryAddSingleton<FlowerApi>();
         services.TryAddSingleton<DeadLetterApi>();
         services.TryAddSingleton<DashboardApi>();
+        services.TryAddSingleton<ScheduleApi>();
         return services;
     }
 
@@ -72,6 +74,10 @@ public static class TaskProcessorApiEndpoints
 
         api.MapGet("/monitor/overview", (DashboardApi dashboard, CancellationToken ct) => dashboard.OverviewAsync(ct));
         api.MapGet("/monitor/throughput", (HttpRequest request, DashboardApi dashboard, CancellationToken ct) => dashboard.ThroughputAsync(request, ct));
+        api.MapGet("/monitor/task-counts", (DashboardApi dashboard, CancellationToken ct) => dashboard.TaskCountsAsync(ct));
+
+        api.MapGet("/schedules", (ScheduleApi schedules) => schedules.List());
+        api.MapPost("/schedules/{name}/run", (string name, HttpRequest request, ScheduleApi schedules, CancellationToken ct) => schedules.RunNowAsync(name, request, ct));
 
         // The dashboard, at the root.
         endpoints.MapGet("/", () => DashboardApi.Asset(null));

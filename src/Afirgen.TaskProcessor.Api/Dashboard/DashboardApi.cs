@@ -77,6 +77,20 @@ public sealed class DashboardApi(InspectApi inspect, MonitoringReader monitoring
         }
     }
 
+    /// <summary><c>GET /api/monitor/task-counts</c>: how many indexed tasks are in each state, and all together (the task tabs).</summary>
+    public async Task<IResult> TaskCountsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var counts = await monitoring.Store.CountTasksByStateAsync(cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new { states = counts, total = counts.Values.Sum() });
+        }
+        catch (ResultStoreUnavailableException ex)
+        {
+            return ApiProblems.Unavailable(ex);
+        }
+    }
+
     /// <summary><c>GET /api/monitor/throughput?minutes=15</c>: finished tasks per 10 seconds, every instance together.</summary>
     public async Task<IResult> ThroughputAsync(HttpRequest request, CancellationToken cancellationToken)
     {

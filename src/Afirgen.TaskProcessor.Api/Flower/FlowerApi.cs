@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Api.Inspect;
 using Afirgen.TaskProcessor.Api.Tasks;
@@ -147,7 +146,10 @@ public sealed class FlowerApi(
     public IResult ListTaskTypes() =>
         Json(new JsonObject { ["task-types"] = new JsonArray(registry.All.Select(t => (JsonNode?)t.Name).ToArray()) });
 
-    /// <summary><c>GET /api/task/info/{id}</c>: one task, with <c>task-id</c> in place of <c>uuid</c>; 404 when unknown.</summary>
+    /// <summary>
+    /// <c>GET /api/task/info/{id}</c>: one task, as Flower answers it (<c>Task.as_dict()</c>, so with <c>uuid</c>), plus
+    /// <c>task-id</c>, which Flower's own docstring example shows; 404 when unknown.
+    /// </summary>
     public async Task<IResult> TaskInfoAsync(string id, CancellationToken cancellationToken)
     {
         try
@@ -159,7 +161,8 @@ public sealed class FlowerApi(
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown task", $"Unknown task '{id}'");
             }
             var task = FlowerTaskFormat.From(entry ?? FlowerTaskFormat.FromResult(meta!, time.GetUtcNow()), meta);
-            task.Remove("uuid");
+            // Flower serves Task.as_dict(), whose id is "uuid"; its docstring's example says "task-id" instead, so
+            // scripts written from either find the id.
             task["task-id"] = id;
             // Ours, beyond Flower's: what a task detail view needs, including the chain still to run after
             // this task (its links' ids are known before they are sent).
@@ -367,8 +370,8 @@ public sealed class FlowerApi(
                 ["total"] = total,
                 ["uptime"] = Math.Round((time.GetUtcNow() - w.StartedAt).TotalSeconds),
             },
-            ["active"] = JsonSerializer.SerializeToNode(w.Active.Select(t => ActiveTaskView.From(t, "active", null)), JsonOptions),
-            ["reserved"] = JsonSerializer.SerializeToNode(w.Reserved, JsonOptions),
+            ["active"] = new JsonArray(w.Active.Select(t => (JsonNode?)FlowerWorkerFormat.Active(t, w)).ToArray()),
+            ["reserved"] = new JsonArray(w.Reserved.Select(r => (JsonNode?)FlowerWorkerFormat.Reserved(r, w)).ToArray()),
             ["scheduled"] = new JsonArray(),
             // Celery workers each keep the revoked ids they heard of; here revocations live in Redis for all
             // instances at once (one key per task), so no per-worker list exists to show.
@@ -376,8 +379,6 @@ public sealed class FlowerApi(
             ["timestamp"] = w.HeartbeatAt.ToUnixTimeMilliseconds() / 1000.0,
         };
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     // Celery's states (celery.states.ALL_STATES): Flower filters on any of them; some are never indexed here
     // (RECEIVED, REJECTED, IGNORED) and simply match nothing.
@@ -402,7 +403,7 @@ public sealed class FlowerApi(
             ? time
             : null;
 
-    private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(), "application/json; charset=UTF-8");
+    private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(ApiJson.Options), "application/json; charset=UTF-8");
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
         value.Count == 0 || string.IsNullOrWhiteSpace(value[0]) || value[0] == "All" ? null : value[0];

@@ -44,7 +44,7 @@ internal static class FlowerTaskFormat
             ["kwargs"] = null,
             ["name"] = entry.Name,
             ["received"] = Unix(entry.Received),
-            ["result"] = state == TaskStates.Success && result is not null ? (result.Result?.ToJsonString() ?? "None") : null,
+            ["result"] = state == TaskStates.Success && result is not null ? (result.Result?.ToJsonString(ApiJson.Options) ?? "None") : null,
             ["retried"] = Unix(entry.Retried),
             ["retries"] = entry.Retries,
             ["revoked"] = Unix(entry.Revoked),
@@ -116,14 +116,14 @@ internal static class FlowerTaskFormat
     public static string? ExceptionRepr(JsonNode? result) =>
         result is JsonObject o && o["exc_type"] is { } type
             ? $"{type.GetValue<string>()}({PythonString(o["exc_message"])})"
-            : result?.ToJsonString();
+            : result?.ToJsonString(ApiJson.Options);
 
     private static string PythonString(JsonNode? message) => message switch
     {
         JsonArray { Count: 1 } a when a[0] is JsonValue v && v.TryGetValue(out string? s) => "'" + s.Replace("'", "\\'", StringComparison.Ordinal) + "'",
         JsonValue v when v.TryGetValue(out string? s) => "'" + s.Replace("'", "\\'", StringComparison.Ordinal) + "'",
         null => "",
-        _ => message.ToJsonString(),
+        _ => message.ToJsonString(ApiJson.Options),
     };
 
     private static double? Unix(DateTimeOffset? time) => time is { } t ? t.ToUnixTimeMilliseconds() / 1000.0 : null;

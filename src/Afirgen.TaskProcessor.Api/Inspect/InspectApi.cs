@@ -72,9 +72,13 @@ public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registr
     {
         var view = await monitoring.GetWorkersAsync(cancellationToken).ConfigureAwait(false);
         var stats = await queues.GetStatisticsAsync(router.Queues, cancellationToken).ConfigureAwait(false);
+        // The broker's in-flight count holds both a worker's running tasks and the messages it prefetched and holds for a
+        // free slot; the workers' heartbeats tell them apart.
         return stats.Select(s => new QueueView(s.Queue, router.DefaultPriorityOf(s.Queue),
             view.Alive.Where(w => w.Queues.Contains(s.Queue, StringComparer.OrdinalIgnoreCase)).Select(w => w.Name).ToArray(),
-            s.Waiting, s.Scheduled, s.InFlight, s.DeadLettered)).ToArray();
+            s.Waiting, s.Scheduled, s.InFlight, s.DeadLettered,
+            view.Alive.Sum(w => w.Active.Count(t => string.Equals(t.Queue, s.Queue, StringComparison.OrdinalIgnoreCase))),
+            view.Alive.Sum(w => w.Reserved.Count(r => string.Equals(r.Queue, s.Queue, StringComparison.OrdinalIgnoreCase))))).ToArray();
     }
 
     /// <summary>
@@ -146,7 +150,12 @@ public sealed record WorkerStatsView(
     int Concurrency, int PrefetchCount, IReadOnlyList<string> Queues, int Active, int Reserved,
     IReadOnlyDictionary<string, long> Total, IReadOnlyDictionary<string, TaskCounters> Counters, long DroppedEvents);
 
-public sealed record QueueView(string Name, int DefaultPriority, IReadOnlyList<string> Consumers, long Waiting, long Scheduled, long InFlight, long DeadLettered);
+/// <summary>
+/// A queue as inspect and the dashboard show it. Of what the broker counts in flight, <c>Running</c> are the tasks live
+/// workers run now and <c>Held</c> the messages they hold (prefetched, Celery's reserved) and have not started.
+/// </summary>
+public sealed record QueueView(string Name, int DefaultPriority, IReadOnlyList<string> Consumers, long Waiting, long Scheduled, long InFlight, long DeadLettered,
+    long Running, long Held);
 
 public sealed record ScheduledQueueView(string Queue, long Scheduled, IReadOnlyList<ScheduledTaskView> Tasks);
 

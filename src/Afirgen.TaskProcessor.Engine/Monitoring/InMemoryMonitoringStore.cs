@@ -90,6 +90,22 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
         }
     }
 
+    public Task<IReadOnlyDictionary<string, long>> CountTasksByStateAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var counts = RedisMonitoringStore.IndexedStates.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
+            foreach (var entry in Entries())
+            {
+                if (counts.TryGetValue(entry.State, out var n))
+                {
+                    counts[entry.State] = n + 1;
+                }
+            }
+            return Task.FromResult<IReadOnlyDictionary<string, long>>(counts);
+        }
+    }
+
     public Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken)
     {
         lock (_lock)

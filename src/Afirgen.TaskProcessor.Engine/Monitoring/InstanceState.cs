@@ -38,8 +38,12 @@ public sealed record ActiveTask(
     string TaskId, string Name, string Queue, int Priority, int Retries, int DeliveryCount, string MessageId,
     DateTimeOffset ReceivedAt, DateTimeOffset StartedAt);
 
-/// <summary>A message an instance holds (prefetched) and has not started.</summary>
-public sealed record ReservedMessage(string Queue, string MessageId, DateTimeOffset ReceivedAt);
+/// <summary>
+/// A message an instance holds (prefetched) and has not started; its task id, name and priority when its body
+/// parses (heartbeats written before these were added have none).
+/// </summary>
+public sealed record ReservedMessage(
+    string Queue, string MessageId, DateTimeOffset ReceivedAt, string? TaskId = null, string? Name = null, int? Priority = null, int DeliveryCount = 1);
 
 /// <summary>What happened to one task name on one instance since it started.</summary>
 /// <remarks><c>Revoked</c> counts runs this instance did not run (or stopped) because the task was revoked or had expired.</remarks>
@@ -81,6 +85,12 @@ public interface IMonitoringStore
 
     /// <summary>One task with its started children, or null when the index does not hold it (never seen, or expired).</summary>
     Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How many indexed tasks are in each state (PENDING, STARTED, RETRY, SUCCESS, FAILURE, REVOKED: the states the
+    /// index keeps), every state present, zero included.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, long>> CountTasksByStateAsync(CancellationToken cancellationToken);
 
     /// <summary>Throughput buckets from <paramref name="since"/> until now, oldest first, empty buckets included.</summary>
     Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(DateTimeOffset since, CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.Engine.Running;
@@ -114,7 +115,7 @@ public sealed class MonitoringService : BackgroundService
         var reserved = consumer?.Held()
             .Where(h => !running.Contains(h.Message.MessageId))
             .OrderBy(h => h.ReceivedAt)
-            .Select(h => new ReservedMessage(h.Message.Queue, h.Message.MessageId, h.ReceivedAt))
+            .Select(h => Reserved(h.Message, h.ReceivedAt))
             .ToArray() ?? [];
         return new InstanceState
         {
@@ -135,6 +136,14 @@ public sealed class MonitoringService : BackgroundService
             Counters = _monitor.Counters,
             DroppedEvents = _monitor.DroppedEvents,
         };
+    }
+
+    private ReservedMessage Reserved(ReceivedMessage message, DateTimeOffset receivedAt)
+    {
+        // What Celery's inspect reserved names (id, name, priority): the body is parsed again, a held message at a
+        // time (at most the prefetch count per heartbeat); one that does not parse is listed by its message id.
+        var parsed = _services.GetService<CeleryMessageParser>()?.Parse(message.Body) as ParseOutcome.Parsed;
+        return new ReservedMessage(message.Queue, message.MessageId, receivedAt, parsed?.Message.Id, parsed?.Message.TaskName, parsed?.Message.Priority, message.DeliveryCount);
     }
 
     /// <summary>Writes the queued task events; returns whether anything was written (an empty flush reaches no store).</summary>

@@ -273,6 +273,17 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return pooled.ToArray();
     }
 
+    public Task<IReadOnlyDictionary<string, long>> CountTasksByStateAsync(CancellationToken cancellationToken) => Run(async () =>
+    {
+        // One ZCARD per state's sorted set, pipelined: the counts are as cheap as the sets are large.
+        var db = Db;
+        var counts = await Task.WhenAll(IndexedStates.Select(state => db.SortedSetLengthAsync(_prefix + "tasks:" + state))).ConfigureAwait(false);
+        return (IReadOnlyDictionary<string, long>)IndexedStates.Select((state, i) => (state, counts[i])).ToDictionary(p => p.state, p => p.Item2, StringComparer.Ordinal);
+    });
+
+    /// <summary>The states the index keeps a sorted set for, in Celery's order of a task's life.</summary>
+    public static IReadOnlyList<string> IndexedStates => States;
+
     public Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken) => Run(async () =>
     {
         var db = Db;

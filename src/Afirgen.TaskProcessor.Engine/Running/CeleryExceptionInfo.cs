@@ -17,6 +17,14 @@ public static class CeleryExceptionInfo
         return Create(type, module, exception.Message);
     }
 
+    /// <summary>
+    /// <c>Type: message</c> with the Python type the stored result names (<c>ValueError: …</c>, not the .NET
+    /// <c>PermanentTaskException</c>), as Python's traceback ends: what dead letters, the task index and the status
+    /// mirror show, so every view names the exception the result does.
+    /// </summary>
+    public static string Describe(JsonObject info, Exception exception) =>
+        $"{info["exc_type"]?.GetValue<string>() ?? exception.GetType().Name}: {exception.Message}";
+
     public static JsonObject Create(string excType, string excModule, string message) => new()
     {
         ["exc_type"] = excType,

@@ -562,7 +562,7 @@ public sealed class TaskRunner
             await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Retry, retryInfo, done: false) with { Traceback = retryTraceback }, abortToken).ConfigureAwait(false);
             var eta = await SendRetryAsync(message, received.Queue, priority, retryNumber, delay, abortToken).ConfigureAwait(false);
             RunnerLog.RetryScheduled(_logger, message.Id, message.TaskName, exception.GetType().Name, retryNumber, policy.MaxRetries, delay);
-            _observers.RetryScheduled(observed, retryNumber, new TaskFailure(TaskFailure.RetryReason, $"{exception.GetType().Name}: {exception.Message}", retryInfo, retryTraceback), eta);
+            _observers.RetryScheduled(observed, retryNumber, new TaskFailure(TaskFailure.RetryReason, CeleryExceptionInfo.Describe(retryInfo, exception), retryInfo, retryTraceback), eta);
             await CompleteAsync(delivery).ConfigureAwait(false);
             return;
         }
@@ -579,20 +579,20 @@ public sealed class TaskRunner
         else if (wantsRetry)
         {
             reason = DeadLetterReasons.MaxRetriesExceeded;
-            description = $"Failed after {message.Retries} retries: {exception.GetType().Name}: {exception.Message}";
             info = CeleryExceptionInfo.From(exception);
+            description = $"Failed after {message.Retries} retries: {CeleryExceptionInfo.Describe(info, exception)}";
         }
         else
         {
             reason = DeadLetterReasons.TaskFailed;
-            description = $"{exception.GetType().Name}: {exception.Message}";
             info = CeleryExceptionInfo.From(exception);
+            description = CeleryExceptionInfo.Describe(info, exception);
         }
 
         var traceback = PythonTraceback.Format(exception, info);
         await StoreOutcomeAsync(Meta(message, received.Queue, TaskStates.Failure, info, done: true) with { Traceback = traceback }, abortToken).ConfigureAwait(false);
         RunnerLog.Failed(_logger, exception, message.Id, message.TaskName, message.Retries, reason);
-        _observers.Failed(observed, new TaskFailure(reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : $"{exception.GetType().Name}: {exception.Message}", info, traceback));
+        _observers.Failed(observed, new TaskFailure(reason, failure.SoftTimeLimit ? "SoftTimeLimitExceeded: " + description : CeleryExceptionInfo.Describe(info, exception), info, traceback));
         await ReturnChordPartAsync(message, priority, TaskStates.Failure, info, abortToken).ConfigureAwait(false);
         await SendErrbacksAsync(message, priority, abortToken).ConfigureAwait(false);
         await DeadLetterAsync(delivery, reason, description).ConfigureAwait(false);

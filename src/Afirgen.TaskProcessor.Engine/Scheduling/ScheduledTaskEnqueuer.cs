@@ -48,6 +48,24 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
     /// <summary>Enqueues every scheduled task for <paramref name="occurrence"/> (the time the schedule was due).</summary>
     public async Task<IReadOnlyList<PublishedTask>> EnqueueOccurrenceAsync(DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
+        var published = await EnqueueAsync(task => MessageIds.ForScheduledOccurrence(ScheduleOptions.Name, task, occurrence), cancellationToken).ConfigureAwait(false);
+        LogEnqueued(logger, ScheduleOptions.Name, occurrence, published.Count);
+        return published;
+    }
+
+    /// <summary>
+    /// "Run now" (Hangfire's trigger): the schedule's tasks, with the kwargs and priorities an occurrence sends, each
+    /// under a new id, since a run asked for is not an occurrence and must not be dropped as one already sent.
+    /// </summary>
+    public async Task<IReadOnlyList<PublishedTask>> EnqueueNowAsync(CancellationToken cancellationToken)
+    {
+        var published = await EnqueueAsync(_ => null, cancellationToken).ConfigureAwait(false);
+        LogRunNow(logger, ScheduleOptions.Name, published.Count);
+        return published;
+    }
+
+    private async Task<IReadOnlyList<PublishedTask>> EnqueueAsync(Func<string, string?> taskIdOf, CancellationToken cancellationToken)
+    {
         var published = new List<PublishedTask>();
         foreach (var task in Tasks)
         {
@@ -59,12 +77,11 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
             published.Add(await publisher.PublishAsync(new TaskRequest
             {
                 TaskName = task.Task,
-                TaskId = MessageIds.ForScheduledOccurrence(ScheduleOptions.Name, task.Task, occurrence),
+                TaskId = taskIdOf(task.Task),
                 Kwargs = kwargs,
                 Priority = task.Priority,
             }, cancellationToken).ConfigureAwait(false));
         }
-        LogEnqueued(logger, ScheduleOptions.Name, occurrence, published.Count);
         return published;
     }
 
@@ -82,6 +99,9 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
 
     [LoggerMessage(1305, LogLevel.Warning, "Schedule {Schedule} fired at {FiredAt:o} but has no occurrence in the year before; nothing was enqueued")]
     private static partial void LogNoOccurrence(ILogger logger, string schedule, DateTimeOffset firedAt);
+
+    [LoggerMessage(1306, LogLevel.Information, "Schedule {Schedule}: enqueued {Count} tasks now, as asked (run now)")]
+    private static partial void LogRunNow(ILogger logger, string schedule, int count);
 
     [LoggerMessage(1300, LogLevel.Information, "Schedule {Schedule}: enqueued {Count} tasks for the occurrence at {Occurrence:o}")]
     private static partial void LogEnqueued(ILogger logger, string schedule, DateTimeOffset occurrence, int count);

@@ -78,4 +78,8 @@ public sealed class MonitoringFunctions(InspectApi inspect, FlowerApi flower, De
     [Function("MonitorThroughput")]
     public Task<IResult> Throughput([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/monitor/throughput")] HttpRequest request, CancellationToken cancellationToken) =>
         dashboard.ThroughputAsync(request, cancellationToken);
+
+    [Function("MonitorTaskCounts")]
+    public Task<IResult> TaskCounts([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/monitor/task-counts")] HttpRequest request, CancellationToken cancellationToken) =>
+        dashboard.TaskCountsAsync(cancellationToken);
 }

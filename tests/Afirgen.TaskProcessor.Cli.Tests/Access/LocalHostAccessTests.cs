@@ -62,6 +62,7 @@ public sealed class LocalHostAccessTests(AccessFixture hosts) : IClassFixture<Ac
             Post("/api/task/send-task/" + Notification, """{"kwargs": {"recipient_email": "victim@attacker.example", "subject": "s", "body": "b"}}""", "text/plain", hostile),
             Post("/api/task/async-apply/" + Notification, "{}", "application/json", [("Origin", "null")]),
             Post("/api/dead-letters/purge", """{"all": true}""", "application/json", hostile),
+            Post("/api/schedules/cleanup/run", "", "text/plain", hostile),
             Post("/api/tasks/some-id/revoke?terminate=true", "", "text/plain", [("Sec-Fetch-Site", "cross-site")]),
             Post("/api/task/revoke/some-id", "", "text/plain", [("Origin", "http://localhost:8080")]),
         };

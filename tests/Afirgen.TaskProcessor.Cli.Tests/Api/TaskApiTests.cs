@@ -27,6 +27,35 @@ public sealed class TaskApiTests(LocalHostFixture host) : IClassFixture<LocalHos
     }
 
     [Fact]
+    public async Task Answers_ShowApostrophesPlusAndHindiAsThemselves_NotAsJsonEscapes()
+    {
+        // A problem document as people read it: 'FIR-NOPE', not \u0027FIR-NOPE\u0027.
+        using var missing = await host.Http.GetAsync("/api/tasks/FIR-NOPE");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var problem = await missing.Content.ReadAsStringAsync();
+        Assert.Contains("'FIR-NOPE'", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", problem, StringComparison.Ordinal);
+
+        // A result and Flower's result string (its Python-ish repr of the value) likewise, and both still valid JSON.
+        const string text = "O'Brien + शिकायत";
+        var (_, body) = await PostAsync(new { name = "diagnostics.echo", kwargs = new { note = text } });
+        var id = body!["id"]!.GetValue<string>();
+        await WaitForStateAsync(id, "SUCCESS");
+        var result = await host.Http.GetStringAsync($"/api/tasks/{id}");
+        Assert.Contains(text, result, StringComparison.Ordinal);
+        Assert.Equal(text, JsonNode.Parse(result)!["result"]!["kwargs"]!["note"]!.GetValue<string>());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        string info;
+        while (!(info = await host.Http.GetStringAsync($"/api/task/info/{id}")).Contains("\"SUCCESS\"", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the task's SUCCESS in the index after 10 s");
+            await Task.Delay(20);
+        }
+        Assert.DoesNotContain("\\u", info, StringComparison.Ordinal);
+        Assert.Contains(text, JsonNode.Parse(info)!["result"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Post_Answers202_WithIdQueueAndPriority_AndTheTaskRuns()
     {
         var (status, body) = await PostAsync(new { name = "diagnostics.echo", kwargs = new { fir_id = "FIR-1" }, queue = "email" });

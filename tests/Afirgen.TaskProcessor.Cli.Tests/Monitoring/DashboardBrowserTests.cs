@@ -118,6 +118,132 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
     }
 
     [Fact]
+    public async Task Dashboard_At1400px_FitsTheTasksTable_ShowsRunningAndHeldApart_AndTabsCountTasksByState()
+    {
+        Directory.CreateDirectory(ArtifactDirectory);
+        // On B: four long sleeps run and a fifth is held (B runs four at a time). On A: a failure and a task due later.
+        var sleeps = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            sleeps.Add(await workers.B.EnqueueAsync(new { name = "diagnostics.sleep", kwargs = new { seconds = 60 }, queue = "reports" }));
+        }
+        var failed = await workers.A.EnqueueAsync(new { name = "diagnostics.fail" });
+        await workers.A.WaitForStateAsync(failed, "FAILURE");
+        var later = await workers.A.EnqueueAsync(new { name = "afirgen_tasks.cleanup.archive_old_records", countdown = 3600 });
+        try
+        {
+            var driver = Start();
+            driver.Manage().Window.Size = new System.Drawing.Size(1400, 900);
+            var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+            wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+            driver.Navigate().GoToUrl(workers.A.BaseUrl + "/");
+
+            // The queue's in-flight figure says how many of its messages run and how many are only held.
+            var inFlight = "#queues-table tr[data-queue='reports'] td.in-flight";
+            wait.Until(d => d.FindElement(By.CssSelector(inFlight)).GetDomAttribute("data-running") == "4");
+            Assert.Equal("1", driver.FindElement(By.CssSelector(inFlight)).GetDomAttribute("data-held"));
+            Assert.Contains("4 running · 1 held", driver.FindElement(By.CssSelector(inFlight)).Text, StringComparison.Ordinal);
+            wait.Until(d => d.FindElement(By.CssSelector($"#workers [data-worker='{workers.B.Name}']")).Text.Contains("running 4 · held (prefetched, not started) 1", StringComparison.Ordinal));
+            Screenshot(driver, "overview-running-held");
+
+            // The tasks table at 1,400 px: its last column ("updated", then runtime and the revoke button) is in view, unscrolled.
+            Click(wait, By.Id("nav-tasks"));
+            wait.Until(d => d.FindElements(By.CssSelector($"#tasks-table tr[data-task-id='{later}']")).Count == 1);
+            wait.Until(d => d.FindElements(By.CssSelector($"#tasks-table tr[data-task-id='{sleeps[0]}']")).Count == 1);
+            var fit = (IReadOnlyCollection<object>)((IJavaScriptExecutor)driver).ExecuteScript("""
+                const table = document.getElementById('tasks-table');
+                const last = table.querySelector('thead th:last-child').getBoundingClientRect();
+                const updated = [...table.querySelectorAll('thead th')].find(th => th.textContent === 'updated').getBoundingClientRect();
+                return [last.right, updated.right, window.innerWidth, table.parentElement.scrollWidth, table.parentElement.clientWidth];
+                """)!;
+            var (lastRight, updatedRight, width, scrollWidth, clientWidth) = fit.Select(Convert.ToDouble).ToArray() switch { var f => (f[0], f[1], f[2], f[3], f[4]) };
+            Screenshot(driver, "tasks-1400");
+            Assert.True(updatedRight <= width && lastRight <= width, $"the last columns end at {updatedRight} and {lastRight} px, beyond the {width} px window");
+            Assert.True(scrollWidth <= clientWidth, $"the tasks table is {scrollWidth} px wide in a {clientWidth} px box: it scrolls sideways");
+
+            // One tab per state with its count (the index's own, as the API gives it); a tab shows that state's tasks only.
+            var counts = await workers.A.GetJsonAsync("/api/monitor/task-counts");
+            foreach (var tabState in new[] { "PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED" })
+            {
+                Assert.NotNull(counts["states"]![tabState]);
+            }
+            wait.Until(d => long.Parse(d.FindElement(By.CssSelector("#state-tabs button[data-state='STARTED'] .count")).Text, System.Globalization.CultureInfo.InvariantCulture) >= 4);
+            wait.Until(d => long.Parse(d.FindElement(By.CssSelector("#state-tabs button[data-state='FAILURE'] .count")).Text, System.Globalization.CultureInfo.InvariantCulture) >= 1);
+            Click(wait, By.CssSelector("#state-tabs button[data-state='FAILURE']"));
+            wait.Until(d => d.FindElement(By.CssSelector("#state-tabs button[data-state='FAILURE']")).GetDomAttribute("aria-selected") == "true");
+            wait.Until(d => d.FindElements(By.CssSelector($"#tasks-table tr[data-task-id='{failed}']")).Count == 1
+                && d.FindElements(By.CssSelector($"#tasks-table tr[data-task-id='{later}']")).Count == 0);
+            wait.Until(d => d.FindElements(By.CssSelector("#tasks-table tbody td.state")).All(td => td.Text == "FAILURE"));
+            Click(wait, By.CssSelector("#state-tabs button[data-state='PENDING']"));
+            wait.Until(d => d.FindElements(By.CssSelector($"#tasks-table tr[data-task-id='{later}']")).Count == 1
+                && d.FindElements(By.CssSelector($"#tasks-table tr[data-task-id='{failed}']")).Count == 0);
+            Screenshot(driver, "tasks-tab-pending");
+            AssertNoConsoleErrors(driver);
+        }
+        finally
+        {
+            foreach (var id in sleeps.Append(later))
+            {
+                await workers.B.PostJsonAsync($"/api/tasks/{id}/revoke?terminate=true", new { });
+            }
+            foreach (var id in sleeps)
+            {
+                await workers.B.WaitForStateAsync(id, "REVOKED");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ReplayAllShown_AsksFirst_AndDismissedReplaysNothing_AndTheScheduleRunsNowFromItsPage()
+    {
+        Directory.CreateDirectory(ArtifactDirectory);
+        var failed = await workers.A.EnqueueAsync(new { name = "diagnostics.fail" });
+        await workers.A.WaitForStateAsync(failed, "FAILURE");
+        var log = workers.A.Requests!;
+        int Posts(string path) => log.Requests.Count(r => r.Method == "POST" && r.PathAndQuery.StartsWith(path, StringComparison.Ordinal));
+
+        var driver = Start();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/#dead-letters");
+        var deadRow = $"#dead-letters-table tr[data-task-id='{failed}']";
+        wait.Until(d => d.FindElements(By.CssSelector(deadRow)).Count == 1);
+
+        // "Replay all shown" asks; dismissed, nothing is sent and the dead letter stays.
+        var replays = Posts("/api/dead-letters/replay");
+        Click(wait, By.Id("dl-replay-all"));
+        var question = wait.Until(d => d.SwitchTo().Alert());
+        Assert.StartsWith("Replay ", question.Text, StringComparison.Ordinal);
+        question.Dismiss();
+        wait.Until(d => d.FindElement(By.Id("dl-result")).Text == "Nothing replayed.");
+        Assert.Equal(replays, Posts("/api/dead-letters/replay"));
+        Assert.Single(driver.FindElements(By.CssSelector(deadRow)));
+        Assert.Equal("FAILURE", (await workers.A.GetJsonAsync($"/api/tasks/{failed}"))["state"]!.GetValue<string>());
+
+        // The schedule's page: the cleanup schedule with its next run, and "run now" (asked first) enqueues its tasks.
+        Click(wait, By.Id("nav-schedules"));
+        var row = "#schedules-table tr[data-schedule='cleanup']";
+        wait.Until(d => d.FindElement(By.CssSelector(row + " td.next-run")).Text.Length > 0);
+        Assert.Contains("0 0 2 * * *", driver.FindElement(By.CssSelector(row)).Text, StringComparison.Ordinal);
+        Assert.Contains("afirgen_tasks.cleanup.archive_old_records", driver.FindElement(By.CssSelector(row)).Text, StringComparison.Ordinal);
+        Screenshot(driver, "schedules");
+        Click(wait, By.CssSelector(row + " button.run-now"));
+        wait.Until(d => d.SwitchTo().Alert()).Accept();
+        var ids = wait.Until(d => d.FindElement(By.Id("schedule-result")).GetDomAttribute("data-task-ids") is { Length: > 0 } v ? v.Split(' ') : null)!;
+        Assert.Equal(3, ids.Length);
+        foreach (var id in ids)
+        {
+            var info = await Eventually.ValueAsync(async () =>
+            {
+                using var response = await workers.A.Http.GetAsync($"/api/task/info/{id}");
+                return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync()) : null;
+            }, $"run-now task {id} in the index");
+            Assert.StartsWith("afirgen_tasks.cleanup.", info["name"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        AssertNoConsoleErrors(driver);
+    }
+
+    [Fact]
     public void Dashboard_OpenedWithAFunctionKey_SendsItWithEveryApiRequest_AndTakesItOutOfTheAddressBar()
     {
         var driver = Start();

@@ -23,6 +23,16 @@ public sealed class DeadLetterReplayTests(TwoWorkersFixture workers) : IClassFix
         Assert.Equal(1, dead["deliveryCount"]!.GetValue<int>());
         Assert.Contains("unavailable until", dead["description"]!.GetValue<string>());
         Assert.Null(dead["body"]);
+        // The exception named as the stored result names it (the Python-facing type), not the .NET class that raised it.
+        var failed = await workers.A.GetJsonAsync($"/api/tasks/{id}");
+        var excType = failed["result"]!["exc_type"]!.GetValue<string>();
+        Assert.Equal("ValueError", excType);
+        Assert.StartsWith(excType + ": The downstream is unavailable until", dead["description"]!.GetValue<string>());
+        // Read once the index has the failure (its reason is the index's); before that, info falls back to the result's repr.
+        var indexed = await Eventually.ValueAsync(async () =>
+            (await workers.A.GetJsonAsync($"/api/task/info/{id}")) is { } i && i["reason"] is not null ? i["exception"]?.GetValue<string>() : null,
+            "the failure in the task index");
+        Assert.StartsWith(excType + ": ", indexed);
 
         // The CLI lists it too.
         var (code, stdout, stderr) = await InspectTests.ExecAsync("dead-letters", "list", "--queue", "analytics", "--api", workers.A.BaseUrl);

@@ -8,8 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 
 /// <summary>
-/// Flower's REST API against two running instances sharing one Redis, with the JSON shapes of Flower's
-/// documented responses (flower/api/*.py docstrings), so a script written for Flower works unchanged.
+/// Flower's REST API against two running instances sharing one Redis, with the JSON shapes Flower's code answers
+/// (flower/api/*.py: Celery's Task.as_dict() and inspect's Request.info(); its docstrings' examples are older), so a
+/// script written for Flower works unchanged.
 /// </summary>
 public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<TwoWorkersFixture>
 {
@@ -51,6 +52,54 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
         Assert.Equal([workers.B.Name], Keys(one));
         using var unknown = await workers.A.Http.GetAsync("/api/workers?workername=nobody@nowhere");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Workers_ActiveAndReserved_AreCelerysRequestInfo_AsFlowerServesThem()
+    {
+        // B runs four at a time: five long sleeps leave four running and one held (prefetched, not started).
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await workers.B.EnqueueAsync(new { name = "diagnostics.sleep", kwargs = new { seconds = 60 }, queue = "reports" }));
+        }
+        try
+        {
+            var b = await Eventually.ValueAsync(async () =>
+            {
+                var w = (await workers.A.GetJsonAsync($"/api/workers?workername={Uri.EscapeDataString(workers.B.Name)}"))[workers.B.Name]!;
+                return w["active"]!.AsArray().Count == 4 && w["reserved"]!.AsArray().Count == 1 ? w : null;
+            }, "four running and one held on B, in /api/workers");
+            var running = b["active"]!.AsArray().Select(t => t!).ToArray();
+            var held = b["reserved"]!.AsArray().Single()!;
+            string[] requestKeys = ["acknowledged", "args", "delivery_info", "hostname", "id", "kwargs", "name", "time_start", "type", "worker_pid"];
+            Assert.All(running, t => Assert.Equal(requestKeys, Keys(t)));
+            Assert.All(running, t => Assert.Equal("diagnostics.sleep", t["name"]!.GetValue<string>()));
+            Assert.All(running, t => Assert.Equal(workers.B.Name, t["hostname"]!.GetValue<string>()));
+            Assert.All(running, t => Assert.Equal("reports", t["delivery_info"]!["routing_key"]!.GetValue<string>()));
+            Assert.All(running, t => Assert.True(t["time_start"]!.GetValue<double>() > 0));
+            Assert.All(requestKeys, k => Assert.True(held.AsObject().ContainsKey(k), $"reserved lacks Celery's '{k}'"));
+            Assert.Equal("diagnostics.sleep", held["name"]!.GetValue<string>());
+            Assert.Null(held["time_start"]);
+            Assert.Equal(ids.ToHashSet(), running.Select(t => t["id"]!.GetValue<string>()).Append(held["id"]!.GetValue<string>()).ToHashSet());
+
+            // The dashboard's queue figures tell them apart too: of what is in flight on reports, four run and one is held.
+            var reports = await Eventually.ValueAsync(async () =>
+                (await workers.A.GetJsonAsync("/api/monitor/overview"))["queues"]!.AsArray().Single(q => q!["name"]!.GetValue<string>() == "reports") is { } q
+                && q["running"]!.GetValue<long>() == 4 ? q : null, "reports' running and held in the overview");
+            Assert.Equal(1, reports["held"]!.GetValue<long>());
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await workers.B.PostJsonAsync($"/api/tasks/{id}/revoke?terminate=true", new { });
+            }
+            foreach (var id in ids)
+            {
+                await workers.B.WaitForStateAsync(id, "REVOKED");
+            }
+        }
     }
 
     [Fact]
@@ -122,9 +171,10 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
             var i = await workers.B.GetJsonAsync($"/api/task/info/{id}");
             return i["state"]!.GetValue<string>() == "SUCCESS" && i["succeeded"] is not null ? i : null;
         }, "task info SUCCESS");
+        // Flower answers Task.as_dict(): the id is "uuid" (scripts read info["uuid"]); its docstring's "task-id" is kept too.
+        Assert.Equal(id, info["uuid"]!.GetValue<string>());
         Assert.Equal(id, info["task-id"]!.GetValue<string>());
-        Assert.False(info.AsObject().ContainsKey("uuid"));
-        Assert.All(FlowerTaskKeys.Where(k => k != "uuid"), k => Assert.True(info.AsObject().ContainsKey(k), $"info lacks '{k}'"));
+        Assert.All(FlowerTaskKeys, k => Assert.True(info.AsObject().ContainsKey(k), $"info lacks Flower's '{k}'"));
 
         var result = await workers.B.GetJsonAsync($"/api/task/result/{id}");
         Assert.Equal(id, result["task-id"]!.GetValue<string>());

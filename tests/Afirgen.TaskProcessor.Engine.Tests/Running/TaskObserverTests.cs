@@ -49,7 +49,7 @@ public sealed class TaskObserverTests(RedisFixture redis)
         Assert.Equal(["retry 1", "retry 2", "retry 3"], retries.Select(c => $"retry {c.Detail}"));
         var failed = Assert.Single(recorder.Calls, c => c.Kind == "failed");
         Assert.Equal(3, failed.Task.Retries);
-        Assert.Equal(DeadLetterReasons.MaxRetriesExceeded + "|InvalidOperationException: Planned failure 4 of 9.", failed.Detail);
+        Assert.Equal(DeadLetterReasons.MaxRetriesExceeded + "|RuntimeError: Planned failure 4 of 9.", failed.Detail);
         Assert.Equal(4, recorder.Calls.Count(c => c.Kind == "finished"));
     }
 

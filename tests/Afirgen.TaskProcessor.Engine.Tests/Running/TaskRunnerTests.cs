@@ -246,7 +246,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         Assert.Contains("upstream slow", result.Traceback);
         var dead = Assert.Single(await h.Broker.GetDeadLettersAsync("default", 100, CancellationToken.None));
         Assert.Equal(DeadLetterReasons.MaxRetriesExceeded, dead.Reason);
-        Assert.StartsWith("Failed after 2 retries: TimeoutException: upstream slow", dead.Description);
+        Assert.StartsWith("Failed after 2 retries: TimeoutError: upstream slow", dead.Description);
     }
 
     [Fact]

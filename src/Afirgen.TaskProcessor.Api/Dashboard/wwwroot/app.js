@@ -2,8 +2,8 @@
 // Every view refreshes itself once a second while it is shown; nothing needs a reload.
 "use strict";
 
-const views = ["overview", "tasks", "dead-letters"];
-const state = { view: "overview", selectedTask: null, busy: false, queues: [] };
+const views = ["overview", "tasks", "dead-letters", "schedules"];
+const state = { view: "overview", selectedTask: null, busy: false, queues: [], taskState: "" };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -82,6 +82,10 @@ function time(value) {
   return date.toLocaleTimeString([], { hour12: false });
 }
 
+function dateTime(value) {
+  return value ? new Date(value).toLocaleString([], { hour12: false }) : "";
+}
+
 function stateCell(value) {
   const css = value && value.startsWith("lost") ? "lost" : value;
   return el("td", { class: "state state-" + css }, value);
@@ -98,7 +102,9 @@ async function refreshOverview() {
   state.queues = overview.queues.map(q => q.name);
   fill(document.querySelector("#queues-table tbody"), overview.queues.map(q => el("tr", { "data-queue": q.name },
     el("td", {}, q.name), el("td", { class: "num" }, q.defaultPriority), el("td", { class: "num" }, q.waiting),
-    el("td", { class: "num" }, q.scheduled), el("td", { class: "num" }, q.inFlight), el("td", { class: "num" }, q.deadLettered),
+    el("td", { class: "num" }, q.scheduled),
+    el("td", { class: "num in-flight", "data-running": q.running, "data-held": q.held }, q.inFlight, el("div", { class: "sub" }, `${q.running} running · ${q.held} held`)),
+    el("td", { class: "num" }, q.deadLettered),
     el("td", {}, q.consumers.length ? q.consumers.join(", ") : "none"))), "no queues", 7);
 
   const workers = document.getElementById("workers");
@@ -106,7 +112,8 @@ async function refreshOverview() {
     el("h3", {}, w.name),
     el("div", { class: "muted" }, `pid ${w.pid} · v${w.version} · concurrency ${w.concurrency} · prefetch ${w.prefetchCount}`),
     el("div", {}, `queues: ${w.queues.join(", ")}`),
-    el("div", {}, `received ${w.received} · succeeded ${w.succeeded} · failed ${w.failed} · retried ${w.retried} · reserved ${w.reserved}`),
+    el("div", {}, `received ${w.received} · succeeded ${w.succeeded} · failed ${w.failed} · retried ${w.retried}`),
+    el("div", { class: "muted" }, `running ${w.active.length} · held (prefetched, not started) ${w.reserved}`),
     w.active.length
       ? el("ul", {}, w.active.map(t => el("li", {}, `${t.name} `, el("code", {}, t.id.slice(0, 8)), ` since ${time(t.startedAt)} (${t.queue}, p${t.priority})`)))
       : el("div", { class: "muted" }, "idle"))) : [el("p", { class: "muted" }, "No worker has sent a heartbeat recently.")]));
@@ -169,15 +176,28 @@ async function loadTaskChoices() {
   }
 }
 
+// One tab per state the task index holds, with its count; "all" first.
+const TASK_STATES = ["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"];
+
+function drawStateTabs(counts) {
+  const tab = (value, label, count) => el("button", {
+    type: "button", role: "tab", "data-state": value, "aria-selected": String(state.taskState === value), class: value ? "state-" + value : null,
+    onclick: () => { state.taskState = value; refresh(); },
+  }, label, el("span", { class: "count" }, count));
+  document.getElementById("state-tabs").replaceChildren(tab("", "all", counts.total),
+    ...TASK_STATES.map(s => tab(s, s, counts.states[s] ?? 0)));
+}
+
 async function refreshTasks() {
   const params = new URLSearchParams({ limit: document.getElementById("filter-limit").value });
-  const s = document.getElementById("filter-state").value, n = document.getElementById("filter-name").value, w = document.getElementById("filter-worker").value.trim();
+  const s = state.taskState, n = document.getElementById("filter-name").value, w = document.getElementById("filter-worker").value.trim();
   if (s) params.set("state", s);
   if (n) params.set("taskname", n);
   if (w) params.set("workername", w);
-  const tasks = await api("/api/tasks?" + params);
+  const [tasks, counts] = await Promise.all([api("/api/tasks?" + params), api("/api/monitor/task-counts")]);
+  drawStateTabs(counts);
   fill(document.querySelector("#tasks-table tbody"), Object.values(tasks).map(t => el("tr", { "data-task-id": t.uuid, onclick: () => openTask(t.uuid) },
-    el("td", {}, el("code", {}, t.uuid)), el("td", {}, t.name || ""), stateCell(t.state), el("td", {}, t.routing_key || ""),
+    el("td", { class: "id" }, el("code", { title: t.uuid }, t.uuid.length > 13 ? t.uuid.slice(0, 8) + "…" : t.uuid)), el("td", { class: "name" }, t.name || ""), stateCell(t.state), el("td", {}, t.routing_key || ""),
     el("td", { class: "num" }, t.retries ?? ""), el("td", {}, t.worker || ""), el("td", {}, time(t.timestamp)),
     el("td", { class: "num" }, t.runtime === null || t.runtime === undefined ? "" : t.runtime.toFixed(3) + " s"),
     el("td", {}, OPEN_STATES.has(t.state) ? el("button", { type: "button", class: "revoke", onclick: e => { e.stopPropagation(); revoke(t.uuid, t.state === "STARTED"); } }, "revoke") : ""))), "no tasks yet", 9);
@@ -275,6 +295,7 @@ async function enqueue(event) {
 async function refreshDeadLetters() {
   const queue = document.getElementById("dl-queue").value;
   const letters = await api("/api/dead-letters" + (queue ? "?queue=" + encodeURIComponent(queue) : ""));
+  state.deadLettersShown = letters.length;
   fill(document.querySelector("#dead-letters-table tbody"), letters.map(d => el("tr", { "data-message-id": d.messageId, "data-task-id": d.taskId },
     el("td", {}, el("button", { type: "button", class: "replay", onclick: () => replay({ queue: d.queue, messageIds: [d.messageId] }) }, "Replay")),
     el("td", {}, d.queue), el("td", {}, d.taskName), el("td", { class: "state state-FAILURE" }, d.reason),
@@ -291,6 +312,32 @@ async function replay(filter) {
     await refreshDeadLetters();
   } catch (error) {
     out.textContent = "Not replayed: " + error.message;
+  }
+}
+
+// ---- schedules ---------------------------------------------------------------------------------
+
+async function refreshSchedules() {
+  const schedules = await api("/api/schedules");
+  fill(document.querySelector("#schedules-table tbody"), schedules.map(s => el("tr", { "data-schedule": s.name },
+    el("td", {}, s.name, s.enabled ? null : el("div", { class: "sub" }, "off on this host")),
+    el("td", {}, el("code", {}, s.cron), el("div", { class: "sub" }, s.timeZone)),
+    el("td", { class: "next-run" }, s.error ? s.error : dateTime(s.nextRun)),
+    el("td", {}, dateTime(s.lastDue)),
+    el("td", { class: "wrap" }, el("ul", { class: "links" }, s.tasks.map(t => el("li", {}, el("code", {}, t.task),
+      Object.keys(t.kwargs).length ? ` ${JSON.stringify(t.kwargs)}` : null, t.priority ? ` (p${t.priority})` : null)))),
+    el("td", {}, el("button", { type: "button", class: "run-now", onclick: () => runNow(s) }, "Run now")))), "no schedules", 6);
+}
+
+async function runNow(schedule) {
+  const out = document.getElementById("schedule-result");
+  if (!confirm(`Enqueue the ${schedule.tasks.length} task(s) of schedule ${schedule.name} now, as its next run would?`)) return;
+  try {
+    const answer = await api("/api/schedules/" + encodeURIComponent(schedule.name) + "/run", { method: "POST" });
+    out.textContent = `Enqueued ${answer.enqueued.length} task(s) of ${answer.schedule}: ` + answer.enqueued.map(t => `${t.name} (${t.id})`).join(", ") + ".";
+    out.dataset.taskIds = answer.enqueued.map(t => t.id).join(" ");
+  } catch (error) {
+    out.textContent = "Not run: " + error.message;
   }
 }
 
@@ -311,7 +358,8 @@ async function refresh() {
   try {
     if (state.view === "overview") await refreshOverview();
     else if (state.view === "tasks") await refreshTasks();
-    else await refreshDeadLetters();
+    else if (state.view === "dead-letters") await refreshDeadLetters();
+    else await refreshSchedules();
     setStatus("live · updated " + new Date().toLocaleTimeString([], { hour12: false }));
   } catch (error) {
     setStatus("cannot reach the API: " + error.message, true);
@@ -325,6 +373,12 @@ document.getElementById("task-filters").addEventListener("change", () => refresh
 document.getElementById("dl-queue").addEventListener("change", () => refresh());
 document.getElementById("dl-replay-all").addEventListener("click", () => {
   const queue = document.getElementById("dl-queue").value;
+  // Every dead letter of the queue (or of all queues) goes back to work at once: ask first.
+  const what = `${state.deadLettersShown ?? "all"} dead letter(s)` + (queue ? ` of queue ${queue}` : " of every queue");
+  if (!confirm(`Replay ${what}? They go back on their queues with retries reset and run again.`)) {
+    document.getElementById("dl-result").textContent = "Nothing replayed.";
+    return;
+  }
   replay(queue ? { queue } : {});
 });
 document.getElementById("detail-revoke").addEventListener("click", () => revoke(state.selectedTask, false));
