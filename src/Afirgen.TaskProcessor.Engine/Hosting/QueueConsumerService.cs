@@ -305,25 +305,17 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             {
                 credits.Return(wanted - batch.Count);
             }
-            for (var i = 0; i < batch.Count; i++)
+            foreach (var delivery in batch)
             {
-                var delivery = batch[i];
                 Interlocked.Increment(ref _running);
                 var control = new RunControl(_giveBack.Token);
                 _inFlight[delivery] = new InFlight(delivery.Message.LockedUntil, _time.GetUtcNow(), control);
                 // Owned: counted in _running and awaited through _drained on shutdown. The global queue keeps
-                // hand-offs roughly in arrival order (the gate orders by enqueued time in any case). The last one starts
-                // here, up to its first wait (the result store's answer), sparing it a hand-off: a task's handler runs
-                // only after that wait, so this loop is back to receiving within microseconds.
-                if (i == batch.Count - 1)
-                {
-                    _ = RunOneAsync(delivery, control, credits);
-                }
-                else
-                {
-                    ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Service.RunOneAsync(state.Delivery, state.Control, state.Credits),
-                        (Service: this, Delivery: delivery, Control: control, Credits: credits), preferLocal: false);
-                }
+                // hand-offs roughly in arrival order (the gate orders by enqueued time in any case). Never started on
+                // this thread: with a result store that answers at once (the in-memory one) a handler's synchronous
+                // part would run here and hold up receiving.
+                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Service.RunOneAsync(state.Delivery, state.Control, state.Credits),
+                    (Service: this, Delivery: delivery, Control: control, Credits: credits), preferLocal: false);
             }
         }
     }

@@ -34,12 +34,19 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         return value.IsNull ? null : CeleryResultSerializer.Deserialize((byte[])value!);
     }
 
-    public Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken) =>
-        Run(async () =>
+    // The two hot paths (every task begins and stores) without Run's closure and the key built twice.
+    public async Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken)
+    {
+        var key = KeyText(meta.TaskId);
+        try
         {
-            await _writes.StoreAsync(Key(meta.TaskId), RevokedKey(meta.TaskId), CeleryResultSerializer.Serialize(meta)).ConfigureAwait(false);
-            return true;
-        }, meta.TaskId);
+            await _writes.StoreAsync(key, RevokedKeyFor(key), CeleryResultSerializer.Serialize(meta)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable(meta.TaskId, ex);
+        }
+    }
 
     public Task<bool> TryStorePendingAsync(TaskResultMeta pending, CancellationToken cancellationToken) =>
         Run(() => _redis.GetDatabase(_database).StringSetAsync(Key(pending.TaskId), CeleryResultSerializer.Serialize(pending), TimeSpan.FromSeconds(_expirySeconds), When.NotExists), pending.TaskId);
@@ -47,7 +54,16 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     public async Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
         RedisValue startedJson = started is null ? RedisValue.EmptyString : CeleryResultSerializer.Serialize(started);
-        var found = await Run(() => _writes.BeginAsync(Key(taskId), RevokedKey(taskId), startedJson), taskId).ConfigureAwait(false);
+        var key = KeyText(taskId);
+        RedisValue found;
+        try
+        {
+            found = await _writes.BeginAsync(key, RevokedKeyFor(key), startedJson).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable(taskId, ex);
+        }
         if (found.IsNull)
         {
             return BeginResult.Go;
@@ -180,7 +196,11 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     /// both keys live in one hash slot (the result key has no braces, so its slot is that of its whole
     /// name) and one script can read both.
     /// </summary>
-    private RedisKey RevokedKey(string taskId) => $"{_prefix}afirgen-revoked:{{{_prefix}{CeleryResultSerializer.KeyFor(taskId)}}}";
+    private RedisKey RevokedKey(string taskId) => RevokedKeyFor(KeyText(taskId));
+
+    private string KeyText(string taskId) => _prefix + CeleryResultSerializer.KeyFor(taskId);
+
+    private string RevokedKeyFor(string resultKey) => $"{_prefix}afirgen-revoked:{{{resultKey}}}";
 
     private static async Task<T> Run<T>(Func<Task<T>> command, string taskId)
     {
@@ -190,8 +210,10 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException(
-                $"The result store (Redis) could not be reached while handling task {taskId} ({ResultStoreUnavailableException.Short(ex)}).", ex);
+            throw Unavailable(taskId, ex);
         }
     }
+
+    private static ResultStoreUnavailableException Unavailable(string taskId, Exception ex) =>
+        new($"The result store (Redis) could not be reached while handling task {taskId} ({ResultStoreUnavailableException.Short(ex)}).", ex);
 }
