@@ -22,24 +22,6 @@ internal static class FlowerWorkerFormat
         return info;
     }
 
-    // acknowledged is false until the outcome is stored (late acknowledgement), as in Celery with acks_late.
-    private static JsonObject Info(string id, string? name, string queue, int? priority, int deliveryCount, InstanceState worker, double? started, int? pid) => new()
-    {
-        ["id"] = id,
-        ["name"] = name,
-        ["args"] = null,
-        ["kwargs"] = null,
-        ["type"] = name,
-        ["hostname"] = worker.Name,
-        ["time_start"] = started,
-        ["acknowledged"] = false,
-        ["delivery_info"] = new JsonObject
-        {
-            ["exchange"] = "",
-            ["routing_key"] = queue,
-            ["priority"] = priority,
-            ["redelivered"] = deliveryCount > 1,
-        },
-        ["worker_pid"] = pid,
-    };
+    private static JsonObject Info(string id, string? name, string queue, int? priority, int deliveryCount, InstanceState worker, double? started, int? pid) =>
+        CeleryRequestInfo.Create(id, name, queue, priority, deliveryCount > 1, worker.Name, started, pid);
 }

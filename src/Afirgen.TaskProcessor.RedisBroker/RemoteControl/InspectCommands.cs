@@ -300,26 +300,8 @@ internal sealed class InspectCommands(
     private JsonObject HeldInfo(TaskMessage message, string queue, int deliveryCount) =>
         Info(message.Id, message.TaskName, queue, message.Priority, deliveryCount > 1, null, null);
 
-    // Celery's Request.info(): acknowledged is false until the outcome is stored (late acknowledgement).
-    private JsonObject Info(string id, string name, string queue, int? priority, bool redelivered, double? started, int? pid) => new()
-    {
-        ["id"] = id,
-        ["name"] = name,
-        ["args"] = null,
-        ["kwargs"] = null,
-        ["type"] = name,
-        ["hostname"] = worker.Name,
-        ["time_start"] = started,
-        ["acknowledged"] = false,
-        ["delivery_info"] = new JsonObject
-        {
-            ["exchange"] = "",
-            ["routing_key"] = queue,
-            ["priority"] = priority,
-            ["redelivered"] = redelivered,
-        },
-        ["worker_pid"] = pid,
-    };
+    private JsonObject Info(string id, string name, string queue, int? priority, bool redelivered, double? started, int? pid) =>
+        CeleryRequestInfo.Create(id, name, queue, priority, redelivered, worker.Name, started, pid);
 
     private static JsonObject KombuQueue(string name) => new()
     {
