@@ -4,6 +4,8 @@ using Afirgen.TaskProcessor.Api.Flower;
 using Afirgen.TaskProcessor.Api.Inspect;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,6 +29,9 @@ public static class TaskProcessorApiEndpoints
         services.TryAddSingleton<FlowerApi>();
         services.TryAddSingleton<DeadLetterApi>();
         services.TryAddSingleton<DashboardApi>();
+        // Lanes are shown only where the broker keeps them as queues of their own (it registers LanedBroker).
+        services.TryAddSingleton(sp => new QueueDepthReader(sp.GetRequiredService<IQueueStatisticsSource>(), sp.GetRequiredService<TaskRouter>(),
+            sp.GetRequiredService<QueueLanes>(), sp.GetService<LanedBroker>() is not null));
         return services;
     }
 

@@ -12,7 +12,7 @@ namespace Afirgen.TaskProcessor.Api.Inspect;
 /// across every instance that shares the Redis (from their heartbeats, not a broadcast: Service Bus has
 /// none). <c>GET /api/inspect/{command}</c>; <c>afirgen-tasks inspect</c> prints the same.
 /// </summary>
-public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registry, TaskRouter router, IQueueStatisticsSource queues, TimeProvider time)
+public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registry, TaskRouter router, IQueueStatisticsSource queues, QueueDepthReader depths, TimeProvider time)
 {
     /// <summary>The commands, as routed and as the CLI names them.</summary>
     public static readonly IReadOnlyList<string> Commands = ["active", "registered", "stats", "active_queues", "scheduled", "reserved"];
@@ -67,14 +67,17 @@ public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registr
             w.Counters, w.DroppedEvents), StringComparer.Ordinal);
     }
 
-    /// <summary>Per queue: who consumes it, and what it holds (waiting, scheduled, in flight, dead-lettered).</summary>
+    /// <summary>
+    /// Per queue: who consumes it, what it holds (waiting, scheduled, in flight, dead-lettered, over every lane), and its
+    /// lanes with their own figures (empty where the broker keeps no lanes).
+    /// </summary>
     public async Task<object> ActiveQueuesAsync(CancellationToken cancellationToken)
     {
         var view = await monitoring.GetWorkersAsync(cancellationToken).ConfigureAwait(false);
-        var stats = await queues.GetStatisticsAsync(router.Queues, cancellationToken).ConfigureAwait(false);
-        return stats.Select(s => new QueueView(s.Queue, router.DefaultPriorityOf(s.Queue),
-            view.Alive.Where(w => w.Queues.Contains(s.Queue, StringComparer.OrdinalIgnoreCase)).Select(w => w.Name).ToArray(),
-            s.Waiting, s.Scheduled, s.InFlight, s.DeadLettered)).ToArray();
+        var all = await depths.GetAsync(cancellationToken).ConfigureAwait(false);
+        return all.Select(d => new QueueView(d.Totals.Queue, router.DefaultPriorityOf(d.Totals.Queue),
+            view.Alive.Where(w => w.Queues.Contains(d.Totals.Queue, StringComparer.OrdinalIgnoreCase)).Select(w => w.Name).ToArray(),
+            d.Totals.Waiting, d.Totals.Scheduled, d.Totals.InFlight, d.Totals.DeadLettered, d.Lanes)).ToArray();
     }
 
     /// <summary>
@@ -146,7 +149,7 @@ public sealed record WorkerStatsView(
     int Concurrency, int PrefetchCount, IReadOnlyList<string> Queues, int Active, int Reserved,
     IReadOnlyDictionary<string, long> Total, IReadOnlyDictionary<string, TaskCounters> Counters, long DroppedEvents);
 
-public sealed record QueueView(string Name, int DefaultPriority, IReadOnlyList<string> Consumers, long Waiting, long Scheduled, long InFlight, long DeadLettered);
+public sealed record QueueView(string Name, int DefaultPriority, IReadOnlyList<string> Consumers, long Waiting, long Scheduled, long InFlight, long DeadLettered, IReadOnlyList<LaneDepth> Lanes);
 
 public sealed record ScheduledQueueView(string Queue, long Scheduled, IReadOnlyList<ScheduledTaskView> Tasks);
 

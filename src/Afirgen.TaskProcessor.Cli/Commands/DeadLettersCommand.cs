@@ -84,7 +84,7 @@ internal static class DeadLettersCommand
     }
 
     private static (Option<string?> Queue, Option<string?> TaskName, Option<string?> TaskId, Option<string?> Reason) Filters() => (
-        new Option<string?>("--queue", "-q") { Description = "Only this queue's dead letters (default: every queue)." },
+        new Option<string?>("--queue", "-q") { Description = "Only this queue's dead letters (default: every queue); on Service Bus a lane's queue (reports-high) takes that lane only." },
         new Option<string?>("--task-name") { Description = "Only dead letters of this task name." },
         new Option<string?>("--task-id") { Description = "Only dead letters of this task id." },
         new Option<string?>("--reason") { Description = "Only dead letters with this reason (e.g. TaskFailed, MaxRetriesExceeded)." });
