@@ -200,7 +200,7 @@ public sealed class LaneMonitoringTests : IAsyncLifetime
     }
 
     /// <summary>Counts like Service Bus's statistics adapter: a queue's name sums its lanes, a lane's names that lane.</summary>
-    private sealed class LanedStatistics : IQueueStatisticsSource
+    internal sealed class LanedStatistics : IQueueStatisticsSource
     {
         private readonly Dictionary<string, QueueStatistics> _byBrokerQueue = new(StringComparer.Ordinal);
 
@@ -226,7 +226,7 @@ public sealed class LaneMonitoringTests : IAsyncLifetime
     }
 
     /// <summary>Keeps dead letters like Service Bus's dead-letter adapter: a queue's name covers its lanes, a lane's name that lane.</summary>
-    private sealed class LanedDeadLetters : IDeadLetterStore
+    internal sealed class LanedDeadLetters : IDeadLetterStore
     {
         private readonly List<DeadLetteredMessage> _letters = [];
 
