@@ -180,6 +180,21 @@ public sealed class LaneMonitoringTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeadLettersCommand_TakesALane()
+    {
+        SeedDeadLetters();
+        var api = _http.BaseAddress!.ToString().TrimEnd('/');
+        var (code, stdout, stderr) = await InspectTests.ExecAsync("dead-letters", "list", "--queue", "reports", "--lane", "base", "--api", api);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("m-base-1", stdout);
+        Assert.DoesNotContain("m-high-1", stdout);
+
+        (code, _, stderr) = await InspectTests.ExecAsync("dead-letters", "purge", "--queue", "reports", "--lane", "high", "--all", "--api", api);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["m-base-1"], _deadLetters.Ids);
+    }
+
+    [Fact]
     public async Task DeadLetters_RefuseALane_ThatIsNotThere_InASentence()
     {
         SeedDeadLetters();
