@@ -1,4 +1,5 @@
 using Afirgen.TaskProcessor.Api.Queues;
+using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Registry;
@@ -14,7 +15,7 @@ namespace Afirgen.TaskProcessor.Api;
 /// (<see cref="TaskProcessorApiEndpoints"/>); the Functions app calls the same methods from its HTTP
 /// functions. Errors are RFC 9457 problem documents whose detail says what to change.
 /// </summary>
-public sealed class TaskProcessorApi(TaskSubmitter submitter, JsonBodyReader bodies, TaskRegistry registry, TaskRouter router, IResultStore results, IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time)
+public sealed class TaskProcessorApi(TaskSubmitter submitter, JsonBodyReader bodies, TaskRegistry registry, TaskRouter router, IResultStore results, QueueDepthReader queues, TaskRevoker revoker, TimeProvider time)
 {
     /// <summary><c>POST /api/tasks</c>: enqueue a task; 202 with its id, queue and priority.</summary>
     public async Task<IResult> EnqueueAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -89,9 +90,9 @@ public sealed class TaskProcessorApi(TaskSubmitter submitter, JsonBodyReader bod
     /// <summary><c>GET /api/queues</c>: per queue, what waits, what is scheduled, in flight and dead-lettered.</summary>
     public async Task<IResult> GetQueuesAsync(CancellationToken cancellationToken)
     {
-        var names = router.Queues;
-        var stats = await queues.GetStatisticsAsync(names, cancellationToken).ConfigureAwait(false);
-        return Results.Ok(stats.Select(s => new QueueResponse(s.Queue, router.DefaultPriorityOf(s.Queue), s.Waiting, s.Scheduled, s.InFlight, s.DeadLettered)).ToArray());
+        var depths = await queues.GetAsync(cancellationToken).ConfigureAwait(false);
+        return Results.Ok(depths.Select(d => new QueueResponse(d.Totals.Queue, router.DefaultPriorityOf(d.Totals.Queue),
+            d.Totals.Waiting, d.Totals.Scheduled, d.Totals.InFlight, d.Totals.DeadLettered, d.Lanes)).ToArray());
     }
 
     private static IResult Problem(int status, string title, string detail) =>

@@ -5,6 +5,8 @@ using Afirgen.TaskProcessor.Api.Inspect;
 using Afirgen.TaskProcessor.Api.Schedules;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -29,6 +31,9 @@ public static class TaskProcessorApiEndpoints
         services.TryAddSingleton<DeadLetterApi>();
         services.TryAddSingleton<DashboardApi>();
         services.TryAddSingleton<ScheduleApi>();
+        // Lanes are shown only where the broker keeps them as queues of their own (it registers LanedBroker).
+        services.TryAddSingleton(sp => new QueueDepthReader(sp.GetRequiredService<IQueueStatisticsSource>(), sp.GetRequiredService<TaskRouter>(),
+            sp.GetRequiredService<QueueLanes>(), sp.GetService<LanedBroker>() is not null));
         return services;
     }
 

@@ -13,7 +13,13 @@ namespace Afirgen.TaskProcessor.Api.DeadLetters;
 /// replay one, a filtered set or all; purge. Written against the broker-neutral port, so the same calls
 /// work on the embedded broker and on Service Bus's dead-letter sub-queues.
 /// </summary>
-public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router, JsonBodyReader bodies)
+/// <remarks>
+/// On a broker with lanes (Service Bus) a queue (<c>reports</c>) means all its lanes; one lane is named either by its
+/// broker queue as the queue (<c>reports-high</c>) or by <c>queue</c> plus <c>lane</c> (<c>high</c>, or
+/// <see cref="QueueLanes.Base"/> for the queue's own broker queue alone). Elsewhere a lane is a 400 that says the
+/// broker keeps no lanes.
+/// </remarks>
+public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router, QueueDepthReader depths, JsonBodyReader bodies)
 {
     /// <summary><c>GET /api/dead-letters</c> (<c>?queue= &amp;taskName= &amp;taskId= &amp;reason= &amp;limit=</c>).</summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -24,16 +30,16 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be a whole number from 1 to {DeadLetterReplayer.MaxBrowsed}; got '{limitText}'.");
         }
-        var (queues, error) = Queues(q["queue"].ToString());
+        var (queues, error) = Queues(q["queue"].ToString(), Text(q["lane"]));
         if (error is not null)
         {
             return error;
         }
         var filter = new DeadLetterFilter { TaskName = Text(q["taskName"]), TaskId = Text(q["taskId"]), Reason = Text(q["reason"]) };
         var list = new List<DeadLetterView>();
-        foreach (var queue in queues)
+        foreach (var (queue, from) in queues)
         {
-            list.AddRange((await replayer.ListAsync(queue, filter, limit, cancellationToken).ConfigureAwait(false)).Select(DeadLetterView.From));
+            list.AddRange((await replayer.ListAsync(queue, filter with { FromQueue = from }, limit, cancellationToken).ConfigureAwait(false)).Select(DeadLetterView.From));
         }
         return Results.Ok(list.OrderBy(d => d.DeadLetteredAt).Take(limit).ToArray());
     }
@@ -69,9 +75,11 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
         var body = read as JsonObject ?? [];
         DeadLetterFilter filter;
         string? queueName;
+        string? laneName;
         try
         {
             queueName = Str(body, "queue");
+            laneName = Str(body, "lane");
             filter = new DeadLetterFilter
             {
                 MessageIds = body["messageIds"] switch
@@ -88,14 +96,14 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
         catch (Exception ex) when (ex is FormatException or InvalidOperationException)
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid dead-letter filter",
-                "Give any of \"queue\", \"taskId\", \"taskName\", \"reason\" as strings and \"messageIds\" as a list of strings.");
+                "Give any of \"queue\", \"lane\", \"taskId\", \"taskName\", \"reason\" as strings and \"messageIds\" as a list of strings.");
         }
         if (requireAll && filter.IsEverything && body["all"]?.GetValueKind() != JsonValueKind.True)
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Say what to delete",
                 "Purging without a filter deletes every dead letter" + (queueName is null ? " of every queue" : $" of queue '{queueName}'") + "; send \"all\": true to mean it, or filter by messageIds, taskId, taskName or reason.");
         }
-        var (queues, error) = Queues(queueName ?? "");
+        var (queues, error) = Queues(queueName ?? "", laneName);
         if (error is not null)
         {
             return error;
@@ -103,9 +111,9 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
         try
         {
             var total = 0;
-            foreach (var queue in queues)
+            foreach (var (queue, from) in queues)
             {
-                total += await apply(queue, filter, cancellationToken).ConfigureAwait(false);
+                total += await apply(queue, filter with { FromQueue = from }, cancellationToken).ConfigureAwait(false);
             }
             return Results.Ok(new Dictionary<string, int> { [counted] = total });
         }
@@ -115,15 +123,43 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
         }
     }
 
-    private (IReadOnlyList<string> Queues, IResult? Error) Queues(string queue)
+    // What a request names, as (the queue the dead-letter port is asked for, the broker queue the letters must come from):
+    // every queue; a queue (all its lanes); a lane by its broker queue (reports-high); or a queue and a lane name.
+    private (IReadOnlyList<(string Queue, string? From)> Queues, IResult? Error) Queues(string queue, string? lane)
     {
         if (string.IsNullOrWhiteSpace(queue))
         {
-            return (router.Queues, null);
+            return lane is null
+                ? (router.Queues.Select(q => (q, (string?)null)).ToArray(), null)
+                : ([], ApiProblems.Problem(StatusCodes.Status400BadRequest, "Lane without a queue", $"Lane '{lane}' needs the queue it belongs to, such as queue 'reports' with lane '{lane}'."));
         }
-        return router.IsKnownQueue(queue)
-            ? ([queue], null)
-            : ([], ApiProblems.Problem(StatusCodes.Status400BadRequest, "Unknown queue", $"There is no queue named '{queue}'; the queues are {string.Join(", ", router.Queues)}."));
+        if (!router.IsKnownQueue(queue))
+        {
+            return depths.LaneOf(queue) is { Name: not null } named && lane is null
+                ? ([(named.Queue, null)], null)
+                : ([], ApiProblems.Problem(StatusCodes.Status400BadRequest, "Unknown queue", $"There is no queue named '{queue}'; the queues are {string.Join(", ", router.Queues)}" +
+                    (depths.HasLanes ? $", and their lanes {string.Join(", ", router.Queues.SelectMany(depths.LanesOf).Where(l => l.Name is not null).Select(l => l.Queue))}." : ".")));
+        }
+        if (lane is null)
+        {
+            return ([(queue, null)], null);
+        }
+        var lanes = depths.LanesOf(queue);
+        if (lanes.Count == 0)
+        {
+            return ([], ApiProblems.Problem(StatusCodes.Status400BadRequest, "No lanes",
+                depths.HasLanes
+                    ? $"Queue '{queue}' has no lanes; leave 'lane' out."
+                    : "This broker orders each queue by priority itself and keeps no lanes (lanes are used on Service Bus only); leave 'lane' out."));
+        }
+        if (lane == QueueLanes.Base)
+        {
+            return ([(queue, queue)], null);
+        }
+        return lanes.FirstOrDefault(l => l.Name == lane) is { } found
+            ? ([(found.Queue, null)], null)
+            : ([], ApiProblems.Problem(StatusCodes.Status400BadRequest, "Unknown lane",
+                $"Queue '{queue}' has no lane '{lane}'; its lanes are {string.Join(", ", lanes.Select(l => l.Name ?? QueueLanes.Base))}."));
     }
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value.ToString()) ? null : value.ToString();

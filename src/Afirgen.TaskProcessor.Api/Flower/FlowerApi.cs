@@ -20,7 +20,7 @@ namespace Afirgen.TaskProcessor.Api.Flower;
 /// </summary>
 public sealed class FlowerApi(
     MonitoringReader monitoring, IResultStore results, TaskSubmitter submitter, JsonBodyReader bodies, TaskRegistry registry, TaskRouter router,
-    IQueueStatisticsSource queues, TaskRevoker revoker, TimeProvider time)
+    QueueDepthReader queues, TaskRevoker revoker, TimeProvider time)
 {
     private static readonly TimeSpan ApplyWaitLimit = TimeSpan.FromMinutes(5);
     private const int MaxListed = 10_000;
@@ -240,13 +240,19 @@ public sealed class FlowerApi(
         return Json(new JsonObject { ["message"] = $"Revoked '{id}'" });
     }
 
-    /// <summary><c>GET /api/queues/length</c>: <c>{"active_queues": [{"name", "messages"}]}</c>, messages ready to be received.</summary>
+    /// <summary>
+    /// <c>GET /api/queues/length</c>: <c>{"active_queues": [{"name", "messages"}]}</c>, messages ready to be received;
+    /// each queue's count is over all its lanes, and on a broker with lanes each named lane follows its queue as an
+    /// entry of its own (<c>reports-high</c>).
+    /// </summary>
     public async Task<IResult> QueueLengthsAsync(CancellationToken cancellationToken)
     {
-        var stats = await queues.GetStatisticsAsync(router.Queues, cancellationToken).ConfigureAwait(false);
+        var depths = await queues.GetAsync(cancellationToken).ConfigureAwait(false);
         return Json(new JsonObject
         {
-            ["active_queues"] = new JsonArray(stats.Select(s => (JsonNode?)new JsonObject { ["name"] = s.Queue, ["messages"] = s.Waiting }).ToArray()),
+            ["active_queues"] = new JsonArray(depths.SelectMany(d =>
+                    d.Lanes.Where(l => l.Lane != QueueLanes.Base).Select(l => (l.Name, l.Waiting)).Prepend((d.Totals.Queue, d.Totals.Waiting)))
+                .Select(q => (JsonNode?)new JsonObject { ["name"] = q.Item1, ["messages"] = q.Item2 }).ToArray()),
         });
     }
 

@@ -12,7 +12,7 @@ namespace Afirgen.TaskProcessor.Api.Inspect;
 /// across every instance that shares the Redis (from their heartbeats, not a broadcast: Service Bus has
 /// none). <c>GET /api/inspect/{command}</c>; <c>afirgen-tasks inspect</c> prints the same.
 /// </summary>
-public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registry, TaskRouter router, IQueueStatisticsSource queues, TimeProvider time)
+public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registry, TaskRouter router, IQueueStatisticsSource queues, QueueDepthReader depths, TimeProvider time)
 {
     /// <summary>The commands, as routed and as the CLI names them.</summary>
     public static readonly IReadOnlyList<string> Commands = ["active", "registered", "stats", "active_queues", "scheduled", "reserved"];
@@ -67,18 +67,22 @@ public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registr
             w.Counters, w.DroppedEvents), StringComparer.Ordinal);
     }
 
-    /// <summary>Per queue: who consumes it, and what it holds (waiting, scheduled, in flight, dead-lettered).</summary>
+    /// <summary>
+    /// Per queue: who consumes it, what it holds (waiting, scheduled, in flight, dead-lettered, over every lane), and its
+    /// lanes with their own figures (empty where the broker keeps no lanes).
+    /// </summary>
     public async Task<object> ActiveQueuesAsync(CancellationToken cancellationToken)
     {
         var view = await monitoring.GetWorkersAsync(cancellationToken).ConfigureAwait(false);
-        var stats = await queues.GetStatisticsAsync(router.Queues, cancellationToken).ConfigureAwait(false);
+        var all = await depths.GetAsync(cancellationToken).ConfigureAwait(false);
         // The broker's in-flight count holds both a worker's running tasks and the messages it prefetched and holds for a
         // free slot; the workers' heartbeats tell them apart.
-        return stats.Select(s => new QueueView(s.Queue, router.DefaultPriorityOf(s.Queue),
-            view.Alive.Where(w => w.Queues.Contains(s.Queue, StringComparer.OrdinalIgnoreCase)).Select(w => w.Name).ToArray(),
-            s.Waiting, s.Scheduled, s.InFlight, s.DeadLettered,
-            view.Alive.Sum(w => w.Active.Count(t => string.Equals(t.Queue, s.Queue, StringComparison.OrdinalIgnoreCase))),
-            view.Alive.Sum(w => w.Reserved.Count(r => string.Equals(r.Queue, s.Queue, StringComparison.OrdinalIgnoreCase))))).ToArray();
+        return all.Select(d => new QueueView(d.Totals.Queue, router.DefaultPriorityOf(d.Totals.Queue),
+            view.Alive.Where(w => w.Queues.Contains(d.Totals.Queue, StringComparer.OrdinalIgnoreCase)).Select(w => w.Name).ToArray(),
+            d.Totals.Waiting, d.Totals.Scheduled, d.Totals.InFlight, d.Totals.DeadLettered,
+            view.Alive.Sum(w => w.Active.Count(t => string.Equals(t.Queue, d.Totals.Queue, StringComparison.OrdinalIgnoreCase))),
+            view.Alive.Sum(w => w.Reserved.Count(r => string.Equals(r.Queue, d.Totals.Queue, StringComparison.OrdinalIgnoreCase))),
+            d.Lanes)).ToArray();
     }
 
     /// <summary>
@@ -153,9 +157,10 @@ public sealed record WorkerStatsView(
 /// <summary>
 /// A queue as inspect and the dashboard show it. Of what the broker counts in flight, <c>Running</c> are the tasks live
 /// workers run now and <c>Held</c> the messages they hold (prefetched, Celery's reserved) and have not started.
+/// <c>Lanes</c>: on a broker with lanes (Service Bus) each lane's own figures, highest first, the base lane last.
 /// </summary>
 public sealed record QueueView(string Name, int DefaultPriority, IReadOnlyList<string> Consumers, long Waiting, long Scheduled, long InFlight, long DeadLettered,
-    long Running, long Held);
+    long Running, long Held, IReadOnlyList<LaneDepth> Lanes);
 
 public sealed record ScheduledQueueView(string Queue, long Scheduled, IReadOnlyList<ScheduledTaskView> Tasks);
 

@@ -19,15 +19,17 @@ internal static class DeadLettersCommand
     private static Command List()
     {
         var (queue, taskName, taskId, reason) = Filters();
+        var lane = Lane();
         var limit = new Option<int>("--limit") { Description = "At most this many.", DefaultValueFactory = _ => 100 };
         var api = CliOptions.Api();
         var json = CliOptions.Json();
-        var command = new Command("list", "List dead-lettered messages: queue, task, reason, description, deliveries.") { queue, taskName, taskId, reason, limit, api, json };
+        var command = new Command("list", "List dead-lettered messages: queue, task, reason, description, deliveries.") { queue, lane, taskName, taskId, reason, limit, api, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var query = new List<string> { $"limit={parse.GetValue(limit)}" };
             void Add(string key, string? value) { if (!string.IsNullOrWhiteSpace(value)) query.Add($"{key}={Uri.EscapeDataString(value)}"); }
             Add("queue", parse.GetValue(queue));
+            Add("lane", parse.GetValue(lane));
             Add("taskName", parse.GetValue(taskName));
             Add("taskId", parse.GetValue(taskId));
             Add("reason", parse.GetValue(reason));
@@ -56,15 +58,17 @@ internal static class DeadLettersCommand
     private static Command Change(string name, string description, string counted, Option<bool>? all)
     {
         var (queue, taskName, taskId, reason) = Filters();
+        var lane = Lane();
         var messageIds = new Option<string[]>("--message-id") { Description = "Only these message ids (repeat the option).", AllowMultipleArgumentsPerToken = true };
         var api = CliOptions.Api();
         var json = CliOptions.Json();
-        var command = new Command(name, description) { queue, taskName, taskId, reason, messageIds, api, json };
+        var command = new Command(name, description) { queue, lane, taskName, taskId, reason, messageIds, api, json };
         if (all is not null) command.Options.Add(all);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var body = new JsonObject();
             if (parse.GetValue(queue) is { } q) body["queue"] = q;
+            if (parse.GetValue(lane) is { } l) body["lane"] = l;
             if (parse.GetValue(taskName) is { } n) body["taskName"] = n;
             if (parse.GetValue(taskId) is { } t) body["taskId"] = t;
             if (parse.GetValue(reason) is { } r) body["reason"] = r;
@@ -83,8 +87,11 @@ internal static class DeadLettersCommand
         return command;
     }
 
+    private static Option<string?> Lane() =>
+        new("--lane") { Description = "With --queue, on Service Bus: only this lane (high), or base for the queue's own Service Bus queue without its lanes." };
+
     private static (Option<string?> Queue, Option<string?> TaskName, Option<string?> TaskId, Option<string?> Reason) Filters() => (
-        new Option<string?>("--queue", "-q") { Description = "Only this queue's dead letters (default: every queue)." },
+        new Option<string?>("--queue", "-q") { Description = "Only this queue's dead letters (default: every queue); on Service Bus a lane's queue (reports-high) takes that lane only." },
         new Option<string?>("--task-name") { Description = "Only dead letters of this task name." },
         new Option<string?>("--task-id") { Description = "Only dead letters of this task id." },
         new Option<string?>("--reason") { Description = "Only dead letters with this reason (e.g. TaskFailed, MaxRetriesExceeded)." });

@@ -96,11 +96,18 @@ internal static class InspectCommand
 
     internal static void PrintQueues(JsonNode body, TextWriter output) =>
         Table.Print(output, ["queue", "default priority", "waiting", "scheduled", "in flight", "dead-lettered", "consumers"],
-            body.AsArray().Select(q => new[]
+            body.AsArray().SelectMany(q => new[]
             {
-                S(q, "name"), S(q, "defaultPriority"), S(q, "waiting"), S(q, "scheduled"), S(q, "inFlight"), S(q, "deadLettered"),
-                q!["consumers"]!.AsArray().Count == 0 ? "none" : string.Join(", ", q["consumers"]!.AsArray().Select(c => c!.GetValue<string>())),
-            }));
+                new[]
+                {
+                    S(q, "name"), S(q, "defaultPriority"), S(q, "waiting"), S(q, "scheduled"), S(q, "inFlight"), S(q, "deadLettered"),
+                    q!["consumers"]!.AsArray().Count == 0 ? "none" : string.Join(", ", q["consumers"]!.AsArray().Select(c => c!.GetValue<string>())),
+                },
+            }.Concat((q["lanes"]?.AsArray() ?? []).Select(l => new[]
+            {
+                // A lane's row, indented under its queue: its broker queue, lane and priority band.
+                $"  {S(l, "name")} ({S(l, "lane")} {S(l, "minPriority")}-{S(l, "maxPriority")})", "", S(l, "waiting"), S(l, "scheduled"), S(l, "inFlight"), S(l, "deadLettered"), "",
+            }))));
 
     internal static void PrintScheduled(JsonNode body, TextWriter output)
     {

@@ -13,14 +13,20 @@ public sealed record DeadLetterFilter
     public string? TaskName { get; init; }
     /// <summary>One of <see cref="DeadLetterReasons"/>.</summary>
     public string? Reason { get; init; }
+    /// <summary>
+    /// The broker queue the letter was dead-lettered from (<see cref="DeadLetteredMessage.Queue"/>): on a broker with lanes,
+    /// a queue's own name keeps its base lane's letters only, apart from those of <c>reports-high</c> and the like.
+    /// </summary>
+    public string? FromQueue { get; init; }
 
-    public bool IsEverything => MessageIds is null && TaskId is null && TaskName is null && Reason is null;
+    public bool IsEverything => MessageIds is null && TaskId is null && TaskName is null && Reason is null && FromQueue is null;
 
     public bool Matches(DeadLetteredMessage m) =>
         (MessageIds is null || MessageIds.Contains(m.MessageId)) &&
         (TaskId is null || m.TaskId == TaskId) &&
         (TaskName is null || m.TaskName == TaskName) &&
-        (Reason is null || m.Reason == Reason);
+        (Reason is null || m.Reason == Reason) &&
+        (FromQueue is null || string.Equals(m.Queue, FromQueue, StringComparison.Ordinal));
 }
 
 /// <summary>

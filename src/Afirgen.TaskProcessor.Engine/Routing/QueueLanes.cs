@@ -13,6 +13,12 @@ public sealed class QueueLanes
     /// <summary>The lane every seed queue has: priorities 7–10.</summary>
     public const string High = "high";
 
+    /// <summary>
+    /// How monitoring and the dead-letter API name a queue's own broker queue as a lane (its lowest band): <c>reports</c>
+    /// alone means every lane of <c>reports</c>, lane <c>base</c> of <c>reports</c> only the queue's own broker queue.
+    /// </summary>
+    public const string Base = "base";
+
     /// <summary>Between a queue's name and its lane's in the lane queue's name (<c>reports-high</c>).</summary>
     public const string Separator = "-";
 

@@ -323,6 +323,50 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
     }
 
     [Fact]
+    public async Task QueueTable_ShowsEachLane_IndentedUnderItsQueue_OnABrokerWithLanes()
+    {
+        // Service Bus cannot run here: a host with the lane-keeping broker marker and a statistics port that counts
+        // lanes as Service Bus's adapter does.
+        Directory.CreateDirectory(ArtifactDirectory);
+        var statistics = new LaneMonitoringTests.LanedStatistics();
+        statistics.Set("reports", waiting: 5, scheduled: 0, deadLettered: 0);
+        statistics.Set("reports-high", waiting: 3, scheduled: 0, deadLettered: 1);
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        await using var app = LocalHostApp.Build(TwoWorkersFixture.Settings("laned@browser", url, workers.Redis.Configuration), builder =>
+        {
+            builder.Services.AddSingleton<Engine.Broker.IQueueStatisticsSource>(statistics);
+            builder.Services.AddSingleton<Engine.Broker.LanedBroker>();
+        });
+        await app.StartAsync();
+        try
+        {
+            var driver = Start();
+            var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+            wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+            driver.Navigate().GoToUrl(url + "/");
+
+            // reports (the totals), then reports-high and the base lane, in that order and indented.
+            wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-lane-of='reports']")).Count == 2);
+            var rows = driver.FindElements(By.CssSelector("#queues-table tbody tr")).Select(r => r.GetDomAttribute("data-queue") ?? r.GetDomAttribute("data-lane")).ToList();
+            var at = rows.IndexOf("reports");
+            Assert.Equal(["reports", "reports-high", "reports"], rows.Skip(at).Take(3));
+            var high = driver.FindElement(By.CssSelector("#queues-table tr[data-lane='reports-high']"));
+            Assert.Equal(["reports-high (high)", "7–10", "3", "0", "0", "1", ""], high.FindElements(By.TagName("td")).Select(c => c.Text));
+            Assert.Equal("8", driver.FindElement(By.CssSelector("#queues-table tr[data-queue='reports'] td:nth-child(3)")).Text);
+            var indent = high.FindElement(By.CssSelector("td:first-child")).GetCssValue("padding-left");
+            var queueIndent = driver.FindElement(By.CssSelector("#queues-table tr[data-queue='reports'] td:first-child")).GetCssValue("padding-left");
+            Assert.True(double.Parse(indent.TrimEnd('p', 'x'), System.Globalization.CultureInfo.InvariantCulture) >
+                double.Parse(queueIndent.TrimEnd('p', 'x'), System.Globalization.CultureInfo.InvariantCulture), $"{indent} vs {queueIndent}");
+            Screenshot(driver, "overview-lanes");
+            AssertNoConsoleErrors(driver);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task TaskDetail_LinksItsParentRootChildrenAndChain_AndOpensThemInPlace()
     {
         Directory.CreateDirectory(ArtifactDirectory);

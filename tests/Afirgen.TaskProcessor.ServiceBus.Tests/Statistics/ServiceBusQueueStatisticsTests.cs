@@ -1,9 +1,12 @@
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Monitoring;
+using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.ServiceBus.Statistics;
 using Afirgen.TaskProcessor.ServiceBus.Tests.Fakes;
 using Azure;
 using Azure.Messaging.ServiceBus;
 using Azure.Messaging.ServiceBus.Administration;
+using Microsoft.Extensions.Options;
 
 namespace Afirgen.TaskProcessor.ServiceBus.Tests.Statistics;
 
@@ -37,6 +40,25 @@ public sealed class ServiceBusQueueStatisticsTests
 
         Assert.Equal([new QueueStatistics("reports", 2003, 2, 0, 1)], await statistics.GetStatisticsAsync(["reports"], CancellationToken.None));
         Assert.Equal([new QueueStatistics("reports-high", 3, 2, 0, 0)], await statistics.GetStatisticsAsync(["reports-high"], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MonitoringsDepthReader_ShowsEachLaneUnderItsQueue_FromTheseStatistics()
+    {
+        var administration = new FakeAdministrationClient(new()
+        {
+            ["reports"] = ServiceBusModelFactory.QueueRuntimeProperties("reports", activeMessageCount: 2000, deadLetterMessageCount: 1),
+            ["reports-high"] = ServiceBusModelFactory.QueueRuntimeProperties("reports-high", activeMessageCount: 3, scheduledMessageCount: 2),
+        });
+        var reader = new QueueDepthReader(new ServiceBusQueueStatistics(administration, Lanes.Seed),
+            new TaskRouter(Options.Create(new RoutingOptions())), Lanes.Seed, brokerHasLanes: true);
+
+        var reports = (await reader.GetAsync(CancellationToken.None)).Single(d => d.Totals.Queue == "reports");
+
+        Assert.Equal(new QueueStatistics("reports", 2003, 2, 0, 1), reports.Totals);
+        Assert.Equal(
+            [new LaneDepth("reports-high", "high", 7, 10, 3, 2, 0, 0), new LaneDepth("reports", QueueLanes.Base, 1, 6, 2000, 0, 0, 1)],
+            reports.Lanes);
     }
 
     [Fact]

@@ -100,12 +100,17 @@ function fill(tbody, rows, emptyText, columns) {
 async function refreshOverview() {
   const [overview, throughput] = await Promise.all([api("/api/monitor/overview"), api("/api/monitor/throughput?minutes=15")]);
   state.queues = overview.queues.map(q => q.name);
-  fill(document.querySelector("#queues-table tbody"), overview.queues.map(q => el("tr", { "data-queue": q.name },
+  // A queue's row (its totals), then on Service Bus a row per lane, indented: broker queue, priority band, its figures.
+  fill(document.querySelector("#queues-table tbody"), overview.queues.flatMap(q => [el("tr", { "data-queue": q.name },
     el("td", {}, q.name), el("td", { class: "num" }, q.defaultPriority), el("td", { class: "num" }, q.waiting),
     el("td", { class: "num" }, q.scheduled),
     el("td", { class: "num in-flight", "data-running": q.running, "data-held": q.held }, q.inFlight, el("div", { class: "sub" }, `${q.running} running · ${q.held} held`)),
     el("td", { class: "num" }, q.deadLettered),
-    el("td", {}, q.consumers.length ? q.consumers.join(", ") : "none"))), "no queues", 7);
+    el("td", {}, q.consumers.length ? q.consumers.join(", ") : "none")),
+    ...(q.lanes || []).map(l => el("tr", { class: "lane", "data-lane": l.name, "data-lane-of": q.name },
+      el("td", {}, `${l.name} (${l.lane})`), el("td", { class: "num" }, `${l.minPriority}–${l.maxPriority}`), el("td", { class: "num" }, l.waiting),
+      el("td", { class: "num" }, l.scheduled), el("td", { class: "num" }, l.inFlight), el("td", { class: "num" }, l.deadLettered), el("td", {})))]),
+    "no queues", 7);
 
   const workers = document.getElementById("workers");
   workers.replaceChildren(...(overview.workers.length ? overview.workers.map(w => el("div", { class: "card", "data-worker": w.name },
