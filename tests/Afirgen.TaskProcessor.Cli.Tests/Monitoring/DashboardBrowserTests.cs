@@ -140,9 +140,14 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
 
             // The queue's in-flight figure says how many of its messages run and how many are only held.
             var inFlight = "#queues-table tr[data-queue='reports'] td.in-flight";
-            wait.Until(d => d.FindElement(By.CssSelector(inFlight)).GetDomAttribute("data-running") == "4");
-            Assert.Equal("1", driver.FindElement(By.CssSelector(inFlight)).GetDomAttribute("data-held"));
-            Assert.Contains("4 running · 1 held", driver.FindElement(By.CssSelector(inFlight)).Text, StringComparison.Ordinal);
+            // Read in one go inside the wait: the page redraws the table every second, so an element found a moment
+            // earlier may be gone (stale) by the next read.
+            wait.Until(d =>
+            {
+                var cell = d.FindElement(By.CssSelector(inFlight));
+                return cell.GetDomAttribute("data-running") == "4" && cell.GetDomAttribute("data-held") == "1"
+                    && cell.Text.Contains("4 running · 1 held", StringComparison.Ordinal);
+            });
             wait.Until(d => d.FindElement(By.CssSelector($"#workers [data-worker='{workers.B.Name}']")).Text.Contains("running 4 · held (prefetched, not started) 1", StringComparison.Ordinal));
             Screenshot(driver, "overview-running-held");
 
@@ -223,9 +228,10 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         // The schedule's page: the cleanup schedule with its next run, and "run now" (asked first) enqueues its tasks.
         Click(wait, By.Id("nav-schedules"));
         var row = "#schedules-table tr[data-schedule='cleanup']";
-        wait.Until(d => d.FindElement(By.CssSelector(row + " td.next-run")).Text.Length > 0);
-        Assert.Contains("0 0 2 * * *", driver.FindElement(By.CssSelector(row)).Text, StringComparison.Ordinal);
-        Assert.Contains("afirgen_tasks.cleanup.archive_old_records", driver.FindElement(By.CssSelector(row)).Text, StringComparison.Ordinal);
+        // One read inside the wait (the view redraws every second; a stale read is tried again).
+        var scheduleText = wait.Until(d => d.FindElement(By.CssSelector(row + " td.next-run")).Text.Length > 0 ? d.FindElement(By.CssSelector(row)).Text : null)!;
+        Assert.Contains("0 0 2 * * *", scheduleText, StringComparison.Ordinal);
+        Assert.Contains("afirgen_tasks.cleanup.archive_old_records", scheduleText, StringComparison.Ordinal);
         Screenshot(driver, "schedules");
         Click(wait, By.CssSelector(row + " button.run-now"));
         wait.Until(d => d.SwitchTo().Alert()).Accept();
@@ -347,14 +353,23 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
 
             // reports (the totals), then reports-high and the base lane, in that order and indented.
             wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-lane-of='reports']")).Count == 2);
-            var rows = driver.FindElements(By.CssSelector("#queues-table tbody tr")).Select(r => r.GetDomAttribute("data-queue") ?? r.GetDomAttribute("data-lane")).ToList();
+            // Read in one go inside the wait: the page redraws the table every second, so an element found a moment
+            // earlier may be gone (stale) by the next read; a stale read is tried again.
+            var (rows, cells, total, indent, queueIndent) = wait.Until(d =>
+            {
+                var rows = d.FindElements(By.CssSelector("#queues-table tbody tr")).Select(r => r.GetDomAttribute("data-queue") ?? r.GetDomAttribute("data-lane")).ToList();
+                var high = d.FindElement(By.CssSelector("#queues-table tr[data-lane='reports-high']"));
+                var cells = high.FindElements(By.TagName("td")).Select(c => c.Text).ToList();
+                var queueRow = d.FindElement(By.CssSelector("#queues-table tr[data-queue='reports']"));
+                // A Tuple, not a ValueTuple: WebDriverWait waits only on objects and booleans.
+                return Tuple.Create(rows, cells, queueRow.FindElement(By.CssSelector("td:nth-child(3)")).Text,
+                    high.FindElement(By.CssSelector("td:first-child")).GetCssValue("padding-left"),
+                    queueRow.FindElement(By.CssSelector("td:first-child")).GetCssValue("padding-left"));
+            });
             var at = rows.IndexOf("reports");
             Assert.Equal(["reports", "reports-high", "reports"], rows.Skip(at).Take(3));
-            var high = driver.FindElement(By.CssSelector("#queues-table tr[data-lane='reports-high']"));
-            Assert.Equal(["reports-high (high)", "7–10", "3", "0", "0", "1", ""], high.FindElements(By.TagName("td")).Select(c => c.Text));
-            Assert.Equal("8", driver.FindElement(By.CssSelector("#queues-table tr[data-queue='reports'] td:nth-child(3)")).Text);
-            var indent = high.FindElement(By.CssSelector("td:first-child")).GetCssValue("padding-left");
-            var queueIndent = driver.FindElement(By.CssSelector("#queues-table tr[data-queue='reports'] td:first-child")).GetCssValue("padding-left");
+            Assert.Equal(["reports-high (high)", "7–10", "3", "0", "0", "1", ""], cells);
+            Assert.Equal("8", total);
             Assert.True(double.Parse(indent.TrimEnd('p', 'x'), System.Globalization.CultureInfo.InvariantCulture) >
                 double.Parse(queueIndent.TrimEnd('p', 'x'), System.Globalization.CultureInfo.InvariantCulture), $"{indent} vs {queueIndent}");
             Screenshot(driver, "overview-lanes");
