@@ -11,93 +11,127 @@ local queue, prefix, sep = ARGV[4], ARGV[5], ARGV[6]
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[7]))
 for _, member in ipairs(due) do
-  redis.call('ZREM', KEYS[8], member)
   local colon = string.find(member, ':', 1, true)
   local step = tonumber(string.sub(member, 1, colon - 1))
+  -- Pushed before it is removed: a write refused half-way (maxmemory) leaves it in both, never in neither.
   redis.call('LPUSH', list_key(prefix, queue, sep, step), string.sub(member, colon + 1))
+  redis.call('ZREM', KEYS[8], member)
 end
 
 local H = '"x-afirgen-delivery-count"'
-local H_PATTERN = '"x%-afirgen%-delivery%-count"'
+local H_AT = '^%s*"x%-afirgen%-delivery%-count"%s*:%s*%d+'
 local out = {}
 local taken = 0
-while taken < max do
-  local item, from = nil, nil
-  for i = 10, #KEYS do
-    item = redis.call('RPOP', KEYS[i])
-    if item then from = KEYS[i]; break end
-  end
-  if not item then break end
-  taken = taken + 1
+-- Arguments per bulk call at most: Lua unpacks a few thousand values at the most, and a large prefetch window asks more.
+local BULK = 1000
+-- The kombu records of one list's batch, written with one HSET, one ZADD and one SADD (a command called from a
+-- script costs about as much as the Lua around it); `recorded` keeps the tags recorded but not yet written, so a tag
+-- met twice in one batch is judged as HEXISTS would judge it had each been written at once.
+local records, scored, members, recorded, pending_scores = {}, {}, {}, {}, {}
+local function flush_records()
+  if #records == 0 then return end
+  redis.call('HSET', KEYS[1], unpack(records))
+  redis.call('ZADD', KEYS[2], unpack(scored))
+  -- Every one was scored ARGV[2]; Redis's own text of it is what settle compares, so it is read back once.
+  local score = redis.call('ZSCORE', KEYS[2], scored[2])
+  for _, at in ipairs(pending_scores) do out[at] = score end
+  records, scored, recorded, pending_scores = {}, {}, {}, {}
+end
+local function flush_members()
+  if #members == 0 then return end
+  redis.call('SADD', KEYS[9], unpack(members))
+  members = {}
+end
+-- Each list is read in one LRANGE rather than a RPOP per message (and one per empty list before it), and trimmed
+-- only after its messages are recorded: a write refused half-way (maxmemory) leaves them in the list, not lost.
+-- Nothing else runs inside a script, so what is read is exactly what the trim removes.
+for li = 10, #KEYS do
+  if taken >= max then break end
+  local from = KEYS[li]
+  local batch = redis.call('LRANGE', from, -(max - taken), -1)
+  for bi = #batch, 1, -1 do
+    local item = batch[bi]
+    taken = taken + 1
 
-  local kind, tag, message, count, id, opaque = 'r', nil, item, 0, nil, '0'
-  local ok, env = pcall(cjson.decode, item)
-  if ok and type(env) == 'table' and type(env['properties']) == 'table' and type(env['headers']) == 'table'
-      and type(env['properties']['delivery_tag']) == 'string'
-      and redis.call('HEXISTS', KEYS[1], env['properties']['delivery_tag']) == 0 then
-    local props, headers = env['properties'], env['headers']
-    local hpos = headers_open(item)
-    local known = headers['x-afirgen-delivery-count']
-    local first_a, first_b = nil, nil
-    if hpos then
-      first_a, first_b = string.find(item, '^%s*' .. H_PATTERN .. '%s*:%s*%d+', hpos + 1)
-    end
-    -- The count is always the first header we write; elsewhere (or not a number) we cannot splice it safely.
-    if hpos and (known == nil or (first_a and type(known) == 'number')) then
-      kind = 'k'
-      tag = props['delivery_tag']
-      local previous = tonumber(known)
-      if previous == nil then
+    local kind, tag, message, count, id, opaque = 'r', nil, item, 0, nil, '0'
+    local ok, env = pcall(cjson.decode, item)
+    if ok and type(env) == 'table' and type(env['properties']) == 'table' and type(env['headers']) == 'table'
+        and type(env['properties']['delivery_tag']) == 'string'
+        and not recorded[env['properties']['delivery_tag']]
+        and redis.call('HEXISTS', KEYS[1], env['properties']['delivery_tag']) == 0 then
+      local props, headers = env['properties'], env['headers']
+      local hpos = kombu_headers_open(item)
+      local known = headers['x-afirgen-delivery-count']
+      local first_a, first_b = nil, nil
+      if hpos then
+        first_a, first_b = string.find(item, H_AT, hpos + 1)
+      end
+      -- The count is always the first header we write; elsewhere (or not a number) we cannot splice it safely.
+      if hpos and (known == nil or (first_a and type(known) == 'number')) then
+        kind = 'k'
+        tag = props['delivery_tag']
+        local previous = tonumber(known)
+        if previous == nil then
+          local info = props['delivery_info']
+          -- kombu marks what it restores as redelivered: at least one delivery happened before.
+          if headers['redelivered'] == true or (type(info) == 'table' and info['redelivered'] == true) then previous = 1 else previous = 0 end
+        end
+        count = previous + 1
+        local rest
+        if first_a then
+          rest = string.sub(item, first_b + 1)
+        elseif string.find(item, '^%s*}', hpos + 1) then
+          rest = string.sub(item, hpos + 1)
+        else
+          rest = ', ' .. string.sub(item, hpos + 1)
+        end
+        message = string.sub(item, 1, hpos) .. H .. ': ' .. count .. rest
         local info = props['delivery_info']
-        -- kombu marks what it restores as redelivered: at least one delivery happened before.
-        if headers['redelivered'] == true or (type(info) == 'table' and info['redelivered'] == true) then previous = 1 else previous = 0 end
+        local exchange, routing_key = '', queue
+        if type(info) == 'table' then
+          if type(info['exchange']) == 'string' then exchange = info['exchange'] end
+          if type(info['routing_key']) == 'string' then routing_key = info['routing_key'] end
+        end
+        table.insert(records, tag)
+        table.insert(records, '[' .. message .. ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(routing_key) .. ']')
+        table.insert(scored, ARGV[2])
+        table.insert(scored, tag)
+        recorded[tag] = true
+        if #records >= BULK then flush_records() end
+        if type(props['x-afirgen-message-id']) == 'string' then id = props['x-afirgen-message-id']
+        elseif type(headers['id']) == 'string' then id = headers['id'] else id = tag end
+        if props['x-afirgen-opaque'] == true then opaque = '1' end
       end
-      count = previous + 1
-      local rest
-      if first_a then
-        rest = string.sub(item, first_b + 1)
-      elseif string.find(item, '^%s*}', hpos + 1) then
-        rest = string.sub(item, hpos + 1)
-      else
-        rest = ', ' .. string.sub(item, hpos + 1)
-      end
-      message = string.sub(item, 1, hpos) .. H .. ': ' .. count .. rest
-      local info = props['delivery_info']
-      local exchange, routing_key = '', queue
-      if type(info) == 'table' then
-        if type(info['exchange']) == 'string' then exchange = info['exchange'] end
-        if type(info['routing_key']) == 'string' then routing_key = info['routing_key'] end
-      end
-      redis.call('HSET', KEYS[1], tag, '[' .. message .. ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(routing_key) .. ']')
-      redis.call('ZADD', KEYS[2], ARGV[2], tag)
-      if type(props['x-afirgen-message-id']) == 'string' then id = props['x-afirgen-message-id']
-      elseif type(headers['id']) == 'string' then id = headers['id'] else id = tag end
-      if props['x-afirgen-opaque'] == true then opaque = '1' end
     end
-  end
 
-  local score
-  if kind == 'r' then
-    local sha = redis.sha1hex(item)
-    tag = 'afirgen-raw-' .. redis.call('INCR', KEYS[6])
-    count = redis.call('HINCRBY', KEYS[7], sha, 1)
-    redis.call('HSET', KEYS[3], tag, item)
-    redis.call('HSET', KEYS[5], tag, cjson.encode({ l = from, s = sha }))
-    redis.call('ZADD', KEYS[4], ARGV[2], tag)
-    score = redis.call('ZSCORE', KEYS[4], tag)
-    id = 'raw-' .. sha
-  else
-    score = redis.call('ZSCORE', KEYS[2], tag)
-  end
-  redis.call('SADD', KEYS[9], tag)
+    local score
+    if kind == 'r' then
+      local sha = redis.sha1hex(item)
+      tag = 'afirgen-raw-' .. redis.call('INCR', KEYS[6])
+      count = redis.call('HINCRBY', KEYS[7], sha, 1)
+      redis.call('HSET', KEYS[3], tag, item)
+      redis.call('HSET', KEYS[5], tag, cjson.encode({ l = from, s = sha }))
+      redis.call('ZADD', KEYS[4], ARGV[2], tag)
+      score = redis.call('ZSCORE', KEYS[4], tag)
+      id = 'raw-' .. sha
+    else
+      score = false -- filled in by flush_records
+      table.insert(pending_scores, #out + 6)
+    end
+    table.insert(members, tag)
+    if #members >= BULK then flush_members() end
 
-  table.insert(out, kind)
-  table.insert(out, tag)
-  table.insert(out, from)
-  table.insert(out, message)
-  table.insert(out, count)
-  table.insert(out, score)
-  table.insert(out, id)
-  table.insert(out, opaque)
+    table.insert(out, kind)
+    table.insert(out, tag)
+    table.insert(out, from)
+    table.insert(out, message)
+    table.insert(out, count)
+    table.insert(out, score)
+    table.insert(out, id)
+    table.insert(out, opaque)
+  end
+  flush_records()
+  flush_members()
+  if #batch > 0 then redis.call('LTRIM', from, 0, -(#batch + 1)) end
 end
 return out

@@ -90,7 +90,9 @@ internal sealed class QueueWakeUps(ISubscriber subscriber, int database)
             var delay = Task.Delay(timeout, time, timer.Token);
             if (await Task.WhenAny(next.Task, delay).ConfigureAwait(false) == next.Task)
             {
-                await timer.CancelAsync().ConfigureAwait(false);
+                // Cancelled here, not with CancelAsync: awaiting that would resume on the thread pool after its callbacks,
+                // one more hand-off between the notification and the look, and the only callback is the timer's own.
+                timer.Cancel();
             }
             else
             {
