@@ -2,12 +2,13 @@ using Afirgen.TaskProcessor.Testing;
 
 namespace Afirgen.TaskProcessor.Docs.Tests;
 
-/// <summary>The pages these tests keep honest: the README and every page under docs/.</summary>
+/// <summary>The pages these tests keep honest: the README, every page under docs/, and infra/README.md.</summary>
 public static class DocumentationFiles
 {
     public static IReadOnlyList<string> All { get; } =
     [
         Path.Combine(RepositoryRoot.Path, "README.md"),
+        Path.Combine(RepositoryRoot.Path, "infra", "README.md"),
         .. Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "docs"), "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal),
     ];
 
