@@ -4,7 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Afirgen.TaskProcessor.Docs.Tests.Samples;
 
-/// <summary>The task samples docs/configuration.md shows; <see cref="TaskSampleTests"/> runs them on the engine.</summary>
+/// <summary>
+/// The task samples docs/configuration.md shows; <see cref="TaskSampleTests"/> runs them on the engine. The samples
+/// spell their names out for the reader; the tests enqueue them by these constants, so a mismatch fails them.
+/// </summary>
 public static class TaskSamples
 {
     public const string Archive = "samples.cleanup.archive_month";
@@ -13,7 +16,7 @@ public static class TaskSamples
     public static IServiceCollection AddSampleTasks(this IServiceCollection services)
     {
         // begin-snippet: register-a-task
-        services.AddTask<ArchiveMonthTask>(Archive, o =>
+        services.AddTask<ArchiveMonthTask>("samples.cleanup.archive_month", o =>
         {
             o.Description = "Archives one month of records.";
             // The task's Python signature: archive_month(month, dry_run=False)
@@ -34,7 +37,7 @@ public static class TaskSamples
         // end-snippet
 
         // begin-snippet: register-a-delegate-task
-        services.AddTask(Greet,
+        services.AddTask("samples.greet",
             static context => ValueTask.FromResult<JsonNode?>(new JsonObject { ["greeting"] = $"Hello, {context.Get<string>("name")}" }),
             o => o.Parameters = [TaskParameter.Optional("name", "world")]);
         // end-snippet
@@ -65,7 +68,7 @@ public sealed class ArchiveMonthTask(TimeProvider time) : ITaskHandler
         await Task.Delay(TimeSpan.FromMilliseconds(1), context.CancellationToken);
 
         // A follow-up task: routed by its name, it inherits this task's priority and joins its trace.
-        var reportId = await context.EnqueueAsync(TaskSamples.Greet, kwargs: new JsonObject { ["name"] = month });
+        var reportId = await context.EnqueueAsync("samples.greet", kwargs: new JsonObject { ["name"] = month });
 
         // The return value is stored as the SUCCESS result, as Celery's result backend stores it.
         return new JsonObject

@@ -59,7 +59,7 @@ public sealed class SnippetTests
     }
 
     [Fact]
-    public void Every_region_in_the_samples_is_shown_somewhere()
+    public void Every_snippet_region_is_shown_on_some_page()
     {
         var shown = DocumentationFiles.All.SelectMany(page => MarkdownSnippets.Uses(File.ReadAllText(page).ReplaceLineEndings("\n")))
             .Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
