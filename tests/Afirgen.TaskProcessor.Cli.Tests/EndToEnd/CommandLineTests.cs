@@ -7,7 +7,7 @@ using Afirgen.TaskProcessor.Testing;
 namespace Afirgen.TaskProcessor.Cli.Tests.EndToEnd;
 
 /// <summary>
-/// The README's first-run story with the real binary: <c>afirgen-tasks run --redis …</c> (what ./run.sh starts: the
+/// The first run of docs/command-line.md with the real binary: <c>afirgen-tasks run --redis …</c> (what ./run.sh starts: the
 /// durable broker on that Redis), then <c>enqueue</c> an e-mail-queue task and watch it finish with <c>status</c>;
 /// then a clean stop.
 /// </summary>
@@ -110,7 +110,7 @@ public sealed class CommandLineTests
             Assert.Contains("Task never-seen-id is not known here", stdout);
             Assert.Contains("nothing was running", stdout);
 
-            // Redis down: the README's exit code for "the API could not serve it" (2), the same for every command.
+            // Redis down: docs/command-line.md's exit code for "the API could not serve it" (2), the same for every command.
             await redis.StopAsync();
             foreach (var command in new[] { new[] { "enqueue", "diagnostics.echo" }, ["status", finished], ["revoke", finished] })
             {
@@ -242,7 +242,7 @@ public sealed class CommandLineTests
     public async Task Bench_RunsToItsFigures_OnAFreshHost()
     {
         // Not a speed test: it proves the benchmark command still runs (it builds its own host), so the
-        // README's figures can always be reproduced.
+        // figures in docs/performance.md can always be reproduced.
         await using var redis = await RedisServer.StartAsync();
         // A warm-up asked for larger than the rounds is cut to --count, and says how it ended.
         var (code, stdout, stderr) = await ExecAsync("bench", "--redis", redis.Configuration, "--count", "300", "--rounds", "1", "--warmup", "10000", "--workload", "noop", "--json");

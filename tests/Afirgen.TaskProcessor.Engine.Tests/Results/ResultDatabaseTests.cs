@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Afirgen.TaskProcessor.Engine.Tests.Results;
 
 /// <summary>
-/// Which Redis database results go to: the configuration string's <c>defaultDatabase</c> (the README's own
+/// Which Redis database results go to: the configuration string's <c>defaultDatabase</c> (docs/celery-migration.md's
 /// <c>--redis host:port,defaultDatabase=2</c>) is honoured, and a database given twice and differently is refused.
 /// </summary>
 [Collection(RedisCollection.Name)]
