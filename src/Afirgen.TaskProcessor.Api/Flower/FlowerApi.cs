@@ -14,7 +14,7 @@ namespace Afirgen.TaskProcessor.Api.Flower;
 /// <summary>
 /// Flower's REST API on Flower's routes and JSON shapes, so scripts and dashboards written for Flower keep
 /// working. Backed by the task index and the instances' heartbeats in Redis, so listings survive restarts
-/// and cover every instance. Differences (README, Monitoring): task arguments are never shown (args and
+/// and cover every instance. Differences (docs/monitoring.md): task arguments are never shown (args and
 /// kwargs are null) nor searched, <c>search</c> cannot look into results, and <c>refresh</c> is not needed
 /// (heartbeats are at most a few seconds old).
 /// </summary>

@@ -104,7 +104,7 @@ internal sealed class ApiClient : IDisposable
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
-    /// The failure for an answer other than the one expected, with the README's exit codes: 1 when the request was
+    /// The failure for an answer other than the one expected, with the exit codes docs/command-line.md lists: 1 when the request was
     /// refused (bad input, an unknown id, a conflict), 2 when the API could not serve it (its Redis or broker down: 5xx).
     /// </summary>
     public static CliException Refused(string what, int status, JsonNode? body) =>
