@@ -3,10 +3,14 @@ using Afirgen.TaskProcessor.AfirgenTasks.Cache;
 using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
 using Afirgen.TaskProcessor.AfirgenTasks.Demo;
 using Afirgen.TaskProcessor.AfirgenTasks.Email;
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.AfirgenTasks.Records;
 using Afirgen.TaskProcessor.AfirgenTasks.Reports;
 using Afirgen.TaskProcessor.AfirgenTasks.Storage;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Scheduling;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
@@ -130,7 +134,20 @@ public static class AfirgenTasksRegistration
         services.TryAddSingleton<AfirgenCache>();
         services.TryAddSingleton<MailDelivery>();
         AddTasks(services);
+        services.AddAfirgenDefaults();
         return builder;
+    }
+
+    /// <summary>
+    /// Gives the engine AFIRGen's configuration as its defaults: the queues, routes and priorities of
+    /// <see cref="AfirgenRouting"/> and the schedule of <see cref="CleanupSchedule"/>. <see cref="AddAfirgenTasks"/>
+    /// calls this; a host or test that wants AFIRGen's queues without its tasks calls it alone.
+    /// </summary>
+    public static IServiceCollection AddAfirgenDefaults(this IServiceCollection services)
+    {
+        services.AddOptionsDefaults<RoutingOptions>(AfirgenRouting.ApplyTo);
+        services.AddOptionsDefaults<ScheduleOptions>(CleanupSchedule.ApplyTo);
+        return services;
     }
 
     private static void AddTasks(IServiceCollection services)

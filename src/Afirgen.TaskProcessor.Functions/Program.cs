@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Api;
 using Afirgen.TaskProcessor.Azure.Redis;
@@ -15,6 +16,7 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication(); // ASP.NET Core integration: HTTP functions take HttpRequest and return IResult
 
 builder.AddEntraIdRedis();     // Azure Managed Redis as the app's identity (TaskProcessor__Redis__Credential/__ClientId); before the engine, which then uses it
+builder.AddRedisStores();
 builder.AddTaskEngine();       // options from TaskProcessor__* app settings, checked at start-up; results in Redis
 builder.AddServiceBusBroker(); // ServiceBusConnection__fullyQualifiedNamespace, the trigger binding's setting too
 builder.Services.AddDiagnosticTasks();

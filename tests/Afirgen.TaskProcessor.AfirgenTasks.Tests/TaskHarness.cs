@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
@@ -77,6 +78,7 @@ public sealed class TaskHarness : IAsyncDisposable
         builder.Logging.AddProvider(new FakeLoggerProvider(logs));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
+        builder.AddRedisStores();
         builder.AddTaskEngine();
         builder.Services.AddEmbeddedBroker();
         builder.AddAfirgenTasks();

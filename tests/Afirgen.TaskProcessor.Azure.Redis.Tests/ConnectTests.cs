@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis.Results;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Results;
 using Microsoft.Extensions.DependencyInjection;

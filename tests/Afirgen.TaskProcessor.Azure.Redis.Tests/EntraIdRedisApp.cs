@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Azure.Core;
 using Microsoft.Extensions.Configuration;
@@ -60,7 +62,9 @@ internal sealed class EntraIdRedisApp : IAsyncDisposable
         {
             builder.AddEntraIdRedis(credential);
         }
+        builder.AddRedisStores();
         builder.AddTaskEngine();
+        builder.Services.AddAfirgenDefaults();
 
         var host = builder.Build();
         logs.Attach(host.Services.GetRequiredService<FakeLogCollector>());

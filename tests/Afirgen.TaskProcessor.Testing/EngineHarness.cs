@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Xunit;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
@@ -53,7 +55,9 @@ public sealed class EngineHarness : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
+        builder.AddRedisStores();
         builder.AddTaskEngine();
+        builder.Services.AddAfirgenDefaults();
         builder.Services.AddEmbeddedBroker();
         builder.Services.AddDiagnosticTasks();
         tasks?.Invoke(builder.Services);

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;

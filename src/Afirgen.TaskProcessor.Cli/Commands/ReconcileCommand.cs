@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.CommandLine;
 using System.Text.Json;
 using Afirgen.TaskProcessor.Engine.Hosting;
@@ -37,6 +38,7 @@ internal static class ReconcileCommand
             {
                 throw new CliException("Reconciling reads the results in Redis, and no Redis is configured: pass --redis host:port or set TaskProcessor__Redis__Configuration.");
             }
+            builder.AddRedisStores();
             builder.AddTaskEngine();
             if (!builder.AddAfirgenStatusMirror())
             {

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.CommandLine;
 using Afirgen.TaskProcessor.Cli.LocalHost;
 using Afirgen.TaskProcessor.Engine.Hosting;

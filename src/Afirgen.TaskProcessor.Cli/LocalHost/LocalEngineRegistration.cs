@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
@@ -20,6 +21,7 @@ internal static class LocalEngineRegistration
     /// <summary>Used by <c>run</c> and by <c>bench</c>, so the benchmark measures what the local host runs.</summary>
     public static IHostApplicationBuilder AddLocalEngine(this IHostApplicationBuilder builder)
     {
+        builder.AddRedisStores();
         builder.AddTaskEngine();
         var broker = LocalBroker.Resolve(builder.Configuration);
         if (broker.InMemory)

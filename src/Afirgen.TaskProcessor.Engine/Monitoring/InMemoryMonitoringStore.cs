@@ -67,7 +67,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
                     fields[TaskIndexFields.State] = update.State;
                     fields[TaskIndexFields.Timestamp] = at;
                 }
-                if (RedisMonitoringStore.ThroughputField(update.State) is { } counted)
+                if (IndexedStates.ThroughputField(update.State) is { } counted)
                 {
                     var number = ThroughputBucket.NumberOf(update.At);
                     if (!_buckets.TryGetValue(number, out var counts))
@@ -94,7 +94,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
     {
         lock (_lock)
         {
-            var counts = RedisMonitoringStore.IndexedStates.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
+            var counts = IndexedStates.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
             foreach (var entry in Entries())
             {
                 if (counts.TryGetValue(entry.State, out var n))

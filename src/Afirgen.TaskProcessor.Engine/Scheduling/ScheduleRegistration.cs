@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,11 +15,11 @@ public static class ScheduleRegistration
     /// </summary>
     public static IServiceCollection AddTaskSchedule(this IServiceCollection services)
     {
-        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section)
+        services.AddOptions<ScheduleOptions>().BindConfigurationOverDefaults(ScheduleOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
             {
-                // One setting for both hosts: the Functions timer's %CleanupSchedule% also drives the local host.
-                if (configuration[ScheduleOptions.AppSetting] is { Length: > 0 } cron)
+                // One setting for both hosts: the Functions timer's %setting% also drives the local host.
+                if (options.CronSetting is { Length: > 0 } setting && configuration[setting] is { Length: > 0 } cron)
                 {
                     options.Cron = cron;
                 }

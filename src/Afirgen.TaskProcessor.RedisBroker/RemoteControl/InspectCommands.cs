@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -211,7 +212,7 @@ internal sealed class InspectCommands(
     {
         var w = workerOptions.Value;
         var routes = new JsonObject();
-        foreach (var route in routing.Value.Routes.Count > 0 ? (IReadOnlyList<RouteRule>)routing.Value.Routes : RoutingOptions.SeedRoutes)
+        foreach (var route in routing.Value.EffectiveRoutes)
         {
             routes[route.Pattern] = new JsonObject { ["queue"] = route.Queue };
         }

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.AfirgenTasks.Cache;
 using Afirgen.TaskProcessor.AfirgenTasks.Reports;
@@ -30,6 +31,7 @@ public sealed class RegistrationTests
         {
             builder.Logging.AddProvider(new FakeLoggerProvider(logs));
         }
+        builder.AddRedisStores();
         builder.AddTaskEngine();
         builder.Services.AddEmbeddedBroker();
         builder.AddAfirgenTasks();
@@ -135,6 +137,7 @@ public sealed class RegistrationTests
                 ["Afirgen:Cache:Configuration"] = cacheConfiguration,
             });
             builder.Services.AddSingleton<IConnectionMultiplexer>(hostConnection);
+            builder.AddRedisStores();
             builder.AddTaskEngine();
             builder.Services.AddEmbeddedBroker();
             builder.AddAfirgenTasks();

@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.AfirgenTasks;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
@@ -41,7 +43,9 @@ public sealed class QueueConsumerServiceTests
         builder.Configuration.AddInMemoryCollection(settings);
         if (time is not null) builder.Services.AddSingleton(time);
         if (logs is not null) builder.Logging.AddProvider(new FakeLoggerProvider(logs));
+        builder.AddRedisStores();
         builder.AddTaskEngine();
+        builder.Services.AddAfirgenDefaults();
         builder.Services.AddEmbeddedBroker();
         builder.Services.AddQueueConsumers();
         builder.Services.AddDiagnosticTasks();

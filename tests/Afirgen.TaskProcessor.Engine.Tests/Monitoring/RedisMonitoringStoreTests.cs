@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.Redis.Monitoring;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Testing;

@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.Redis.Results;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Testing;

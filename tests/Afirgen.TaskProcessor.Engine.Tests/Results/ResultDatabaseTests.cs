@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis.Revocation;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;

@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.DeadLetters;
@@ -26,7 +28,9 @@ public sealed class ServiceBusBrokerRegistrationTests
     public async Task AFullyQualifiedNamespace_GivesIdentityBasedClients_AndEveryPort()
     {
         var builder = Builder(new() { ["ServiceBusConnection:fullyQualifiedNamespace"] = "sb-afirgen.servicebus.windows.net" });
+        builder.AddRedisStores();
         builder.AddTaskEngine();
+        builder.Services.AddAfirgenDefaults();
         builder.AddServiceBusBroker();
         await using var services = builder.Services.BuildServiceProvider();
 

@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.AfirgenTasks;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -51,7 +53,9 @@ public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime
             ["TaskProcessor:Routing:Queues:reports:Lanes:high:Enabled"] = lanes ? "true" : "false",
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.AddRedisStores();
         builder.AddTaskEngine();
+        builder.Services.AddAfirgenDefaults();
         builder.AddServiceBusBroker();
         builder.Services.Replace(ServiceDescriptor.Singleton<ServiceBusClient>(_client));
         builder.Services.AddTask(Report, async context =>

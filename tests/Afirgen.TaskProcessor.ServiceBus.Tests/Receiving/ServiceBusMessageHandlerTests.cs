@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.AfirgenTasks;
 using System.Text;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
@@ -48,7 +50,9 @@ public sealed class ServiceBusMessageHandlerTests(RedisFixture redis) : IAsyncLi
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
+        builder.AddRedisStores();
         builder.AddTaskEngine();
+        builder.Services.AddAfirgenDefaults();
         builder.AddServiceBusBroker();
         builder.Services.Replace(ServiceDescriptor.Singleton<ServiceBusClient>(_client));
         builder.Services.AddDiagnosticTasks();
