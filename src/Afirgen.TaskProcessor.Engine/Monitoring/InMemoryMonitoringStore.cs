@@ -38,7 +38,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
         }
     }
 
-    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexUpdate> updates, CancellationToken cancellationToken)
+    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -59,9 +59,9 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
                     {
                         children.Add(update.TaskId);
                     }
-                    _children[parent] = (children, update.At);
+                    _children[parent] = (children, update.Timestamp);
                 }
-                var at = TaskIndexFields.FormatTime(update.At);
+                var at = TaskIndexFields.FormatTime(update.Timestamp);
                 if (!fields.TryGetValue(TaskIndexFields.Timestamp, out var old) || TaskIndexFields.ParseTime(at) >= TaskIndexFields.ParseTime(old))
                 {
                     fields[TaskIndexFields.State] = update.State;
@@ -69,7 +69,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
                 }
                 if (IndexedStates.ThroughputField(update.State) is { } counted)
                 {
-                    var number = ThroughputBucket.NumberOf(update.At);
+                    var number = ThroughputBucket.NumberOf(update.Timestamp);
                     if (!_buckets.TryGetValue(number, out var counts))
                     {
                         _buckets[number] = counts = new long[3];

@@ -216,14 +216,14 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return found.OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
     });
 
-    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexUpdate> updates, CancellationToken cancellationToken)
+    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellationToken)
     {
         if (updates.Count == 0)
         {
             return Task.CompletedTask;
         }
         // The script reads every entry of a batch before it writes any, so no task may appear twice.
-        var unique = TaskIndexUpdate.OnePerTask(updates);
+        var unique = TaskIndexEntry.OnePerTask(updates);
         var buckets = new Dictionary<(long, string), long>();
         var args = new List<RedisValue>(5 + 5 * unique.Count)
         {
@@ -235,13 +235,13 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         foreach (var update in unique)
         {
             args.Add(update.TaskId);
-            args.Add(TaskIndexFields.FormatTime(update.At));
+            args.Add(TaskIndexFields.FormatTime(update.Timestamp));
             args.Add(update.State);
             args.Add(FieldsJson(update));
             args.Add(update.ParentId ?? "");
             if (IndexedStates.ThroughputField(update.State) is { } counted)
             {
-                var key = (ThroughputBucket.NumberOf(update.At), counted);
+                var key = (ThroughputBucket.NumberOf(update.Timestamp), counted);
                 buckets[key] = buckets.GetValueOrDefault(key) + 1;
             }
         }
@@ -259,7 +259,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         });
     }
 
-    private static byte[] FieldsJson(TaskIndexUpdate update)
+    private static byte[] FieldsJson(TaskIndexEntry update)
     {
         using var pooled = PooledJsonWriter.Rent();
         var writer = pooled.Writer;

@@ -23,7 +23,7 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
 
     private static string Prefix() => $"t{Guid.NewGuid():N}:";
 
-    private static TaskIndexUpdate Update(string id, string state, DateTimeOffset at) => new(id, state, at);
+    private static TaskIndexEntry Update(string id, string state, DateTimeOffset at) => new(id, state, at);
 
     [Fact]
     public async Task Updates_MergeFields_AndALateOlderStateDoesNotOverwriteANewerOne()
