@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Api.Dashboard;
 using Afirgen.TaskProcessor.Api.DeadLetters;
 using Afirgen.TaskProcessor.Api.Flower;
@@ -88,5 +89,12 @@ public static class TaskProcessorApiEndpoints
         endpoints.MapGet("/", () => DashboardApi.Asset(null));
         endpoints.MapGet("/dashboard/{*path}", (string path) => DashboardApi.Asset(path));
         return endpoints;
+    }
+
+    /// <summary>The HTTP API's services (<see cref="AddTaskProcessorApi(IServiceCollection)"/>); the host maps it with <see cref="MapTaskProcessorApi"/>.</summary>
+    public static TaskProcessorBuilder AddTaskProcessorApi(this TaskProcessorBuilder processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.Add(TaskProcessorStage.Application, p => p.Services.AddTaskProcessorApi());
     }
 }

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
@@ -40,11 +41,23 @@ public static class RedisStoresRegistration
             options.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(options);
         });
-        services.TryAddSingleton<IResultStore, RedisResultStore>();
+        // Replace: these win over the engine's in-memory stores, whichever was registered first.
+        services.Replace(ServiceDescriptor.Singleton<IResultStore, RedisResultStore>());
         services.TryAddSingleton<RedisRevocationBroadcast>();
-        services.TryAddSingleton<IRevocationBroadcast>(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
+        services.Replace(ServiceDescriptor.Singleton<IRevocationBroadcast>(sp => sp.GetRequiredService<RedisRevocationBroadcast>()));
         services.AddHostedService(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
-        services.TryAddSingleton<IMonitoringStore, RedisMonitoringStore>();
+        services.Replace(ServiceDescriptor.Singleton<IMonitoringStore, RedisMonitoringStore>());
         return builder;
+    }
+
+    /// <summary>
+    /// Keeps results (in Celery's format, so Celery clients read them), the monitoring index and revocations in the
+    /// Redis <c>TaskProcessor:Redis:Configuration</c> names; with none configured, in this process's memory (said at
+    /// start-up). Uses the Entra ID connection when <c>UseEntraIdRedis()</c> is chosen too.
+    /// </summary>
+    public static TaskProcessorBuilder UseRedisResults(this TaskProcessorBuilder processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.Add(TaskProcessorStage.Stores, p => p.Host.AddRedisStores());
     }
 }

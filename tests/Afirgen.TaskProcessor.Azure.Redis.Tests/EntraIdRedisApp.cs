@@ -13,7 +13,7 @@ using StackExchange.Redis;
 namespace Afirgen.TaskProcessor.Azure.Redis.Tests;
 
 /// <summary>
-/// A host wired as the Functions app is: <c>AddEntraIdRedis()</c> first, then <c>AddTaskEngine()</c>; with
+/// A host wired with the Functions app's Redis parts (<c>UseEntraIdRedis()</c>, <c>UseRedisResults()</c>); with
 /// the test's clock, credential and log collector.
 /// </summary>
 internal sealed class EntraIdRedisApp : IAsyncDisposable

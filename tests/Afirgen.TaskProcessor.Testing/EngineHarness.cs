@@ -55,11 +55,8 @@ public sealed class EngineHarness : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
-        builder.AddRedisStores();
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker().UseRedisResults().AddDiagnosticTasks());
         builder.Services.AddAfirgenDefaults();
-        builder.Services.AddEmbeddedBroker();
-        builder.Services.AddDiagnosticTasks();
         tasks?.Invoke(builder.Services);
         host?.Invoke(builder);
         return new EngineHarness(builder.Services.BuildServiceProvider(), time);

@@ -19,7 +19,11 @@ using Microsoft.Extensions.Options;
 
 namespace Afirgen.TaskProcessor.Engine.Hosting;
 
-/// <summary>Registers the engine with a host. Every host calls this once; hosts differ only in their broker.</summary>
+/// <summary>
+/// Registers the engine alone. Hosts compose the whole processor with
+/// <see cref="TaskProcessorRegistration.AddTaskProcessor"/>, which calls this; a tool that needs the engine's stores but
+/// no broker (<c>afirgen-tasks reconcile</c>) and tests that drive a broker by hand call it directly.
+/// </summary>
 public static class TaskEngineRegistration
 {
     /// <summary>
@@ -101,7 +105,7 @@ public static class TaskEngineRegistration
     }
 
     /// <summary>Adds the consumers that pull from the broker's queues (hosts whose broker does not push).</summary>
-    public static IServiceCollection AddQueueConsumers(this IServiceCollection services)
+    internal static IServiceCollection AddQueueConsumers(this IServiceCollection services)
     {
         services.TryAddSingleton<QueueConsumerService>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueConsumerService>());

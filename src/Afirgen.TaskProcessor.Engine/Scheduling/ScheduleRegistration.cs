@@ -7,13 +7,13 @@ using Microsoft.Extensions.Options;
 namespace Afirgen.TaskProcessor.Engine.Scheduling;
 
 /// <summary>Registers the periodic schedule.</summary>
-public static class ScheduleRegistration
+internal static class ScheduleRegistration
 {
     /// <summary>
     /// Adds <see cref="ScheduledTaskEnqueuer"/> with its options (checked at start-up). The Functions app
     /// calls this and drives it from its timer function.
     /// </summary>
-    public static IServiceCollection AddTaskSchedule(this IServiceCollection services)
+    internal static IServiceCollection AddTaskSchedule(this IServiceCollection services)
     {
         services.AddOptions<ScheduleOptions>().BindConfigurationOverDefaults(ScheduleOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
@@ -31,7 +31,7 @@ public static class ScheduleRegistration
     }
 
     /// <summary>Adds the schedule and <see cref="ScheduleService"/>, which runs it in-process (the local host).</summary>
-    public static IServiceCollection AddTaskScheduleService(this IServiceCollection services)
+    internal static IServiceCollection AddTaskScheduleService(this IServiceCollection services)
     {
         services.AddTaskSchedule();
         services.AddHostedService<ScheduleService>();

@@ -43,12 +43,8 @@ public sealed class QueueConsumerServiceTests
         builder.Configuration.AddInMemoryCollection(settings);
         if (time is not null) builder.Services.AddSingleton(time);
         if (logs is not null) builder.Logging.AddProvider(new FakeLoggerProvider(logs));
-        builder.AddRedisStores();
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker().UseRedisResults().AddDiagnosticTasks());
         builder.Services.AddAfirgenDefaults();
-        builder.Services.AddEmbeddedBroker();
-        builder.Services.AddQueueConsumers();
-        builder.Services.AddDiagnosticTasks();
         tasks(builder.Services);
         return builder.Build();
     }

@@ -17,8 +17,7 @@ public sealed class LaneOptionsTests
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddRedisStores();
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker());
         builder.Services.AddAfirgenDefaults();
         using var services = builder.Services.BuildServiceProvider();
         try

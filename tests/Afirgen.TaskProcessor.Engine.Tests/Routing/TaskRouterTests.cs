@@ -18,8 +18,7 @@ public sealed class TaskRouterTests
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddRedisStores();
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker());
         builder.Services.AddAfirgenDefaults();
         return builder.Services.BuildServiceProvider();
     }

@@ -28,10 +28,8 @@ public sealed class ServiceBusBrokerRegistrationTests
     public async Task AFullyQualifiedNamespace_GivesIdentityBasedClients_AndEveryPort()
     {
         var builder = Builder(new() { ["ServiceBusConnection:fullyQualifiedNamespace"] = "sb-afirgen.servicebus.windows.net" });
-        builder.AddRedisStores();
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseServiceBus().UseRedisResults());
         builder.Services.AddAfirgenDefaults();
-        builder.AddServiceBusBroker();
         await using var services = builder.Services.BuildServiceProvider();
 
         // Creating clients opens no connection; the namespace is what the setting named.

@@ -53,10 +53,8 @@ public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime
             ["TaskProcessor:Routing:Queues:reports:Lanes:high:Enabled"] = lanes ? "true" : "false",
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.AddRedisStores();
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseServiceBus().UseRedisResults());
         builder.Services.AddAfirgenDefaults();
-        builder.AddServiceBusBroker();
         builder.Services.Replace(ServiceDescriptor.Singleton<ServiceBusClient>(_client));
         builder.Services.AddTask(Report, async context =>
         {

@@ -50,12 +50,9 @@ public sealed class ServiceBusMessageHandlerTests(RedisFixture redis) : IAsyncLi
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
-        builder.AddRedisStores();
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseServiceBus().UseRedisResults().AddDiagnosticTasks());
         builder.Services.AddAfirgenDefaults();
-        builder.AddServiceBusBroker();
         builder.Services.Replace(ServiceDescriptor.Singleton<ServiceBusClient>(_client));
-        builder.Services.AddDiagnosticTasks();
         builder.Services.AddTask(Child, static _ => ValueTask.FromResult<JsonNode?>(null));
         builder.Services.AddTask(Parent, static async context =>
         {
