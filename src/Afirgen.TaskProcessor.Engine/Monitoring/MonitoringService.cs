@@ -16,7 +16,7 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// Writes this instance's monitoring state, off the runner's path: every <see cref="MonitoringOptions.FlushInterval"/>
 /// the queued task events in one batch, and a heartbeat (identity, active and reserved tasks, counters)
 /// every <see cref="MonitoringOptions.HeartbeatInterval"/> or sooner when tasks started or finished. On a
-/// clean stop it writes what is left and removes the instance. Both hosts run it (<c>AddTaskEngine</c>).
+/// clean stop it writes what is left and removes the instance. Both hosts run it (<c>AddTaskProcessor</c>).
 /// </summary>
 public sealed class MonitoringService : BackgroundService
 {
