@@ -1,4 +1,3 @@
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Api.Dashboard;
 using Afirgen.TaskProcessor.Api.DeadLetters;
 using Afirgen.TaskProcessor.Api.Flower;
@@ -6,6 +5,7 @@ using Afirgen.TaskProcessor.Api.Inspect;
 using Afirgen.TaskProcessor.Api.Schedules;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.AspNetCore.Builder;

@@ -1,11 +1,11 @@
-using Afirgen.TaskProcessor.Redis;
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
+using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

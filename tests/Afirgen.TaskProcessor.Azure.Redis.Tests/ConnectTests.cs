@@ -1,6 +1,6 @@
-using Afirgen.TaskProcessor.Redis.Results;
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Results;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Redis.Results;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 

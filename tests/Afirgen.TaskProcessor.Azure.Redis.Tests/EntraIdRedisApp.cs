@@ -1,6 +1,6 @@
-using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Redis;
 using Azure.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

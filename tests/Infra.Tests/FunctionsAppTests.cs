@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Afirgen.TaskProcessor.Engine.Hosting;
-using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
 using Afirgen.TaskProcessor.AfirgenTasks.Queues;
+using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.Engine.Running;
 using Afirgen.TaskProcessor.Engine.Scheduling;
 using Afirgen.TaskProcessor.Infra.Tests.Bicep;

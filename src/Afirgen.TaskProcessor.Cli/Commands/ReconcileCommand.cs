@@ -1,8 +1,8 @@
-using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using System.CommandLine;
 using System.Text.Json;
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.StatusMirror;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

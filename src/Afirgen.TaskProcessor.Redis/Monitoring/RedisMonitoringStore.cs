@@ -1,5 +1,5 @@
-using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Json;
+using Afirgen.TaskProcessor.Engine.Monitoring;
 using System.Globalization;
 using System.Text.Json;
 using Afirgen.TaskProcessor.Engine.Results;

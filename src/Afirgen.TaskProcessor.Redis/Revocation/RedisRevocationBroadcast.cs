@@ -1,5 +1,5 @@
-using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Revocation;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Running;
 using Afirgen.TaskProcessor.RedisBroker.Broadcast;
 using Afirgen.TaskProcessor.RedisBroker.Connection;

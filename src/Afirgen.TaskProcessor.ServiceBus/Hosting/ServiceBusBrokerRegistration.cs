@@ -1,5 +1,5 @@
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.DeadLetters;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;
 using Afirgen.TaskProcessor.ServiceBus.Sending;

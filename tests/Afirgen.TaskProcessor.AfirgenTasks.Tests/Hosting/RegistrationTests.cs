@@ -1,6 +1,5 @@
-using Afirgen.TaskProcessor.Redis;
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.AfirgenTasks.Cache;
+using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.AfirgenTasks.Reports;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Hosting;
@@ -8,6 +7,7 @@ using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,8 +1,7 @@
-using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.Engine.Broker;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
@@ -10,6 +9,7 @@ using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

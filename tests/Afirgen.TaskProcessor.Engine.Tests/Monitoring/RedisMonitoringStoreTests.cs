@@ -1,7 +1,7 @@
-using Afirgen.TaskProcessor.Redis;
-using Afirgen.TaskProcessor.Redis.Monitoring;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.Redis.Monitoring;
 using Afirgen.TaskProcessor.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,9 +1,9 @@
+using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Tests;
+using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.Redis.Results;
-using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Testing;
-using Afirgen.TaskProcessor.Engine.Tests;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,8 +1,8 @@
-using Afirgen.TaskProcessor.Redis;
-using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

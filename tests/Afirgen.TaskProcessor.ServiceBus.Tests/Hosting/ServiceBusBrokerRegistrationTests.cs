@@ -1,7 +1,7 @@
-using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.ServiceBus.DeadLetters;
 using Afirgen.TaskProcessor.ServiceBus.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;

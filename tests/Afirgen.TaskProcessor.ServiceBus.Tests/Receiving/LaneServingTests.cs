@@ -1,11 +1,11 @@
-using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.ServiceBus.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;
 using Afirgen.TaskProcessor.ServiceBus.Sending;

@@ -1,8 +1,7 @@
-using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.Engine.Broker;
 using System.Text;
 using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Messages;
@@ -10,6 +9,7 @@ using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.ServiceBus.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;
 using Afirgen.TaskProcessor.ServiceBus.Sending;
