@@ -6,7 +6,7 @@ using Afirgen.TaskProcessor.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Afirgen.TaskProcessor.Engine.Tests.Monitoring;
+namespace Afirgen.TaskProcessor.Redis.Tests.Monitoring;
 
 /// <summary>The task index and instance registry in a real Redis (each test under its own key prefix).</summary>
 [Collection(RedisCollection.Name)]

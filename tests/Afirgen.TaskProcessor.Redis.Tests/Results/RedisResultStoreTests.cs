@@ -1,5 +1,4 @@
 using Afirgen.TaskProcessor.Engine.Results;
-using Afirgen.TaskProcessor.Engine.Tests;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.Redis.Results;
@@ -7,7 +6,7 @@ using Afirgen.TaskProcessor.Testing;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Afirgen.TaskProcessor.Engine.Tests.Results;
+namespace Afirgen.TaskProcessor.Redis.Tests.Results;
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisResultStoreTests(RedisFixture redis)
