@@ -3,10 +3,14 @@ using Afirgen.TaskProcessor.AfirgenTasks.Cache;
 using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
 using Afirgen.TaskProcessor.AfirgenTasks.Demo;
 using Afirgen.TaskProcessor.AfirgenTasks.Email;
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.AfirgenTasks.Records;
 using Afirgen.TaskProcessor.AfirgenTasks.Reports;
 using Afirgen.TaskProcessor.AfirgenTasks.Storage;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Scheduling;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +22,7 @@ using MimeKit;
 
 namespace Afirgen.TaskProcessor.AfirgenTasks;
 
-/// <summary>Registers AFIRGen's tasks and what they need; both hosts (local and Functions) call <see cref="AddAfirgenTasks"/>.</summary>
+/// <summary>Registers AFIRGen's tasks and what they need; both hosts (local and Functions) choose <see cref="AddAfirgenTasks(TaskProcessorBuilder)"/>.</summary>
 public static class AfirgenTasksRegistration
 {
     /// <summary>E-mail: from 1 s doubling to at most 600 s, ±20 % jitter, 3 retries, only for transient faults (AFIRGen's email policy).</summary>
@@ -130,7 +134,27 @@ public static class AfirgenTasksRegistration
         services.TryAddSingleton<AfirgenCache>();
         services.TryAddSingleton<MailDelivery>();
         AddTasks(services);
+        services.AddAfirgenDefaults();
         return builder;
+    }
+
+    /// <summary>
+    /// Gives the engine AFIRGen's configuration as its defaults: the queues, routes and priorities of
+    /// <see cref="AfirgenRouting"/> and the schedule of <see cref="CleanupSchedule"/>. <see cref="AddAfirgenTasks(IHostApplicationBuilder)"/>
+    /// calls this; a host or test that wants AFIRGen's queues without its tasks calls it alone.
+    /// </summary>
+    public static IServiceCollection AddAfirgenDefaults(this IServiceCollection services)
+    {
+        services.AddOptionsDefaults<RoutingOptions>(AfirgenRouting.ApplyTo);
+        services.AddOptionsDefaults<ScheduleOptions>(CleanupSchedule.ApplyTo);
+        return services;
+    }
+
+    /// <summary>AFIRGen's tasks and back-ends (<see cref="AddAfirgenTasks(IHostApplicationBuilder)"/>), with its queues, routes and schedule as the defaults.</summary>
+    public static TaskProcessorBuilder AddAfirgenTasks(this TaskProcessorBuilder processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.Add(TaskProcessorStage.Application, p => p.Host.AddAfirgenTasks());
     }
 
     private static void AddTasks(IServiceCollection services)

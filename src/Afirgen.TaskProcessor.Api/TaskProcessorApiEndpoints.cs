@@ -5,6 +5,7 @@ using Afirgen.TaskProcessor.Api.Inspect;
 using Afirgen.TaskProcessor.Api.Schedules;
 using Afirgen.TaskProcessor.Api.Tasks;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.AspNetCore.Builder;
@@ -88,5 +89,12 @@ public static class TaskProcessorApiEndpoints
         endpoints.MapGet("/", () => DashboardApi.Asset(null));
         endpoints.MapGet("/dashboard/{*path}", (string path) => DashboardApi.Asset(path));
         return endpoints;
+    }
+
+    /// <summary>The HTTP API's services (<see cref="AddTaskProcessorApi(IServiceCollection)"/>); the host maps it with <see cref="MapTaskProcessorApi"/>.</summary>
+    public static TaskProcessorBuilder AddTaskProcessorApi(this TaskProcessorBuilder processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.Add(TaskProcessorStage.Application, p => p.Services.AddTaskProcessorApi());
     }
 }

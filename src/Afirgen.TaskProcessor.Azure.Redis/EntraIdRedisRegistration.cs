@@ -1,3 +1,5 @@
+using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.Engine.Results;
 using Azure.Core;
 using Azure.Identity;
@@ -22,10 +24,9 @@ public static class EntraIdRedisRegistration
     /// <c>https://redis.azure.com/.default</c> as password, renews the token at three quarters of its
     /// lifetime and re-authenticates the live connections (subscriptions included) with it. Starts even when
     /// Redis or Entra ID is unreachable, and keeps trying. Settings are checked at start-up. When Credential is
-    /// empty, registers nothing (a local Redis: the engine connects by itself). Call before
-    /// <c>AddTaskEngine()</c>.
+    /// empty, registers nothing (a local Redis: the stores connect by themselves).
     /// </summary>
-    public static IHostApplicationBuilder AddEntraIdRedis(this IHostApplicationBuilder builder)
+    internal static IHostApplicationBuilder AddEntraIdRedis(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return Add(builder, credential: null);
@@ -36,7 +37,7 @@ public static class EntraIdRedisRegistration
     /// workload identity, a client certificate, …) instead of the one <c>TaskProcessor:Redis:Credential</c>
     /// names; <c>TaskProcessor:Redis:Configuration</c> must be set.
     /// </summary>
-    public static IHostApplicationBuilder AddEntraIdRedis(this IHostApplicationBuilder builder, TokenCredential credential)
+    internal static IHostApplicationBuilder AddEntraIdRedis(this IHostApplicationBuilder builder, TokenCredential credential)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(credential);
@@ -47,7 +48,7 @@ public static class EntraIdRedisRegistration
     {
         var services = builder.Services;
         services.AddOptions<RedisIdentityOptions>().BindConfiguration(RedisIdentityOptions.Section).ValidateOnStart();
-        // The engine binds these too; bound here as well so that this works before, after or without AddTaskEngine().
+        // The Redis stores bind these too; bound here as well so that this works with or without them.
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
         services.AddSingleton<IValidateOptions<RedisIdentityOptions>>(sp =>
             new RedisIdentityOptionsValidator(sp.GetRequiredService<IOptions<RedisOptions>>(), credentialGiven: credential is not null));
@@ -71,7 +72,7 @@ public static class EntraIdRedisRegistration
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<EntraIdRedisConnection>>());
         });
-        // Not TryAdd: this connection must be the one the engine (which only TryAdds its own) and everyone else gets.
+        // Not TryAdd: this connection must be the one the stores (which only TryAdd their own) and everyone else get.
         services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<EntraIdRedisConnection>().Connect());
         services.AddHostedService<RedisTokenRefresher>();
         return builder;
@@ -89,5 +90,15 @@ public static class EntraIdRedisRegistration
             // The validator has already refused anything else.
             var other => throw new InvalidOperationException($"{RedisIdentityOptions.Section}:Credential '{other}' is not a known credential."),
         };
+    }
+
+    /// <summary>
+    /// Connects to Azure Managed Redis as the app's identity (<see cref="AddEntraIdRedis(IHostApplicationBuilder)"/>):
+    /// the connection the Redis stores and everything else then use.
+    /// </summary>
+    public static TaskProcessorBuilder UseEntraIdRedis(this TaskProcessorBuilder processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.Add(TaskProcessorStage.Connections, p => p.Host.AddEntraIdRedis());
     }
 }

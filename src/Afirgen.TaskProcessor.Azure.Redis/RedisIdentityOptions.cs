@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.Engine.Results;
 
 namespace Afirgen.TaskProcessor.Azure.Redis;

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.Net;
 using Afirgen.TaskProcessor.Engine.Results;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
 using Microsoft.Extensions.Configuration;
@@ -53,5 +54,21 @@ public static class StatusMirrorRegistration
             sp.GetRequiredService<StatusMirrorMetrics>(), sp.GetRequiredService<IOptions<StatusMirrorOptions>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatusMirrorWriter>>()));
         return true;
+    }
+
+    /// <summary>
+    /// Keeps AFIRGen's <c>background_tasks</c> table as its Celery workers did, when a MySQL connection is configured
+    /// (<see cref="AddAfirgenStatusMirror(IHostApplicationBuilder)"/>); its meter then joins the processor's.
+    /// </summary>
+    public static TaskProcessorBuilder AddAfirgenStatusMirror(this TaskProcessorBuilder processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.Add(TaskProcessorStage.Application, p =>
+        {
+            if (p.Host.AddAfirgenStatusMirror())
+            {
+                p.Meters.Add(StatusMirrorMetrics.MeterName);
+            }
+        });
     }
 }

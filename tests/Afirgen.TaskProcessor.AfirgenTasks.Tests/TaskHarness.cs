@@ -1,10 +1,11 @@
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker;
+using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,6 +78,7 @@ public sealed class TaskHarness : IAsyncDisposable
         builder.Logging.AddProvider(new FakeLoggerProvider(logs));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
+        builder.AddRedisStores();
         builder.AddTaskEngine();
         builder.Services.AddEmbeddedBroker();
         builder.AddAfirgenTasks();

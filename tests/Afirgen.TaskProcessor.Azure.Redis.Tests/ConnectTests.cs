@@ -1,5 +1,6 @@
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Results;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Redis.Results;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 

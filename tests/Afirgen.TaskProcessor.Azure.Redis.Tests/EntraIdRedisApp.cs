@@ -1,4 +1,6 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Redis;
 using Azure.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +13,7 @@ using StackExchange.Redis;
 namespace Afirgen.TaskProcessor.Azure.Redis.Tests;
 
 /// <summary>
-/// A host wired as the Functions app is: <c>AddEntraIdRedis()</c> first, then <c>AddTaskEngine()</c>; with
+/// A host wired with the Functions app's Redis parts (<c>UseEntraIdRedis()</c>, <c>UseRedisResults()</c>); with
 /// the test's clock, credential and log collector.
 /// </summary>
 internal sealed class EntraIdRedisApp : IAsyncDisposable
@@ -60,7 +62,9 @@ internal sealed class EntraIdRedisApp : IAsyncDisposable
         {
             builder.AddEntraIdRedis(credential);
         }
+        builder.AddRedisStores();
         builder.AddTaskEngine();
+        builder.Services.AddAfirgenDefaults();
 
         var host = builder.Build();
         logs.Attach(host.Services.GetRequiredService<FakeLogCollector>());

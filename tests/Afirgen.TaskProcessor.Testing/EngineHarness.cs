@@ -1,11 +1,13 @@
-using Xunit;
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Xunit;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -53,9 +55,8 @@ public sealed class EngineHarness : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
-        builder.AddTaskEngine();
-        builder.Services.AddEmbeddedBroker();
-        builder.Services.AddDiagnosticTasks();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker().UseRedisResults().AddDiagnosticTasks());
+        builder.Services.AddAfirgenDefaults();
         tasks?.Invoke(builder.Services);
         host?.Invoke(builder);
         return new EngineHarness(builder.Services.BuildServiceProvider(), time);

@@ -8,13 +8,13 @@ public static class Expectations
 {
     /// <summary>The routing configuration's queues and their default priorities, in order.</summary>
     public static readonly IReadOnlyList<(string Queue, int Priority)> RoutingConfiguration =
-        new Afirgen.TaskProcessor.Engine.Routing.RoutingOptions().Queues.Select(q => (q.Key, q.Value.DefaultPriority)).ToList();
+        Afirgen.TaskProcessor.AfirgenTasks.Queues.AfirgenRouting.CreateOptions().Queues.Select(q => (q.Key, q.Value.DefaultPriority)).ToList();
 
     public static IReadOnlyList<string> Queues => RoutingConfiguration.Select(r => r.Queue).ToList();
 
     /// <summary>The routing configuration's lanes.</summary>
     public static readonly Afirgen.TaskProcessor.Engine.Routing.QueueLanes Lanes =
-        new(Microsoft.Extensions.Options.Options.Create(new Afirgen.TaskProcessor.Engine.Routing.RoutingOptions()));
+        new(Microsoft.Extensions.Options.Options.Create(Afirgen.TaskProcessor.AfirgenTasks.Queues.AfirgenRouting.CreateOptions()));
 
     /// <summary>The Service Bus queues: every queue's lanes, highest first, then the queue itself.</summary>
     public static IReadOnlyList<string> ServiceBusQueues => Lanes.BrokerQueues;

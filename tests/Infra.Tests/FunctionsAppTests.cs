@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.Engine.Running;
@@ -58,9 +60,9 @@ public sealed partial class FunctionsAppTests
     {
         var source = FunctionsSource("Schedule/CleanupScheduleFunction.cs");
         Assert.Contains($"[Function(\"{Expectations.CleanupTimerFunction}\")]", source, StringComparison.Ordinal);
-        Assert.Contains("[TimerTrigger(\"%\" + ScheduleOptions.AppSetting + \"%\")]", source, StringComparison.Ordinal);
-        Assert.Equal("CleanupSchedule", ScheduleOptions.AppSetting);
-        Assert.Contains(ScheduleOptions.AppSetting, Expectations.AppSettingsReadInAzure);
+        Assert.Contains("[TimerTrigger(\"%\" + CleanupSchedule.AppSetting + \"%\")]", source, StringComparison.Ordinal);
+        Assert.Equal("CleanupSchedule", CleanupSchedule.AppSetting);
+        Assert.Contains(CleanupSchedule.AppSetting, Expectations.AppSettingsReadInAzure);
     }
 
     [Fact]

@@ -101,11 +101,8 @@ internal static class FlowerTaskFormat
     }
 
     /// <summary>A minimal task for an id the index has lost but the result store still holds.</summary>
-    public static TaskIndexEntry FromResult(TaskResultMeta result, DateTimeOffset now) => new()
+    public static TaskIndexEntry FromResult(TaskResultMeta result, DateTimeOffset now) => new(result.TaskId, result.Status, result.DateDone ?? now)
     {
-        TaskId = result.TaskId,
-        State = result.Status,
-        Timestamp = result.DateDone ?? now,
         Name = result.Extended?.Name,
         Queue = result.Extended?.Queue,
         Worker = result.Extended?.Worker,

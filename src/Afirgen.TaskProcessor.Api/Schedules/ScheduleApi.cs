@@ -23,7 +23,7 @@ public sealed class ScheduleApi(ScheduledTaskEnqueuer enqueuer, IOptions<Schedul
         {
             new
             {
-                name = ScheduleOptions.Name,
+                name = settings.Name,
                 cron = settings.Cron,
                 timeZone = settings.TimeZone,
                 // The local host's switch; the Functions app's timer is switched by AzureWebJobs.ScheduleCleanup.Disabled.
@@ -51,9 +51,10 @@ public sealed class ScheduleApi(ScheduledTaskEnqueuer enqueuer, IOptions<Schedul
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid body", "Run now takes no body (or an empty JSON object {}).");
         }
-        if (!string.Equals(name, ScheduleOptions.Name, StringComparison.Ordinal))
+        var scheduleName = options.Value.Name;
+        if (!string.Equals(name, scheduleName, StringComparison.Ordinal))
         {
-            return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown schedule", $"There is no schedule named '{name}'; the schedules are: {ScheduleOptions.Name}.");
+            return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown schedule", $"There is no schedule named '{name}'; the schedules are: {scheduleName}.");
         }
         try
         {

@@ -1,11 +1,12 @@
+using Afirgen.TaskProcessor.Cli.LocalHost;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
 using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Cli.LocalHost;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,7 +1,8 @@
+using Afirgen.TaskProcessor.Engine.Hosting;
 using System.CommandLine;
 using System.Text.Json;
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.StatusMirror;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,7 @@ internal static class ReconcileCommand
             {
                 throw new CliException("Reconciling reads the results in Redis, and no Redis is configured: pass --redis host:port or set TaskProcessor__Redis__Configuration.");
             }
+            builder.AddRedisStores();
             builder.AddTaskEngine();
             if (!builder.AddAfirgenStatusMirror())
             {

@@ -1,7 +1,7 @@
-using System.CommandLine;
 using Afirgen.TaskProcessor.Cli.LocalHost;
+using System.CommandLine;
 using Afirgen.TaskProcessor.Engine.Hosting;
-using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
 
 namespace Afirgen.TaskProcessor.Cli.Commands;

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
 using Microsoft.Extensions.Configuration;

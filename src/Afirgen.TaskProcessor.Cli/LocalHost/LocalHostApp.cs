@@ -32,7 +32,6 @@ public static class LocalHostApp
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = local.ShutdownGracePeriod);
 
         builder.AddLocalEngine();
-        builder.Services.AddTaskProcessorApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();

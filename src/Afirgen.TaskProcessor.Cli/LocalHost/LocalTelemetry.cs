@@ -1,5 +1,4 @@
-using Afirgen.TaskProcessor.Engine.Telemetry;
-using Afirgen.TaskProcessor.StatusMirror;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +27,11 @@ internal static class LocalTelemetry
     private static readonly string[] EndpointVariables =
         [EndpointVariable, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"];
 
-    public static IHostApplicationBuilder AddLocalTelemetry(this IHostApplicationBuilder builder)
+    /// <summary>Exports the sources and meters of every chosen part (<see cref="TaskProcessorBuilder.ActivitySources"/>, <see cref="TaskProcessorBuilder.Meters"/>).</summary>
+    public static TaskProcessorBuilder AddLocalTelemetry(this TaskProcessorBuilder processor) =>
+        processor.Add(TaskProcessorStage.Telemetry, p => Add(p.Host, p.ActivitySources, p.Meters));
+
+    private static void Add(IHostApplicationBuilder builder, IEnumerable<string> sources, IEnumerable<string> meters)
     {
         var prometheus = builder.Configuration.GetValue($"{Section}:Prometheus", true);
         if (builder.Configuration[$"{Section}:OtlpEndpoint"] is { Length: > 0 } ours)
@@ -41,7 +44,7 @@ internal static class LocalTelemetry
         var otlp = EndpointVariables.Any(v => !string.IsNullOrWhiteSpace(builder.Configuration[v]));
         if (!prometheus && !otlp)
         {
-            return builder;
+            return;
         }
 
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -49,7 +52,7 @@ internal static class LocalTelemetry
             .ConfigureResource(r => r.AddService("afirgen-tasks").AddEnvironmentVariableDetector())
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(TaskTelemetry.Name, StatusMirrorMetrics.MeterName);
+                metrics.AddMeter([.. meters]);
                 if (prometheus)
                 {
                     metrics.AddPrometheusExporter();
@@ -58,13 +61,12 @@ internal static class LocalTelemetry
         if (otlp)
         {
             // Traces only when they have somewhere to go: with no listener the engine creates no spans.
-            telemetry.WithTracing(tracing => tracing.AddSource(TaskTelemetry.Name).AddAspNetCoreInstrumentation());
+            telemetry.WithTracing(tracing => tracing.AddSource([.. sources]).AddAspNetCoreInstrumentation());
             // No arguments: the exporter then reads every OTEL_EXPORTER_OTLP_* setting from the host's configuration
             // (environment variables included), protocol and per-signal endpoints too. Passing a protocol here, as
             // this host once did (gRPC), overrode OTEL_EXPORTER_OTLP_PROTOCOL and sent an OTLP/HTTP collector nothing.
             telemetry.UseOtlpExporter();
         }
-        return builder;
     }
 
     /// <summary>Maps <c>/metrics</c> when the Prometheus exporter is on.</summary>

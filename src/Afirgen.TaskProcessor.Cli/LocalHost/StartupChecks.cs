@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Redis;
 using System.Net;
 using System.Net.Sockets;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
@@ -53,7 +54,7 @@ internal static class StartupChecks
     public static async Task<string?> UnreachableRedisAsync(IConfiguration configuration, LocalBroker broker)
     {
         var endpoints = new List<(string Host, int Port, string Role)>();
-        if (configuration[$"{Engine.Results.RedisOptions.Section}:Configuration"] is { Length: > 0 } results)
+        if (configuration[$"{RedisOptions.Section}:Configuration"] is { Length: > 0 } results)
         {
             try
             {

@@ -17,7 +17,7 @@ public static class DiagnosticTasks
     public const string Fail = "diagnostics.fail";
     public const string FailUntil = "diagnostics.fail_until";
 
-    public static IServiceCollection AddDiagnosticTasks(this IServiceCollection services)
+    internal static IServiceCollection AddDiagnosticTasks(this IServiceCollection services)
     {
         services.AddTask(Echo,
             static context => ValueTask.FromResult<JsonNode?>(new JsonObject

@@ -8,32 +8,35 @@ using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
-using Afirgen.TaskProcessor.Engine.Telemetry;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Engine.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Afirgen.TaskProcessor.Engine.Hosting;
 
-/// <summary>Registers the engine with a host. Every host calls this once; hosts differ only in their broker.</summary>
+/// <summary>
+/// Registers the engine alone. Hosts compose the whole processor with
+/// <see cref="TaskProcessorRegistration.AddTaskProcessor"/>, which calls this; a tool that needs the engine's stores but
+/// no broker (<c>afirgen-tasks reconcile</c>) and tests that drive a broker by hand call it directly.
+/// </summary>
 public static class TaskEngineRegistration
 {
     /// <summary>
     /// Adds the engine: options bound from <c>TaskProcessor:*</c> and checked at start-up, routing, the
-    /// priority gate, the runner, the publisher, and the result store (Redis when
-    /// <c>TaskProcessor:Redis:Configuration</c> is set, otherwise in memory with a warning). The host adds a
-    /// broker (<see cref="IMessageSender"/>, and <see cref="IMessageSource"/> where it pulls messages).
+    /// priority gate, the runner, the publisher, and stores kept in memory (with a warning) unless a store
+    /// project registered its own. The host adds a broker (<see cref="IMessageSender"/>, and
+    /// <see cref="IMessageSource"/> where it pulls messages).
     /// </summary>
     public static IHostApplicationBuilder AddTaskEngine(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
 
-        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateOnStart();
+        services.AddOptions<RoutingOptions>().BindConfigurationOverDefaults(RoutingOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
         services.AddOptions<TimeLimitOptions>().BindConfiguration(TimeLimitOptions.Section)
             .Validate(o => o.Soft > TimeSpan.Zero && o.Hard > TimeSpan.Zero, "Time limits must be positive (TaskProcessor:TimeLimits).")
@@ -54,11 +57,6 @@ public static class TaskEngineRegistration
         services.AddOptions<RevocationOptions>().BindConfiguration(RevocationOptions.Section)
             .Validate(o => o.Expires >= TimeSpan.FromSeconds(1), "Revocations must be kept at least one second (TaskProcessor:Revocation:Expires).")
             .ValidateOnStart();
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section)
-            // Braces would change the hash slot of Celery's result keys and part them from their revocations on a clustered Redis.
-            .Validate(o => o.KeyPrefix.IndexOfAny(['{', '}']) < 0, "The Redis key prefix must not contain braces (TaskProcessor:Redis:KeyPrefix).")
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section)
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.FlushInterval > TimeSpan.Zero, "Monitoring intervals must be positive (TaskProcessor:Monitoring:HeartbeatInterval, FlushInterval).")
             .Validate(o => o.HeartbeatExpiry > o.HeartbeatInterval, "The heartbeat expiry must be longer than the heartbeat interval (TaskProcessor:Monitoring:HeartbeatExpiry > HeartbeatInterval).")
@@ -90,29 +88,11 @@ public static class TaskEngineRegistration
                 lanes.Any && sp.GetService<LanedBroker>() is not null ? new LaneServing(lanes.LaneFloors(), worker.LaneSlots, worker.HigherLaneStreak) : null);
         });
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[RedisOptions.Section + ":Configuration"]))
-        {
-            // A host with its own authentication (Entra ID in Azure) registers the multiplexer first.
-            services.TryAddSingleton<IConnectionMultiplexer>(sp =>
-            {
-                var options = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration!);
-                // Start even when Redis is down: messages are abandoned until it is back, not lost.
-                options.AbortOnConnectFail = false;
-                return ConnectionMultiplexer.Connect(options);
-            });
-            services.TryAddSingleton<IResultStore, RedisResultStore>();
-            services.TryAddSingleton<RedisRevocationBroadcast>();
-            services.TryAddSingleton<IRevocationBroadcast>(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
-            services.AddHostedService(sp => sp.GetRequiredService<RedisRevocationBroadcast>());
-            services.TryAddSingleton<IMonitoringStore, RedisMonitoringStore>();
-        }
-        else
-        {
-            services.TryAddSingleton<IResultStore, InMemoryResultStore>();
-            services.TryAddSingleton<IRevocationBroadcast, LocalRevocationBroadcast>();
-            services.TryAddSingleton<IMonitoringStore, InMemoryMonitoringStore>();
-            services.AddHostedService<InMemoryResultsNotice>();
-        }
+        // Kept in this process unless a store (Redis) registered its own: development only, and said so at start-up.
+        services.TryAddSingleton<IResultStore, InMemoryResultStore>();
+        services.TryAddSingleton<IRevocationBroadcast, LocalRevocationBroadcast>();
+        services.TryAddSingleton<IMonitoringStore, InMemoryMonitoringStore>();
+        services.AddHostedService<InMemoryResultsNotice>();
 
         // Monitoring: the runner tells the monitor about each task (at once, no I/O); the service writes
         // heartbeats and the task index in batches, so every instance of either host shows up in inspect.
@@ -125,19 +105,22 @@ public static class TaskEngineRegistration
     }
 
     /// <summary>Adds the consumers that pull from the broker's queues (hosts whose broker does not push).</summary>
-    public static IServiceCollection AddQueueConsumers(this IServiceCollection services)
+    internal static IServiceCollection AddQueueConsumers(this IServiceCollection services)
     {
         services.TryAddSingleton<QueueConsumerService>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueConsumerService>());
         return services;
     }
 
-    /// <summary>Says once, at start-up, that results are not durable.</summary>
-    private sealed class InMemoryResultsNotice(ILogger<InMemoryResultsNotice> logger) : IHostedService
+    /// <summary>Says once, at start-up, that results are not durable (when they are kept in memory).</summary>
+    private sealed class InMemoryResultsNotice(IResultStore results, ILogger<InMemoryResultsNotice> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            HostingLog.InMemoryResults(logger);
+            if (results is InMemoryResultStore)
+            {
+                HostingLog.InMemoryResults(logger);
+            }
             return Task.CompletedTask;
         }
 

@@ -11,7 +11,7 @@ namespace Afirgen.TaskProcessor.Engine.Json;
 /// </summary>
 /// <remarks>Use it in synchronous code only (it belongs to the thread that rented it), and copy what it wrote out
 /// (<see cref="ToArray"/>) before disposing: the buffer is written over by the next renter.</remarks>
-internal sealed class PooledJsonWriter : IDisposable
+public sealed class PooledJsonWriter : IDisposable
 {
     // A rare huge document should not pin its buffer to a thread for good.
     private const int MaxKeptCapacity = 64 * 1024;

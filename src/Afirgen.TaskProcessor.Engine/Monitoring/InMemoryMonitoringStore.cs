@@ -38,7 +38,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
         }
     }
 
-    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexUpdate> updates, CancellationToken cancellationToken)
+    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -59,17 +59,17 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
                     {
                         children.Add(update.TaskId);
                     }
-                    _children[parent] = (children, update.At);
+                    _children[parent] = (children, update.Timestamp);
                 }
-                var at = TaskIndexFields.FormatTime(update.At);
+                var at = TaskIndexFields.FormatTime(update.Timestamp);
                 if (!fields.TryGetValue(TaskIndexFields.Timestamp, out var old) || TaskIndexFields.ParseTime(at) >= TaskIndexFields.ParseTime(old))
                 {
                     fields[TaskIndexFields.State] = update.State;
                     fields[TaskIndexFields.Timestamp] = at;
                 }
-                if (RedisMonitoringStore.ThroughputField(update.State) is { } counted)
+                if (IndexedStates.ThroughputField(update.State) is { } counted)
                 {
-                    var number = ThroughputBucket.NumberOf(update.At);
+                    var number = ThroughputBucket.NumberOf(update.Timestamp);
                     if (!_buckets.TryGetValue(number, out var counts))
                     {
                         _buckets[number] = counts = new long[3];
@@ -94,7 +94,7 @@ public sealed class InMemoryMonitoringStore(IOptions<ResultOptions> resultOption
     {
         lock (_lock)
         {
-            var counts = RedisMonitoringStore.IndexedStates.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
+            var counts = IndexedStates.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
             foreach (var entry in Entries())
             {
                 if (counts.TryGetValue(entry.State, out var n))

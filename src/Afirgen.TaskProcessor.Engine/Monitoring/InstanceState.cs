@@ -78,7 +78,7 @@ public interface IMonitoringStore
     /// Applies task events, in order, counts finished tasks into throughput buckets, and records each task
     /// that names a parent among that parent's children.
     /// </summary>
-    Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexUpdate> updates, CancellationToken cancellationToken);
+    Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellationToken);
 
     /// <summary>Tasks matching <paramref name="query"/>, newest first unless it sorts, each with its started children.</summary>
     Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken);

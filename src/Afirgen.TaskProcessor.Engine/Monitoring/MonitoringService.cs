@@ -16,7 +16,7 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 /// Writes this instance's monitoring state, off the runner's path: every <see cref="MonitoringOptions.FlushInterval"/>
 /// the queued task events in one batch, and a heartbeat (identity, active and reserved tasks, counters)
 /// every <see cref="MonitoringOptions.HeartbeatInterval"/> or sooner when tasks started or finished. On a
-/// clean stop it writes what is left and removes the instance. Both hosts run it (<c>AddTaskEngine</c>).
+/// clean stop it writes what is left and removes the instance. Both hosts run it (<c>AddTaskProcessor</c>).
 /// </summary>
 public sealed class MonitoringService : BackgroundService
 {
@@ -152,12 +152,12 @@ public sealed class MonitoringService : BackgroundService
         // Everything queued since the last flush (events that arrive meanwhile wait for the next), merged per task
         // before anything is written: a task's events mostly fall within one interval, so a quick task costs one
         // index write rather than one per event (taken in fixed slices, its start and end often fell apart).
-        var taken = new List<TaskIndexUpdate>();
+        var taken = new List<TaskIndexEntry>();
         for (var queued = _monitor.PendingEvents; taken.Count < queued && _monitor.TryTake(out var update);)
         {
             taken.Add(update);
         }
-        foreach (var slice in TaskIndexUpdate.OnePerTask(taken).Chunk(MaxBatch))
+        foreach (var slice in TaskIndexEntry.OnePerTask(taken).Chunk(MaxBatch))
         {
             await _store.WriteTaskUpdatesAsync(slice, cancellationToken).ConfigureAwait(false);
         }

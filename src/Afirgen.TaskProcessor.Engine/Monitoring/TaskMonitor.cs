@@ -19,7 +19,7 @@ public sealed class TaskMonitor : ITaskObserver
     private readonly ConcurrentDictionary<string, MutableCounters> _counters = new(StringComparer.Ordinal);
     // Not a channel: a bounded channel's writer lock is taken by every task, and contended (the same finding
     // as the result batcher's). A lock-free queue with an approximate bound does the job.
-    private readonly ConcurrentQueue<TaskIndexUpdate> _events = new();
+    private readonly ConcurrentQueue<TaskIndexEntry> _events = new();
     private readonly int _maxPending;
     private readonly bool _taskEvents;
     private int _pending;
@@ -37,7 +37,7 @@ public sealed class TaskMonitor : ITaskObserver
     }
 
     /// <summary>Takes the next task event waiting to be written (<see cref="MonitoringService"/> only).</summary>
-    internal bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TaskIndexUpdate? update)
+    internal bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TaskIndexEntry? update)
     {
         if (_events.TryDequeue(out update))
         {
@@ -47,7 +47,7 @@ public sealed class TaskMonitor : ITaskObserver
         return false;
     }
 
-    private void Enqueue(TaskIndexUpdate update)
+    private void Enqueue(TaskIndexEntry update)
     {
         if (Interlocked.Increment(ref _pending) > _maxPending)
         {
@@ -82,7 +82,7 @@ public sealed class TaskMonitor : ITaskObserver
             return;
         }
         var now = _time.GetUtcNow();
-        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Pending, now)
+        Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Pending, now)
         {
             Sent = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority, Eta = task.Eta, Expires = task.Expires,
         });
@@ -100,11 +100,11 @@ public sealed class TaskMonitor : ITaskObserver
         {
             return;
         }
-        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Started, now)
+        Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Started, now)
         {
             Received = task.ReceivedAt, Started = now, Name = task.TaskName, Queue = task.Queue, Priority = task.Priority,
             Worker = _worker, Retries = task.Retries, DeliveryCount = task.DeliveryCount, MessageId = task.MessageId,
-            ParentId = task.ParentId, RootId = task.RootId, Chain = task.Chain.Count > 0 ? task.Chain : null,
+            ParentId = task.ParentId, RootId = task.RootId, Chain = task.Chain,
         });
     }
 
@@ -116,7 +116,7 @@ public sealed class TaskMonitor : ITaskObserver
         {
             return;
         }
-        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Success, now) { Succeeded = now, Runtime = Runtime(task, now) });
+        Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Success, now) { Succeeded = now, Runtime = Runtime(task, now) });
     }
 
     public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta)
@@ -127,7 +127,7 @@ public sealed class TaskMonitor : ITaskObserver
         {
             return;
         }
-        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Retry, now)
+        Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Retry, now)
         {
             Retried = now, Runtime = Runtime(task, now), Exception = error, Eta = eta, Retries = retryNumber,
         });
@@ -144,7 +144,7 @@ public sealed class TaskMonitor : ITaskObserver
         {
             return;
         }
-        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Failure, now)
+        Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Failure, now)
         {
             Failed = now, Runtime = Runtime(task, now), Exception = error, Reason = reason,
         });
@@ -158,7 +158,7 @@ public sealed class TaskMonitor : ITaskObserver
             return;
         }
         var now = _time.GetUtcNow();
-        Enqueue(new TaskIndexUpdate(task.TaskId, TaskStates.Revoked, now)
+        Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Revoked, now)
         {
             Revoked = now, Name = task.TaskName, Queue = task.Queue, Worker = _worker, Reason = reason,
             ParentId = task.ParentId, RootId = task.RootId,

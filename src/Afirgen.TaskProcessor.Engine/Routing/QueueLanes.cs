@@ -10,7 +10,7 @@ namespace Afirgen.TaskProcessor.Engine.Routing;
 /// </summary>
 public sealed class QueueLanes
 {
-    /// <summary>The lane every seed queue has: priorities 7–10.</summary>
+    /// <summary>The usual name of a queue's top lane, which takes priorities 7–10 unless told otherwise.</summary>
     public const string High = "high";
 
     /// <summary>

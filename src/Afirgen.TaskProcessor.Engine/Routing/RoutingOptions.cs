@@ -4,44 +4,37 @@ namespace Afirgen.TaskProcessor.Engine.Routing;
 
 /// <summary>
 /// Queues and routes, as Celery's <c>task_queues</c> and <c>task_routes</c> expressed them. Bound from
-/// <c>TaskProcessor:Routing</c>; the defaults are the seed's.
+/// <c>TaskProcessor:Routing</c> over the application's defaults (see <see cref="Hosting.OptionsDefaults{TOptions}"/>).
 /// </summary>
 public sealed class RoutingOptions
 {
     public const string Section = "TaskProcessor:Routing";
 
     /// <summary>
-    /// Queues by name. Configuration adds to or overrides these entries
-    /// (<c>TaskProcessor__Routing__Queues__email__DefaultPriority=4</c>). Each seed queue has a <c>high</c> lane
-    /// for priorities 7–10 (see <see cref="QueueOptions.Lanes"/>); a queue added by configuration has none.
+    /// Queues by name. Configuration adds to or overrides the application's entries
+    /// (<c>TaskProcessor__Routing__Queues__email__DefaultPriority=4</c>); a queue added by configuration has no lanes
+    /// unless it names them (see <see cref="QueueOptions.Lanes"/>).
     /// </summary>
-    public Dictionary<string, QueueOptions> Queues { get; set; } = new(StringComparer.Ordinal)
-    {
-        [QueueNames.Default] = new() { DefaultPriority = 5, Lanes = { [QueueLanes.High] = new() } },
-        [QueueNames.Email] = new() { DefaultPriority = 3, Lanes = { [QueueLanes.High] = new() } },
-        [QueueNames.Reports] = new() { DefaultPriority = 5, Lanes = { [QueueLanes.High] = new() } },
-        [QueueNames.Analytics] = new() { DefaultPriority = 2, Lanes = { [QueueLanes.High] = new() } },
-        [QueueNames.Cleanup] = new() { DefaultPriority = 1, Lanes = { [QueueLanes.High] = new() } },
-    };
+    public Dictionary<string, QueueOptions> Queues { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Routes tried in order; the first whose pattern matches the task name wins. Left empty, the seed's
-    /// routes apply (<c>afirgen_tasks.&lt;queue&gt;.*</c> for email, reports, analytics and cleanup).
+    /// Routes tried in order; the first whose pattern matches the task name wins. Left empty, the application's
+    /// <see cref="DefaultRoutes"/> apply; configured routes replace them entirely, as Celery's <c>task_routes</c> does.
     /// </summary>
     public List<RouteRule> Routes { get; set; } = [];
 
     /// <summary>Where a task no route matches goes (Celery's <c>task_default_queue</c>).</summary>
     [Required]
-    public string DefaultQueue { get; set; } = QueueNames.Default;
+    public string DefaultQueue { get; set; } = "default";
 
-    /// <summary>The seed's routes.</summary>
-    public static IReadOnlyList<RouteRule> SeedRoutes { get; } =
-    [
-        new() { Pattern = "afirgen_tasks.email.*", Queue = QueueNames.Email },
-        new() { Pattern = "afirgen_tasks.reports.*", Queue = QueueNames.Reports },
-        new() { Pattern = "afirgen_tasks.analytics.*", Queue = QueueNames.Analytics },
-        new() { Pattern = "afirgen_tasks.cleanup.*", Queue = QueueNames.Cleanup },
-    ];
+    /// <summary>
+    /// The application's routes, used while <see cref="Routes"/> is empty. Set by the application's registration:
+    /// a configured list would be appended to a default one rather than replace it, so defaults live apart.
+    /// </summary>
+    public IReadOnlyList<RouteRule> DefaultRoutes { get; set; } = [];
+
+    /// <summary>The routes in force: the configured ones, else the application's defaults.</summary>
+    public IReadOnlyList<RouteRule> EffectiveRoutes => Routes.Count > 0 ? Routes : DefaultRoutes;
 }
 
 /// <summary>One queue's settings.</summary>
@@ -71,7 +64,7 @@ public sealed class LaneOptions
     [Range(2, 10)]
     public int MaxPriority { get; set; } = 10;
 
-    /// <summary>False turns the lane off (a seed queue's <c>high</c> lane cannot be removed from configuration otherwise).</summary>
+    /// <summary>False turns the lane off (a lane the application gives a queue cannot be removed from configuration otherwise).</summary>
     public bool Enabled { get; set; } = true;
 }
 

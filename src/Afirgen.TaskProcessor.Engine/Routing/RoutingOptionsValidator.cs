@@ -25,7 +25,7 @@ internal sealed partial class RoutingOptionsValidator : IValidateOptions<Routing
         {
             failures.Add($"The default queue '{options.DefaultQueue}' is not among the configured queues ({string.Join(", ", options.Queues.Keys)}).");
         }
-        foreach (var rule in options.Routes)
+        foreach (var rule in options.EffectiveRoutes)
         {
             if (string.IsNullOrWhiteSpace(rule.Pattern))
             {

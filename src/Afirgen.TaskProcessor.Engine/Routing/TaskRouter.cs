@@ -15,8 +15,7 @@ public sealed class TaskRouter
     public TaskRouter(IOptions<RoutingOptions> options)
     {
         _options = options.Value;
-        var rules = _options.Routes.Count > 0 ? (IReadOnlyList<RouteRule>)_options.Routes : RoutingOptions.SeedRoutes;
-        _routes = rules.Select(r => (GlobPattern.Compile(r.Pattern), r)).ToArray();
+        _routes = _options.EffectiveRoutes.Select(r => (GlobPattern.Compile(r.Pattern), r)).ToArray();
     }
 
     /// <summary>Every configured queue name, in configuration order.</summary>

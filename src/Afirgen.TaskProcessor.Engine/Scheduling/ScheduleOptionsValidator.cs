@@ -11,7 +11,7 @@ public sealed class ScheduleOptionsValidator : IValidateOptions<ScheduleOptions>
         var errors = new List<string>();
         if (options.Enabled && !CronSchedule.TryParse(options.Cron, options.TimeZone, out _, out var error))
         {
-            errors.Add($"{error} ({ScheduleOptions.AppSetting}, or TaskProcessor:Schedule:Cron / TimeZone)");
+            errors.Add($"{error} ({options.CronSettingNames} / TimeZone)");
         }
         for (var i = 0; i < options.Tasks.Count; i++)
         {

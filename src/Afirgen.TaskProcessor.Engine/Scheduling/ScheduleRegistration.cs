@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,19 +7,19 @@ using Microsoft.Extensions.Options;
 namespace Afirgen.TaskProcessor.Engine.Scheduling;
 
 /// <summary>Registers the periodic schedule.</summary>
-public static class ScheduleRegistration
+internal static class ScheduleRegistration
 {
     /// <summary>
     /// Adds <see cref="ScheduledTaskEnqueuer"/> with its options (checked at start-up). The Functions app
     /// calls this and drives it from its timer function.
     /// </summary>
-    public static IServiceCollection AddTaskSchedule(this IServiceCollection services)
+    internal static IServiceCollection AddTaskSchedule(this IServiceCollection services)
     {
-        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.Section)
+        services.AddOptions<ScheduleOptions>().BindConfigurationOverDefaults(ScheduleOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
             {
-                // One setting for both hosts: the Functions timer's %CleanupSchedule% also drives the local host.
-                if (configuration[ScheduleOptions.AppSetting] is { Length: > 0 } cron)
+                // One setting for both hosts: the Functions timer's %setting% also drives the local host.
+                if (options.CronSetting is { Length: > 0 } setting && configuration[setting] is { Length: > 0 } cron)
                 {
                     options.Cron = cron;
                 }
@@ -30,7 +31,7 @@ public static class ScheduleRegistration
     }
 
     /// <summary>Adds the schedule and <see cref="ScheduleService"/>, which runs it in-process (the local host).</summary>
-    public static IServiceCollection AddTaskScheduleService(this IServiceCollection services)
+    internal static IServiceCollection AddTaskScheduleService(this IServiceCollection services)
     {
         services.AddTaskSchedule();
         services.AddHostedService<ScheduleService>();

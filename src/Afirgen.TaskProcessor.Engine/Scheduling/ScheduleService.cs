@@ -33,14 +33,14 @@ public sealed partial class ScheduleService(
         {
             if (!registry.TryGet(task.Task, out _))
             {
-                LogNotRegistered(logger, ScheduleOptions.Name, task.Task);
+                LogNotRegistered(logger, settings.Name, task.Task);
             }
         }
 
         var next = schedule!.NextAfter(time.GetUtcNow());
         while (next is { } due && !stoppingToken.IsCancellationRequested)
         {
-            LogNext(logger, ScheduleOptions.Name, due);
+            LogNext(logger, settings.Name, due);
             if (!await DelayUntilAsync(due, stoppingToken).ConfigureAwait(false))
             {
                 return;
@@ -59,7 +59,7 @@ public sealed partial class ScheduleService(
                 }
                 catch (Exception ex)
                 {
-                    LogEnqueueFailed(logger, ex, ScheduleOptions.Name, due);
+                    LogEnqueueFailed(logger, ex, settings.Name, due);
                     if (following is { } f && time.GetUtcNow() + RetryInterval >= f)
                     {
                         break; // give up on this occurrence; the next one is due

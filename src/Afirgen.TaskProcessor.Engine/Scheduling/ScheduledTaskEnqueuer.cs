@@ -15,8 +15,7 @@ namespace Afirgen.TaskProcessor.Engine.Scheduling;
 public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOptions<ScheduleOptions> options, ILogger<ScheduledTaskEnqueuer> logger)
 {
     /// <summary>The tasks the schedule enqueues (the configured ones, or the defaults).</summary>
-    public IReadOnlyList<ScheduledTaskOptions> Tasks =>
-        options.Value.Tasks.Count > 0 ? options.Value.Tasks : ScheduleOptions.DefaultTasks;
+    public IReadOnlyList<ScheduledTaskOptions> Tasks => options.Value.EffectiveTasks;
 
     /// <summary>
     /// For hosts whose own timer fires the schedule (the Functions app's timer trigger): enqueues the
@@ -30,13 +29,14 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
         var settings = options.Value;
         if (!CronSchedule.TryParse(settings.Cron, settings.TimeZone, out var schedule, out var error))
         {
-            throw new InvalidOperationException($"{error} Set {ScheduleOptions.AppSetting} (or TaskProcessor:Schedule:Cron) to a valid schedule.");
+            var where = settings.CronSetting is { Length: > 0 } setting ? $"{setting} (or {ScheduleOptions.Section}:Cron)" : $"{ScheduleOptions.Section}:Cron";
+            throw new InvalidOperationException($"{error} Set {where} to a valid schedule.");
         }
         // A timer may fire a little before its occurrence by this process's clock.
         var occurrence = schedule!.LatestAtOrBefore(firedAt + FiringTolerance, TimeSpan.FromDays(366));
         if (occurrence is null)
         {
-            LogNoOccurrence(logger, ScheduleOptions.Name, firedAt);
+            LogNoOccurrence(logger, options.Value.Name, firedAt);
             return Task.FromResult<IReadOnlyList<PublishedTask>>([]);
         }
         return EnqueueOccurrenceAsync(occurrence.Value, cancellationToken);
@@ -48,8 +48,8 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
     /// <summary>Enqueues every scheduled task for <paramref name="occurrence"/> (the time the schedule was due).</summary>
     public async Task<IReadOnlyList<PublishedTask>> EnqueueOccurrenceAsync(DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
-        var published = await EnqueueAsync(task => MessageIds.ForScheduledOccurrence(ScheduleOptions.Name, task, occurrence), cancellationToken).ConfigureAwait(false);
-        LogEnqueued(logger, ScheduleOptions.Name, occurrence, published.Count);
+        var published = await EnqueueAsync(task => MessageIds.ForScheduledOccurrence(options.Value.Name, task, occurrence), cancellationToken).ConfigureAwait(false);
+        LogEnqueued(logger, options.Value.Name, occurrence, published.Count);
         return published;
     }
 
@@ -60,7 +60,7 @@ public sealed partial class ScheduledTaskEnqueuer(TaskPublisher publisher, IOpti
     public async Task<IReadOnlyList<PublishedTask>> EnqueueNowAsync(CancellationToken cancellationToken)
     {
         var published = await EnqueueAsync(_ => null, cancellationToken).ConfigureAwait(false);
-        LogRunNow(logger, ScheduleOptions.Name, published.Count);
+        LogRunNow(logger, options.Value.Name, published.Count);
         return published;
     }
 

@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.ServiceBus.Hosting;

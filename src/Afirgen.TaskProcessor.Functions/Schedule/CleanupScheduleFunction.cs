@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
 using Afirgen.TaskProcessor.Engine.Scheduling;
 using Microsoft.Azure.Functions.Worker;
 
@@ -12,6 +13,6 @@ public sealed class CleanupScheduleFunction(ScheduledTaskEnqueuer enqueuer, Time
     /// not own the cleanup queue with <c>AzureWebJobs.ScheduleCleanup.Disabled</c>.
     /// </summary>
     [Function("ScheduleCleanup")]
-    public Task ScheduleCleanup([TimerTrigger("%" + ScheduleOptions.AppSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task ScheduleCleanup([TimerTrigger("%" + CleanupSchedule.AppSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
         enqueuer.EnqueueFiredAsync(time.GetUtcNow(), cancellationToken);
 }

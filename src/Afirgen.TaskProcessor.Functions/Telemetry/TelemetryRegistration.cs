@@ -1,5 +1,4 @@
-using Afirgen.TaskProcessor.Engine.Telemetry;
-using Afirgen.TaskProcessor.StatusMirror;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
@@ -19,24 +18,26 @@ internal static class TelemetryRegistration
     /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (in Azure; locally nothing is exported). Local
     /// authentication is off on the component, so the exporter authenticates as the app's identity.
     /// </summary>
-    public static IHostApplicationBuilder AddAzureMonitorTelemetry(this IHostApplicationBuilder builder)
+    public static TaskProcessorBuilder AddAzureMonitorTelemetry(this TaskProcessorBuilder processor) =>
+        processor.Add(TaskProcessorStage.Telemetry, p => Add(p.Host, p.ActivitySources, p.Meters));
+
+    private static void Add(IHostApplicationBuilder builder, IEnumerable<string> sources, IEnumerable<string> meters)
     {
         var connectionString = builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            return builder;
+            return;
         }
         var clientId = builder.Configuration["AZURE_CLIENT_ID"];
         builder.Services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
-            // The engine's spans (enqueue → run, trace context in the Celery headers) and metrics, and the status mirror's.
-            .WithTracing(tracing => tracing.AddSource(TaskTelemetry.Name))
-            .WithMetrics(metrics => metrics.AddMeter(TaskTelemetry.Name, StatusMirrorMetrics.MeterName))
+            // Every chosen part's spans (enqueue → run, trace context in the Celery headers) and metrics.
+            .WithTracing(tracing => tracing.AddSource([.. sources]))
+            .WithMetrics(metrics => metrics.AddMeter([.. meters]))
             .UseAzureMonitorExporter(options =>
             {
                 options.ConnectionString = connectionString;
                 options.Credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
             });
-        return builder;
     }
 }

@@ -1,4 +1,5 @@
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Running;
 using Afirgen.TaskProcessor.RedisBroker.Broadcast;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
@@ -18,10 +19,9 @@ public static class RedisBrokerRegistration
     /// <summary>
     /// Adds the Redis transport (<see cref="Transport.RedisBroker"/>) as the engine's <see cref="IMessageSender"/>,
     /// <see cref="IMessageSource"/>, <see cref="IQueueStatisticsSource"/> and <see cref="IDeadLetterStore"/>, bound
-    /// to <c>TaskProcessor:RedisBroker</c> (and <c>TaskProcessor:Broker</c>) and checked at start-up. Call after
-    /// <c>AddTaskEngine()</c> and instead of another broker.
+    /// to <c>TaskProcessor:RedisBroker</c> (and <c>TaskProcessor:Broker</c>) and checked at start-up.
     /// </summary>
-    public static IHostApplicationBuilder AddRedisBroker(this IHostApplicationBuilder builder)
+    internal static IHostApplicationBuilder AddRedisBroker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
@@ -65,5 +65,22 @@ public static class RedisBrokerRegistration
             Transport.RedisBroker.Validate(options, new BrokerQueueOptions()) is { } problem
                 ? ValidateOptionsResult.Fail(problem)
                 : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>
+    /// Celery's Redis transport as the broker (<see cref="AddRedisBroker"/>), with consumers that pull from its
+    /// queues. <paramref name="url"/>, when given, is used unless <c>TaskProcessor:RedisBroker:Url</c> is set.
+    /// </summary>
+    public static TaskProcessorBuilder UseRedisBroker(this TaskProcessorBuilder processor, string? url = null)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.UseBroker("UseRedisBroker()", p =>
+        {
+            p.Host.AddRedisBroker();
+            if (url is not null)
+            {
+                p.Services.PostConfigure<RedisBrokerOptions>(o => o.Url = string.IsNullOrWhiteSpace(o.Url) ? url : o.Url);
+            }
+        }, pullsMessages: true);
     }
 }

@@ -1,9 +1,9 @@
+using Afirgen.TaskProcessor.Engine.Control;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Engine.Control;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Monitoring;
@@ -12,6 +12,7 @@ using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.RedisBroker.Broadcast;
 using Afirgen.TaskProcessor.RedisBroker.Connection;
 using Afirgen.TaskProcessor.RedisBroker.Events;
@@ -211,7 +212,7 @@ internal sealed class InspectCommands(
     {
         var w = workerOptions.Value;
         var routes = new JsonObject();
-        foreach (var route in routing.Value.Routes.Count > 0 ? (IReadOnlyList<RouteRule>)routing.Value.Routes : RoutingOptions.SeedRoutes)
+        foreach (var route in routing.Value.EffectiveRoutes)
         {
             routes[route.Pattern] = new JsonObject { ["queue"] = route.Queue };
         }

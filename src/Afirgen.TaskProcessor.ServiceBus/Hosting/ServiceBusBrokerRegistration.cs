@@ -1,4 +1,5 @@
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.DeadLetters;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;
 using Afirgen.TaskProcessor.ServiceBus.Sending;
@@ -20,9 +21,9 @@ public static class ServiceBusBrokerRegistration
     /// when <c>ServiceBusConnection__fullyQualifiedNamespace</c> is set, else from a connection string in
     /// <c>ServiceBusConnection</c>) and the engine's ports on them: <see cref="IMessageSender"/>,
     /// <see cref="IQueueStatisticsSource"/>, <see cref="IDeadLetterStore"/>, and the
-    /// <see cref="ServiceBusMessageHandler"/> a trigger hands messages to. Call after <c>AddTaskEngine()</c>.
+    /// <see cref="ServiceBusMessageHandler"/> a trigger hands messages to.
     /// </summary>
-    public static IHostApplicationBuilder AddServiceBusBroker(this IHostApplicationBuilder builder)
+    internal static IHostApplicationBuilder AddServiceBusBroker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var connection = ServiceBusConnectionSettings.Read(builder.Configuration);
@@ -52,5 +53,15 @@ public static class ServiceBusBrokerRegistration
         // Lanes are Service Bus queues of their own: the gate serves them by the lane rule.
         services.TryAddSingleton<LanedBroker>();
         return builder;
+    }
+
+    /// <summary>
+    /// Service Bus as the broker (<see cref="AddServiceBusBroker"/>): messages arrive through the host's triggers,
+    /// which hand them to <see cref="ServiceBusMessageHandler"/>; each lane is a queue of its own.
+    /// </summary>
+    public static TaskProcessorBuilder UseServiceBus(this TaskProcessorBuilder processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return processor.UseBroker("UseServiceBus()", p => p.Host.AddServiceBusBroker());
     }
 }

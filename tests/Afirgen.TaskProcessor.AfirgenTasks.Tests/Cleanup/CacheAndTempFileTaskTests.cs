@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
 using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,7 +79,7 @@ public sealed class CacheAndTempFileTaskTests(AfirgenServers servers) : IAsyncLi
     public async Task TheCleanupSchedule_EnqueuesTheThreeTasks_AndEachRunsWithItsDefaults()
     {
         var enqueuer = ActivatorUtilities.CreateInstance<ScheduledTaskEnqueuer>(_h.Services,
-            Microsoft.Extensions.Options.Options.Create(new ScheduleOptions()));
+            Microsoft.Extensions.Options.Options.Create(CleanupSchedule.CreateOptions()));
         var published = await enqueuer.EnqueueOccurrenceAsync(_h.Time.GetUtcNow(), CancellationToken.None);
 
         Assert.Equal(

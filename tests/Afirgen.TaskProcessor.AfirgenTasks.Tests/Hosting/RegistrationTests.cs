@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.AfirgenTasks.Cache;
+using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.AfirgenTasks.Reports;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Hosting;
@@ -7,6 +7,7 @@ using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,7 @@ public sealed class RegistrationTests
         {
             builder.Logging.AddProvider(new FakeLoggerProvider(logs));
         }
+        builder.AddRedisStores();
         builder.AddTaskEngine();
         builder.Services.AddEmbeddedBroker();
         builder.AddAfirgenTasks();
@@ -135,6 +137,7 @@ public sealed class RegistrationTests
                 ["Afirgen:Cache:Configuration"] = cacheConfiguration,
             });
             builder.Services.AddSingleton<IConnectionMultiplexer>(hostConnection);
+            builder.AddRedisStores();
             builder.AddTaskEngine();
             builder.Services.AddEmbeddedBroker();
             builder.AddAfirgenTasks();

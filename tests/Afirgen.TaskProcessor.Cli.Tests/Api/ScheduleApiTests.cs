@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -23,7 +24,7 @@ public sealed class ScheduleApiTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.Equal(new TimeSpan(2, 0, 0), next.UtcDateTime.TimeOfDay);
         Assert.InRange(next - before, TimeSpan.Zero, TimeSpan.FromDays(1));
         Assert.Equal(next.AddDays(-1), cleanup["lastDue"]!.GetValue<DateTimeOffset>());
-        Assert.Equal(ScheduleOptions.DefaultTasks.Select(t => t.Task), cleanup["tasks"]!.AsArray().Select(t => t!["task"]!.GetValue<string>()));
+        Assert.Equal(CleanupSchedule.Tasks.Select(t => t.Task), cleanup["tasks"]!.AsArray().Select(t => t!["task"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.Engine.Broker;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Broker.Embedded;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
@@ -8,6 +9,7 @@ using Afirgen.TaskProcessor.Engine.Priority;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -41,10 +43,8 @@ public sealed class QueueConsumerServiceTests
         builder.Configuration.AddInMemoryCollection(settings);
         if (time is not null) builder.Services.AddSingleton(time);
         if (logs is not null) builder.Logging.AddProvider(new FakeLoggerProvider(logs));
-        builder.AddTaskEngine();
-        builder.Services.AddEmbeddedBroker();
-        builder.Services.AddQueueConsumers();
-        builder.Services.AddDiagnosticTasks();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker().UseRedisResults().AddDiagnosticTasks());
+        builder.Services.AddAfirgenDefaults();
         tasks(builder.Services);
         return builder.Build();
     }

@@ -19,9 +19,9 @@ public sealed class InMemoryMonitoringStoreTests
         var store = Store();
         var t0 = _time.GetUtcNow();
         await store.WriteTaskUpdatesAsync([
-            new TaskIndexUpdate("a", TaskStates.Success, t0.AddSeconds(2)) { Name = "x" },
-            new TaskIndexUpdate("a", TaskStates.Pending, t0) { Sent = t0 },
-            new TaskIndexUpdate("b", TaskStates.Failure, t0.AddSeconds(1)) { Name = "y" },
+            new TaskIndexEntry("a", TaskStates.Success, t0.AddSeconds(2)) { Name = "x" },
+            new TaskIndexEntry("a", TaskStates.Pending, t0) { Sent = t0 },
+            new TaskIndexEntry("b", TaskStates.Failure, t0.AddSeconds(1)) { Name = "y" },
         ], CancellationToken.None);
 
         var a = await store.GetTaskAsync("a", CancellationToken.None);
@@ -42,10 +42,10 @@ public sealed class InMemoryMonitoringStoreTests
         var store = Store();
         var t0 = _time.GetUtcNow();
         await store.WriteTaskUpdatesAsync([
-            new TaskIndexUpdate("root", TaskStates.Started, t0) { Chain = [new("next", "tasks.b")] },
-            new TaskIndexUpdate("c1", TaskStates.Started, t0.AddSeconds(1)) { ParentId = "root", RootId = "root" },
-            new TaskIndexUpdate("c2", TaskStates.Started, t0.AddSeconds(2)) { ParentId = "root", RootId = "root" },
-            new TaskIndexUpdate("c1", TaskStates.Started, t0.AddSeconds(3)) { ParentId = "root", RootId = "root", Retries = 1 },
+            new TaskIndexEntry("root", TaskStates.Started, t0) { Chain = [new("next", "tasks.b")] },
+            new TaskIndexEntry("c1", TaskStates.Started, t0.AddSeconds(1)) { ParentId = "root", RootId = "root" },
+            new TaskIndexEntry("c2", TaskStates.Started, t0.AddSeconds(2)) { ParentId = "root", RootId = "root" },
+            new TaskIndexEntry("c1", TaskStates.Started, t0.AddSeconds(3)) { ParentId = "root", RootId = "root", Retries = 1 },
         ], CancellationToken.None);
 
         var root = await store.GetTaskAsync("root", CancellationToken.None);
@@ -56,7 +56,7 @@ public sealed class InMemoryMonitoringStoreTests
 
         _time.Advance(TimeSpan.FromHours(2));
         await store.TrimAsync(CancellationToken.None);
-        await store.WriteTaskUpdatesAsync([new TaskIndexUpdate("root", TaskStates.Started, _time.GetUtcNow())], CancellationToken.None);
+        await store.WriteTaskUpdatesAsync([new TaskIndexEntry("root", TaskStates.Started, _time.GetUtcNow())], CancellationToken.None);
         Assert.Empty((await store.GetTaskAsync("root", CancellationToken.None))!.Children);
     }
 
@@ -64,8 +64,8 @@ public sealed class InMemoryMonitoringStoreTests
     public void Then_KeepsTheLaterStateAndEveryField_WhicheverArrivesFirst()
     {
         var t0 = _time.GetUtcNow();
-        var started = new TaskIndexUpdate("a", TaskStates.Started, t0) { Name = "x", Worker = "w1", Started = t0 };
-        var succeeded = new TaskIndexUpdate("a", TaskStates.Success, t0.AddSeconds(1)) { Succeeded = t0.AddSeconds(1), Runtime = 1 };
+        var started = new TaskIndexEntry("a", TaskStates.Started, t0) { Name = "x", Worker = "w1", Started = t0 };
+        var succeeded = new TaskIndexEntry("a", TaskStates.Success, t0.AddSeconds(1)) { Succeeded = t0.AddSeconds(1), Runtime = 1 };
         foreach (var merged in new[] { started.Then(succeeded), succeeded.Then(started) })
         {
             Assert.Equal((TaskStates.Success, "x", "w1", (double?)1), (merged.State, merged.Name, merged.Worker, merged.Runtime));

@@ -1,5 +1,8 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,7 +17,8 @@ public sealed class LaneOptionsTests
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker());
+        builder.Services.AddAfirgenDefaults();
         using var services = builder.Services.BuildServiceProvider();
         try
         {
@@ -31,7 +35,7 @@ public sealed class LaneOptionsTests
     public void TheSeedLanes_AreValid_AndGiveSevenToTenToTheHighLane()
     {
         Assert.Null(StartFailure([]));
-        var lanes = new QueueLanes(Options.Create(new RoutingOptions()));
+        var lanes = new QueueLanes(Options.Create(AfirgenRouting.CreateOptions()));
         Assert.Equal(
             [new QueueLane("reports", "high", "reports-high", 7, 10), new QueueLane("reports", null, "reports", 1, 6)],
             lanes.LanesOf("reports"));
@@ -72,7 +76,7 @@ public sealed class LaneOptionsTests
     public void ALaneDisabled_LeavesTheQueueAsOne()
     {
         Assert.Null(StartFailure(new() { ["TaskProcessor:Routing:Queues:email:Lanes:high:Enabled"] = "false" }));
-        var options = new RoutingOptions();
+        var options = AfirgenRouting.CreateOptions();
         options.Queues["email"].Lanes["high"].Enabled = false;
         var lanes = new QueueLanes(Options.Create(options));
 

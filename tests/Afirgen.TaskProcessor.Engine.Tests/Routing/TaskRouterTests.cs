@@ -1,5 +1,8 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,13 +12,14 @@ namespace Afirgen.TaskProcessor.Engine.Tests.Routing;
 
 public sealed class TaskRouterTests
 {
-    private static TaskRouter Router(RoutingOptions? options = null) => new(Options.Create(options ?? new RoutingOptions()));
+    private static TaskRouter Router(RoutingOptions? options = null) => new(Options.Create(options ?? AfirgenRouting.CreateOptions()));
 
     private static IServiceProvider Configured(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddTaskEngine();
+        builder.AddTaskProcessor(p => p.UseInMemoryBroker());
+        builder.Services.AddAfirgenDefaults();
         return builder.Services.BuildServiceProvider();
     }
 
@@ -37,14 +41,12 @@ public sealed class TaskRouterTests
     [Fact]
     public void Route_TriesPatternsInOrder_FirstMatchWins()
     {
-        var options = new RoutingOptions
-        {
-            Routes =
-            [
-                new() { Pattern = "afirgen_tasks.email.send_?ir_*", Queue = "reports", Priority = 9 },
-                new() { Pattern = "afirgen_tasks.email.*", Queue = "email" },
-            ],
-        };
+        var options = AfirgenRouting.CreateOptions();
+        options.Routes =
+        [
+            new() { Pattern = "afirgen_tasks.email.send_?ir_*", Queue = "reports", Priority = 9 },
+            new() { Pattern = "afirgen_tasks.email.*", Queue = "email" },
+        ];
         var router = Router(options);
         Assert.Equal(new TaskRoute("reports", 9), router.Route("afirgen_tasks.email.send_fir_confirmation"));
         Assert.Equal(new TaskRoute("email", 3), router.Route("afirgen_tasks.email.send_notification"));
@@ -59,7 +61,9 @@ public sealed class TaskRouterTests
     [InlineData("tasks.?", "tasks.xy", false)]
     public void Route_MatchesLikePythonsFnmatch(string pattern, string name, bool matches)
     {
-        var router = Router(new RoutingOptions { Routes = [new() { Pattern = pattern, Queue = "email" }] });
+        var options = AfirgenRouting.CreateOptions();
+        options.Routes = [new() { Pattern = pattern, Queue = "email" }];
+        var router = Router(options);
         Assert.Equal(matches ? "email" : "default", router.Route(name).Queue);
     }
 

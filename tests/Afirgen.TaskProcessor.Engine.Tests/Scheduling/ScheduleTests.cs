@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks.Cleanup;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Results;
@@ -38,11 +39,11 @@ public sealed class ScheduleTests(RedisFixture redis)
             {
                 var delivery = await h.ReceiveAsync("cleanup");
                 var message = ((ParseOutcome.Parsed)new CeleryMessageParser(Options.Create(new MessageOptions())).Parse(delivery.Message.Body)).Message;
-                Assert.Equal(MessageIds.ForScheduledOccurrence(ScheduleOptions.Name, message.TaskName, due), message.Id);
+                Assert.Equal(MessageIds.ForScheduledOccurrence(CleanupSchedule.Name, message.TaskName, due), message.Id);
                 Assert.Equal(1, message.Priority);
                 names.Add(message.TaskName);
             }
-            Assert.Equal(ScheduleOptions.DefaultTasks.Select(t => t.Task).Order(), names.Order());
+            Assert.Equal(CleanupSchedule.Tasks.Select(t => t.Task).Order(), names.Order());
         }
         finally
         {
@@ -111,13 +112,13 @@ public sealed class ScheduleTests(RedisFixture redis)
     [InlineData("0 0 2 1 1 *", "2026-11-26T02:00:00Z", "2026-01-01T02:00:00Z")]     // yearly
     public async Task FiredTimer_EnqueuesTheOccurrenceItStandsFor(string cron, string firedAt, string occurrence)
     {
-        await using var h = Harness(new() { [ScheduleOptions.AppSetting] = cron });
+        await using var h = Harness(new() { [CleanupSchedule.AppSetting] = cron });
         var enqueuer = h.Services.GetRequiredService<ScheduledTaskEnqueuer>();
 
         var published = await enqueuer.EnqueueFiredAsync(DateTimeOffset.Parse(firedAt), CancellationToken.None);
 
         var due = DateTimeOffset.Parse(occurrence);
-        Assert.Equal(ScheduleOptions.DefaultTasks.Select(t => MessageIds.ForScheduledOccurrence(ScheduleOptions.Name, t.Task, due)),
+        Assert.Equal(CleanupSchedule.Tasks.Select(t => MessageIds.ForScheduledOccurrence(CleanupSchedule.Name, t.Task, due)),
             published.Select(p => p.TaskId));
     }
 
@@ -127,7 +128,7 @@ public sealed class ScheduleTests(RedisFixture redis)
         await using var h = Harness(new()
         {
             ["TaskProcessor:Schedule:Cron"] = "0 0 3 * * *",
-            [ScheduleOptions.AppSetting] = "0 30 1 * * *",
+            [CleanupSchedule.AppSetting] = "0 30 1 * * *",
         });
         Assert.Equal("0 30 1 * * *", h.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value.Cron);
     }
@@ -135,10 +136,10 @@ public sealed class ScheduleTests(RedisFixture redis)
     [Fact]
     public async Task FiredTimer_WithAnInvalidSchedule_SaysWhichSettingToFix()
     {
-        await using var h = Harness(new() { [ScheduleOptions.AppSetting] = "nightly", ["TaskProcessor:Schedule:Enabled"] = "false" });
+        await using var h = Harness(new() { [CleanupSchedule.AppSetting] = "nightly", ["TaskProcessor:Schedule:Enabled"] = "false" });
         var enqueuer = h.Services.GetRequiredService<ScheduledTaskEnqueuer>();
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => enqueuer.EnqueueFiredAsync(h.Time.GetUtcNow(), CancellationToken.None));
-        Assert.Contains(ScheduleOptions.AppSetting, error.Message);
+        Assert.Contains(CleanupSchedule.AppSetting, error.Message);
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)

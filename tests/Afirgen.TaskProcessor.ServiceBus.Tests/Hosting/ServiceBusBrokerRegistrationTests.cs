@@ -1,5 +1,7 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Hosting;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.ServiceBus.DeadLetters;
 using Afirgen.TaskProcessor.ServiceBus.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;
@@ -26,8 +28,8 @@ public sealed class ServiceBusBrokerRegistrationTests
     public async Task AFullyQualifiedNamespace_GivesIdentityBasedClients_AndEveryPort()
     {
         var builder = Builder(new() { ["ServiceBusConnection:fullyQualifiedNamespace"] = "sb-afirgen.servicebus.windows.net" });
-        builder.AddTaskEngine();
-        builder.AddServiceBusBroker();
+        builder.AddTaskProcessor(p => p.UseServiceBus().UseRedisResults());
+        builder.Services.AddAfirgenDefaults();
         await using var services = builder.Services.BuildServiceProvider();
 
         // Creating clients opens no connection; the namespace is what the setting named.

@@ -1,9 +1,11 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.Engine.Hosting;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.ServiceBus.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;
 using Afirgen.TaskProcessor.ServiceBus.Sending;
@@ -51,8 +53,8 @@ public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime
             ["TaskProcessor:Routing:Queues:reports:Lanes:high:Enabled"] = lanes ? "true" : "false",
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.AddTaskEngine();
-        builder.AddServiceBusBroker();
+        builder.AddTaskProcessor(p => p.UseServiceBus().UseRedisResults());
+        builder.Services.AddAfirgenDefaults();
         builder.Services.Replace(ServiceDescriptor.Singleton<ServiceBusClient>(_client));
         builder.Services.AddTask(Report, async context =>
         {

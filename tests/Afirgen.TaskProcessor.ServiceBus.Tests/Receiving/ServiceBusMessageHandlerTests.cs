@@ -1,6 +1,7 @@
+using Afirgen.TaskProcessor.AfirgenTasks;
+using Afirgen.TaskProcessor.Engine.Broker;
 using System.Text;
 using System.Text.Json.Nodes;
-using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Diagnostics;
 using Afirgen.TaskProcessor.Engine.Hosting;
 using Afirgen.TaskProcessor.Engine.Messages;
@@ -8,6 +9,7 @@ using Afirgen.TaskProcessor.Engine.Publishing;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Running;
+using Afirgen.TaskProcessor.Redis;
 using Afirgen.TaskProcessor.ServiceBus.Hosting;
 using Afirgen.TaskProcessor.ServiceBus.Receiving;
 using Afirgen.TaskProcessor.ServiceBus.Sending;
@@ -48,10 +50,9 @@ public sealed class ServiceBusMessageHandlerTests(RedisFixture redis) : IAsyncLi
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
         builder.Services.AddSingleton(new RetryRandom(new Random(1)));
-        builder.AddTaskEngine();
-        builder.AddServiceBusBroker();
+        builder.AddTaskProcessor(p => p.UseServiceBus().UseRedisResults().AddDiagnosticTasks());
+        builder.Services.AddAfirgenDefaults();
         builder.Services.Replace(ServiceDescriptor.Singleton<ServiceBusClient>(_client));
-        builder.Services.AddDiagnosticTasks();
         builder.Services.AddTask(Child, static _ => ValueTask.FromResult<JsonNode?>(null));
         builder.Services.AddTask(Parent, static async context =>
         {

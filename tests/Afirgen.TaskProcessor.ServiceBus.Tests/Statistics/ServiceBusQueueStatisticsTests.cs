@@ -1,3 +1,4 @@
+using Afirgen.TaskProcessor.AfirgenTasks.Queues;
 using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Routing;
@@ -51,7 +52,7 @@ public sealed class ServiceBusQueueStatisticsTests
             ["reports-high"] = ServiceBusModelFactory.QueueRuntimeProperties("reports-high", activeMessageCount: 3, scheduledMessageCount: 2),
         });
         var reader = new QueueDepthReader(new ServiceBusQueueStatistics(administration, Lanes.Seed),
-            new TaskRouter(Options.Create(new RoutingOptions())), Lanes.Seed, brokerHasLanes: true);
+            new TaskRouter(Options.Create(AfirgenRouting.CreateOptions())), Lanes.Seed, brokerHasLanes: true);
 
         var reports = (await reader.GetAsync(CancellationToken.None)).Single(d => d.Totals.Queue == "reports");
 

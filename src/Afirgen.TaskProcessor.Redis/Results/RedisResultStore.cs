@@ -1,9 +1,10 @@
+using Afirgen.TaskProcessor.Engine.Results;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Afirgen.TaskProcessor.Engine.Results;
+namespace Afirgen.TaskProcessor.Redis.Results;
 
 /// <summary>
 /// Results in Redis, in Celery's result-backend format: <c>SETEX celery-task-meta-&lt;id&gt;</c> and a
@@ -215,5 +216,5 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     }
 
     private static ResultStoreUnavailableException Unavailable(string taskId, Exception ex) =>
-        new($"The result store (Redis) could not be reached while handling task {taskId} ({ResultStoreUnavailableException.Short(ex)}).", ex);
+        new($"The result store (Redis) could not be reached while handling task {taskId} ({RedisFailures.Short(ex)}).", ex);
 }

@@ -1,10 +1,12 @@
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.Redis.Monitoring;
 using Afirgen.TaskProcessor.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Afirgen.TaskProcessor.Engine.Tests.Monitoring;
+namespace Afirgen.TaskProcessor.Redis.Tests.Monitoring;
 
 /// <summary>The task index and instance registry in a real Redis (each test under its own key prefix).</summary>
 [Collection(RedisCollection.Name)]
@@ -21,7 +23,7 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
 
     private static string Prefix() => $"t{Guid.NewGuid():N}:";
 
-    private static TaskIndexUpdate Update(string id, string state, DateTimeOffset at) => new(id, state, at);
+    private static TaskIndexEntry Update(string id, string state, DateTimeOffset at) => new(id, state, at);
 
     [Fact]
     public async Task Updates_MergeFields_AndALateOlderStateDoesNotOverwriteANewerOne()

@@ -1,10 +1,11 @@
 using Afirgen.TaskProcessor.Engine.Results;
+using Afirgen.TaskProcessor.Engine.Revocation;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Afirgen.TaskProcessor.Engine.Revocation;
+namespace Afirgen.TaskProcessor.Redis.Revocation;
 
 /// <summary>
 /// The terminate broadcast over a Redis pub/sub channel every instance subscribes to while it runs.
@@ -28,7 +29,7 @@ public sealed partial class RedisRevocationBroadcast(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException($"The terminate request for task {taskId} could not be sent to the other workers ({ResultStoreUnavailableException.Short(ex)}).", ex);
+            throw new ResultStoreUnavailableException($"The terminate request for task {taskId} could not be sent to the other workers ({RedisFailures.Short(ex)}).", ex);
         }
     }
 

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Afirgen.TaskProcessor.Engine.Results;
+namespace Afirgen.TaskProcessor.Redis;
 
 /// <summary>The Redis server that holds results.</summary>
 public sealed class RedisOptions

@@ -1,11 +1,12 @@
 using Afirgen.TaskProcessor.Engine.Json;
+using Afirgen.TaskProcessor.Engine.Monitoring;
 using System.Globalization;
 using System.Text.Json;
 using Afirgen.TaskProcessor.Engine.Results;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Afirgen.TaskProcessor.Engine.Monitoring;
+namespace Afirgen.TaskProcessor.Redis.Monitoring;
 
 /// <summary>
 /// Monitoring state in the results' Redis, shared by every instance. Keys (all behind one hash tag, so
@@ -26,8 +27,6 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     private const int TrimBatch = 2_000;
     private static readonly TimeSpan ThroughputKept = TimeSpan.FromHours(1);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly string[] States =
-        [TaskStates.Pending, TaskStates.Started, TaskStates.Retry, TaskStates.Success, TaskStates.Failure, TaskStates.Revoked];
 
     // ARGV: prefix, index ttl, throughput ttl, update count n, then per update five: task id, unix time, state, its
     // fields as a JSON object, parent id ('' for none); then the bucket count and per bucket: number, field, increment.
@@ -217,14 +216,14 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return found.OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
     });
 
-    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexUpdate> updates, CancellationToken cancellationToken)
+    public Task WriteTaskUpdatesAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellationToken)
     {
         if (updates.Count == 0)
         {
             return Task.CompletedTask;
         }
         // The script reads every entry of a batch before it writes any, so no task may appear twice.
-        var unique = TaskIndexUpdate.OnePerTask(updates);
+        var unique = TaskIndexEntry.OnePerTask(updates);
         var buckets = new Dictionary<(long, string), long>();
         var args = new List<RedisValue>(5 + 5 * unique.Count)
         {
@@ -236,13 +235,13 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         foreach (var update in unique)
         {
             args.Add(update.TaskId);
-            args.Add(TaskIndexFields.FormatTime(update.At));
+            args.Add(TaskIndexFields.FormatTime(update.Timestamp));
             args.Add(update.State);
             args.Add(FieldsJson(update));
             args.Add(update.ParentId ?? "");
-            if (ThroughputField(update.State) is { } counted)
+            if (IndexedStates.ThroughputField(update.State) is { } counted)
             {
-                var key = (ThroughputBucket.NumberOf(update.At), counted);
+                var key = (ThroughputBucket.NumberOf(update.Timestamp), counted);
                 buckets[key] = buckets.GetValueOrDefault(key) + 1;
             }
         }
@@ -260,7 +259,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         });
     }
 
-    private static byte[] FieldsJson(TaskIndexUpdate update)
+    private static byte[] FieldsJson(TaskIndexEntry update)
     {
         using var pooled = PooledJsonWriter.Rent();
         var writer = pooled.Writer;
@@ -277,12 +276,9 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     {
         // One ZCARD per state's sorted set, pipelined: the counts are as cheap as the sets are large.
         var db = Db;
-        var counts = await Task.WhenAll(IndexedStates.Select(state => db.SortedSetLengthAsync(_prefix + "tasks:" + state))).ConfigureAwait(false);
-        return (IReadOnlyDictionary<string, long>)IndexedStates.Select((state, i) => (state, counts[i])).ToDictionary(p => p.state, p => p.Item2, StringComparer.Ordinal);
+        var counts = await Task.WhenAll(IndexedStates.All.Select(state => db.SortedSetLengthAsync(_prefix + "tasks:" + state))).ConfigureAwait(false);
+        return (IReadOnlyDictionary<string, long>)IndexedStates.All.Select((state, i) => (state, counts[i])).ToDictionary(p => p.state, p => p.Item2, StringComparer.Ordinal);
     });
-
-    /// <summary>The states the index keeps a sorted set for, in Celery's order of a task's life.</summary>
-    public static IReadOnlyList<string> IndexedStates => States;
 
     public Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken) => Run(async () =>
     {
@@ -349,7 +345,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     {
         var oldest = (_time.GetUtcNow() - _indexKept).ToUnixTimeMilliseconds() / 1000.0;
         var dropped = (long)await Db.ScriptEvaluateAsync(TrimScript, [_prefix + "index"],
-            [_prefix, oldest, _maxIndexed, TrimBatch, .. States]).ConfigureAwait(false);
+            [_prefix, oldest, _maxIndexed, TrimBatch, .. IndexedStates.All]).ConfigureAwait(false);
         return dropped >= TrimBatch;
     });
 
@@ -375,14 +371,6 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return entries;
     }
 
-    internal static string? ThroughputField(string state) => state switch
-    {
-        TaskStates.Success => "succeeded",
-        TaskStates.Failure => "failed",
-        TaskStates.Retry => "retried",
-        _ => null,
-    };
-
     private static async Task<T> Run<T>(Func<Task<T>> command)
     {
         try
@@ -391,7 +379,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached ({ResultStoreUnavailableException.Short(ex)}).", ex);
+            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached ({RedisFailures.Short(ex)}).", ex);
         }
     }
 }

@@ -1,6 +1,8 @@
-namespace Afirgen.TaskProcessor.Engine.Routing;
+using Afirgen.TaskProcessor.Engine.Routing;
 
-/// <summary>The five queues of the seed's Celery set-up and their lanes. Functions' trigger attributes use these constants.</summary>
+namespace Afirgen.TaskProcessor.AfirgenTasks.Queues;
+
+/// <summary>AFIRGen's five queues (its Celery set-up's) and their lanes. The Functions app's trigger attributes use these constants.</summary>
 public static class QueueNames
 {
     public const string Default = "default";

@@ -1,7 +1,8 @@
+using Afirgen.TaskProcessor.Engine.Results;
 using Afirgen.TaskProcessor.Engine.Batching;
 using StackExchange.Redis;
 
-namespace Afirgen.TaskProcessor.Engine.Results;
+namespace Afirgen.TaskProcessor.Redis.Results;
 
 /// <summary>
 /// Group commit for result writes. Concurrent tasks' STARTED-unless-finished and store operations are

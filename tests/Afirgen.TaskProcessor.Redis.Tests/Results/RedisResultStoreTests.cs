@@ -1,11 +1,12 @@
-using System.Text.Json.Nodes;
 using Afirgen.TaskProcessor.Engine.Results;
+using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Redis;
+using Afirgen.TaskProcessor.Redis.Results;
 using Afirgen.TaskProcessor.Testing;
-using Afirgen.TaskProcessor.Engine.Tests;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Afirgen.TaskProcessor.Engine.Tests.Results;
+namespace Afirgen.TaskProcessor.Redis.Tests.Results;
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisResultStoreTests(RedisFixture redis)

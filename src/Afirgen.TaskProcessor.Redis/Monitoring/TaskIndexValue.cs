@@ -1,7 +1,8 @@
+using Afirgen.TaskProcessor.Engine.Monitoring;
 using System.Text;
 using System.Text.Json;
 
-namespace Afirgen.TaskProcessor.Engine.Monitoring;
+namespace Afirgen.TaskProcessor.Redis.Monitoring;
 
 /// <summary>
 /// A task's entry in the Redis index as <see cref="RedisMonitoringStore"/>'s script writes it:
