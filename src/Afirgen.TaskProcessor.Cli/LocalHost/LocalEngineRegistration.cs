@@ -18,6 +18,7 @@ internal static class LocalEngineRegistration
     public static IHostApplicationBuilder AddLocalEngine(this IHostApplicationBuilder builder)
     {
         var broker = LocalBroker.Resolve(builder.Configuration);
+        // begin-snippet: local-host-composition
         builder.AddTaskProcessor(p =>
         {
             if (broker.InMemory)
@@ -39,6 +40,7 @@ internal static class LocalEngineRegistration
                 .AddTaskProcessorApi()
                 .AddLocalTelemetry();
         });
+        // end-snippet
         return builder;
     }
 }
