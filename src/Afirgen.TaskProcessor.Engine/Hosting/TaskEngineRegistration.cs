@@ -81,7 +81,7 @@ public static class TaskEngineRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskObserver, TaskMetricsObserver>());
         services.TryAddSingleton<RecentRevocations>();
         services.TryAddSingleton<TaskRevoker>();
-        services.TryAddSingleton<TaskRunner>();
+        services.AddTaskRunner();
         services.TryAddSingleton(sp =>
         {
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
