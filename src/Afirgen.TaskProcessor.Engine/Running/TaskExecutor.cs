@@ -26,14 +26,11 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
     /// Runs <paramref name="definition"/>'s handler for <paramref name="attempt"/>. Throws only when
     /// <paramref name="abortToken"/> fired (shutdown, not failure: the caller gives the message back).
     /// </summary>
+    // Longer than most because the token, the timer, the scope and a runaway handler share one try/finally: split,
+    // the await of the handler would need a second async state machine per task.
     public async ValueTask<RunOutcome> RunAsync(TaskAttempt attempt, TaskDefinition definition, RunHandle handle, CancellationToken abortToken)
     {
         var message = attempt.Message;
-        // The message's own limits win, then those set at run time (Celery's remote control time_limit), the task's, the defaults.
-        var (setSoft, setHard) = timeLimits.Any ? timeLimits.Get(message.TaskName) : default;
-        var soft = message.SoftTimeLimit ?? setSoft ?? definition.Options.SoftTimeLimit ?? _limits.Soft;
-        var hard = message.HardTimeLimit ?? setHard ?? definition.Options.HardTimeLimit ?? _limits.Hard;
-
         // The soft limit's timer and the link to the shutdown token are set up only for a handler that did
         // not finish synchronously: most quick tasks never pay for them (and every task registering on the
         // one shutdown token contends on it).
@@ -58,6 +55,7 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
             }
             else
             {
+                var (soft, hard) = LimitsFor(message, definition);
                 handle.Attach(softLimit);
                 abortLink = abortToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), softLimit);
                 softTimer = time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), softLimit, soft, Timeout.InfiniteTimeSpan);
@@ -97,6 +95,14 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
                 await s.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The message's own limits win, then those set at run time (Celery's remote control time_limit), the task's, the defaults.</summary>
+    private (TimeSpan Soft, TimeSpan Hard) LimitsFor(Messages.TaskMessage message, TaskDefinition definition)
+    {
+        var (setSoft, setHard) = timeLimits.Any ? timeLimits.Get(message.TaskName) : default;
+        return (message.SoftTimeLimit ?? setSoft ?? definition.Options.SoftTimeLimit ?? _limits.Soft,
+            message.HardTimeLimit ?? setHard ?? definition.Options.HardTimeLimit ?? _limits.Hard);
     }
 
     /// <summary>Binds the arguments, builds the task's context and calls its handler (resolved from <paramref name="scope"/> for a handler type).</summary>
