@@ -18,7 +18,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MimeKit;
 
 namespace Afirgen.TaskProcessor.AfirgenTasks;
 
@@ -52,42 +51,20 @@ public static class AfirgenTasksRegistration
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
-        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
-            .Validate(o => o.Database >= 0, "Afirgen:Cache:Database must be 0 or more.")
-            .Validate(o => o.SnapshotTtl >= TimeSpan.FromMinutes(1), "Afirgen:Cache:SnapshotTtl must be at least a minute.")
-            .Validate(o => o.Namespaces.All(n => n.Length > 0 && !n.Contains('*')), "Afirgen:Cache:Namespaces must be plain names such as fir or kb (no '*').")
-            .ValidateOnStart();
+        services.AddValidatedOptions<CacheOptions, CacheOptionsValidator>(CacheOptions.Section);
 
         var useDemoDatabase = demo.Enabled && string.IsNullOrWhiteSpace(configuration[DatabaseOptions.Section + ":ConnectionString"]);
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
-            .Validate(o => useDemoDatabase || !string.IsNullOrWhiteSpace(o.ConnectionString),
-                "Afirgen:Database:ConnectionString is not set: set it to AFIRGen's MySQL database (Server=…;Database=…;User ID=…;Password=…), or on a development machine set Afirgen:Demo:Enabled=true for sample FIRs.")
-            .Validate(o => !IsUnresolvedKeyVaultReference(o.ConnectionString), UnresolvedKeyVaultReference(DatabaseOptions.Section + ":ConnectionString"))
-            .Validate(o => o.MaxRecordsPerArchive >= 1, "Afirgen:Database:MaxRecordsPerArchive must be at least 1.")
-            .ValidateOnStart();
+        services.AddValidatedOptions(DatabaseOptions.Section, new DatabaseOptionsValidator(useDemoDatabase));
 
         var useDemoMail = demo.Enabled && string.IsNullOrWhiteSpace(configuration[SmtpOptions.Section + ":Host"]);
-        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations()
-            .Validate(o => useDemoMail || !string.IsNullOrWhiteSpace(o.Host),
-                "Afirgen:Smtp:Host is not set: set the SMTP server mail goes out through (with Port, Security, UserName, Password, From), or on a development machine set Afirgen:Demo:Enabled=true to write mail to a folder.")
-            .Validate(o => useDemoMail || string.IsNullOrEmpty(o.UserName) || !string.IsNullOrEmpty(o.Password),
-                "Afirgen:Smtp:Password is not set although Afirgen:Smtp:UserName is: set the password of that SMTP user, or clear Afirgen:Smtp:UserName for a server that needs no authentication.")
-            .Validate(o => !IsUnresolvedKeyVaultReference(o.Password), UnresolvedKeyVaultReference(SmtpOptions.Section + ":Password"))
-            .Validate(o => MailboxAddress.TryParse(o.From, out _), "Afirgen:Smtp:From is not an address: use the form AFIRGen <no-reply@example.org>.")
-            .ValidateOnStart();
+        services.AddValidatedOptions(SmtpOptions.Section, new SmtpOptionsValidator(useDemoMail));
 
         var useDemoStorage = demo.Enabled
             && string.IsNullOrWhiteSpace(configuration[StorageOptions.Section + ":ConnectionString"])
             && string.IsNullOrWhiteSpace(configuration[StorageOptions.Section + ":ServiceUri"]);
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
-            .Validate(o => useDemoStorage || !string.IsNullOrWhiteSpace(o.ConnectionString) || o.ServiceUri is not null,
-                "Neither Afirgen:Storage:ServiceUri nor Afirgen:Storage:ConnectionString is set: set the Blob service URI (https://<account>.blob.core.windows.net, reached with the managed identity) or a connection string, or on a development machine set Afirgen:Demo:Enabled=true to write files.")
-            .Validate(o => ContainerName(o.ReportsContainer) && ContainerName(o.ArchiveContainer),
-                "Afirgen:Storage:ReportsContainer and ArchiveContainer must be valid container names: 3-63 lowercase letters, digits and single hyphens.")
-            .ValidateOnStart();
+        services.AddValidatedOptions(StorageOptions.Section, new StorageOptionsValidator(useDemoStorage));
 
-        services.AddOptions<ReportOptions>().BindConfiguration(ReportOptions.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>());
+        services.AddValidatedOptions<ReportOptions, ReportOptionsValidator>(ReportOptions.Section);
         services.TryAddSingleton(sp => StationTime.Create(sp.GetRequiredService<IOptions<ReportOptions>>().Value));
 
         // Back-ends: the real ones unless demo mode stands in for an unconfigured one.
@@ -236,19 +213,4 @@ public static class AfirgenTasksRegistration
             ? new BlobServiceClient(options.ConnectionString, clientOptions)
             : new BlobServiceClient(options.ServiceUri!, new DefaultAzureCredential(), clientOptions);
     }
-
-    // App Service leaves an app setting's "@Microsoft.KeyVault(...)" text in place when it cannot resolve the
-    // reference (no role on the vault yet, secret missing or misspelt). Passed on, that text would surface
-    // much later as a bewildering MySQL or SMTP error; caught here, it stops the start with what to fix.
-    private static bool IsUnresolvedKeyVaultReference(string? value) =>
-        value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
-
-    private static string UnresolvedKeyVaultReference(string key) =>
-        $"{key} is a Key Vault reference the platform could not resolve: check the app's Key Vault references in the portal (Environment variables), "
-        + "give the app's identity Key Vault Secrets User on the vault, make sure the secret exists, then restart the app.";
-
-    private static bool ContainerName(string name) =>
-        name.Length is >= 3 and <= 63
-        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
-        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]) && !name.Contains("--");
 }

@@ -35,13 +35,8 @@ public static class StatusMirrorRegistration
         }
 
         var services = builder.Services;
-        services.AddOptions<StatusMirrorOptions>().BindConfiguration(StatusMirrorOptions.Section)
-            .PostConfigure(o => o.ConnectionString = connectionString)
-            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Table, "^[A-Za-z0-9_]+$"),
-                "The status mirror table name may hold only letters, digits and underscores (TaskProcessor:StatusMirror:Table).")
-            .Validate(o => o.Capacity >= 1 && o.BatchSize >= 1 && o.MaxAttempts >= 1,
-                "TaskProcessor:StatusMirror:Capacity, BatchSize and MaxAttempts must be at least 1.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<StatusMirrorOptions, StatusMirrorOptionsValidator>(StatusMirrorOptions.Section)
+            .PostConfigure(o => o.ConnectionString = connectionString);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StatusMirrorMetrics>();
         services.TryAddSingleton(sp => new MirrorDatabase(sp.GetRequiredService<IOptions<StatusMirrorOptions>>()));

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Afirgen.TaskProcessor.AfirgenTasks.Email;
 
 /// <summary>The SMTP server mail goes out through. Section <c>Afirgen:Smtp</c>.</summary>
@@ -10,7 +8,6 @@ public sealed class SmtpOptions
     /// <summary>The server's host name. Empty: the local host's demo pickup folder (when <c>Afirgen:Demo:Enabled</c>), else a start-up error.</summary>
     public string? Host { get; set; }
 
-    [Range(1, 65535)]
     public int Port { get; set; } = 587;
 
     public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTls;
@@ -22,7 +19,6 @@ public sealed class SmtpOptions
     public string? Password { get; set; }
 
     /// <summary>The sender, e.g. <c>AFIRGen &lt;no-reply@afirgen.example&gt;</c>.</summary>
-    [Required]
     public string From { get; set; } = "AFIRGen <no-reply@afirgen.invalid>";
 
     /// <summary>How long one connect or command may take before the attempt is retried.</summary>

@@ -38,29 +38,13 @@ public static class TaskEngineRegistration
 
         services.AddOptions<RoutingOptions>().BindConfigurationOverDefaults(RoutingOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
-        services.AddOptions<TimeLimitOptions>().BindConfiguration(TimeLimitOptions.Section)
-            .Validate(o => o.Soft > TimeSpan.Zero && o.Hard > TimeSpan.Zero, "Time limits must be positive (TaskProcessor:TimeLimits).")
-            .Validate(o => o.Soft < o.Hard, "The soft time limit must be below the hard one (TaskProcessor:TimeLimits:Soft < Hard).")
-            .ValidateOnStart();
-        services.AddOptions<ResultOptions>().BindConfiguration(ResultOptions.Section)
-            .Validate(o => o.Expires >= TimeSpan.FromSeconds(1), "Results must be kept at least one second (TaskProcessor:Results:Expires).")
-            .Validate(o => o.OutcomeRetryWindow >= TimeSpan.Zero, "The outcome retry window must be zero or more (TaskProcessor:Results:OutcomeRetryWindow).")
-            .ValidateOnStart();
-        services.AddOptions<MessageOptions>().BindConfiguration(MessageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.QueueConcurrency.Values.All(v => v >= 1), "Per-queue concurrency caps must be at least 1 (TaskProcessor:Worker:QueueConcurrency).")
-            .ValidateOnStart();
-        services.AddOptions<BrokerQueueOptions>().BindConfiguration(BrokerQueueOptions.Section)
-            .Validate(o => o.LockDuration >= TimeSpan.FromSeconds(5), "The lock duration must be at least 5 seconds (TaskProcessor:Broker:LockDuration).")
-            .Validate(o => o.MaxDeliveryCount >= 1, "The max delivery count must be at least 1 (TaskProcessor:Broker:MaxDeliveryCount).")
-            .ValidateOnStart();
-        services.AddOptions<RevocationOptions>().BindConfiguration(RevocationOptions.Section)
-            .Validate(o => o.Expires >= TimeSpan.FromSeconds(1), "Revocations must be kept at least one second (TaskProcessor:Revocation:Expires).")
-            .ValidateOnStart();
-        services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section)
-            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.FlushInterval > TimeSpan.Zero, "Monitoring intervals must be positive (TaskProcessor:Monitoring:HeartbeatInterval, FlushInterval).")
-            .Validate(o => o.HeartbeatExpiry > o.HeartbeatInterval, "The heartbeat expiry must be longer than the heartbeat interval (TaskProcessor:Monitoring:HeartbeatExpiry > HeartbeatInterval).")
-            .ValidateOnStart();
+        services.AddValidatedOptions<TimeLimitOptions, TimeLimitOptionsValidator>(TimeLimitOptions.Section);
+        services.AddValidatedOptions<ResultOptions, ResultOptionsValidator>(ResultOptions.Section);
+        services.AddValidatedOptions<MessageOptions, MessageOptionsValidator>(MessageOptions.Section);
+        services.AddValidatedOptions<WorkerOptions, WorkerOptionsValidator>(WorkerOptions.Section);
+        services.AddValidatedOptions<BrokerQueueOptions, BrokerQueueOptionsValidator>(BrokerQueueOptions.Section);
+        services.AddValidatedOptions<RevocationOptions, RevocationOptionsValidator>(RevocationOptions.Section);
+        services.AddValidatedOptions<MonitoringOptions, MonitoringOptionsValidator>(MonitoringOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new RetryRandom(new Random()));
@@ -79,7 +63,7 @@ public static class TaskEngineRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskObserver, TaskMetricsObserver>());
         services.TryAddSingleton<RecentRevocations>();
         services.TryAddSingleton<TaskRevoker>();
-        services.TryAddSingleton<TaskRunner>();
+        services.AddTaskRunner();
         services.TryAddSingleton(sp =>
         {
             var worker = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Afirgen.TaskProcessor.Engine.Hosting;
 
 /// <summary>
@@ -18,11 +16,9 @@ public sealed class WorkerOptions
     public string? Name { get; set; }
 
     /// <summary>Tasks run at once per instance: the priority gate's slots. 1 is Celery's <c>solo</c> pool.</summary>
-    [Range(1, 10_000)]
     public int Concurrency { get; set; } = 4;
 
     /// <summary>Messages taken from each queue ahead of a free slot = <see cref="Concurrency"/> × this.</summary>
-    [Range(1, 1_000)]
     public int PrefetchMultiplier { get; set; } = 4;
 
     /// <summary>The queues this instance consumes (Celery's <c>-Q</c>); empty for every configured queue.</summary>
@@ -37,14 +33,12 @@ public sealed class WorkerOptions
     /// instance, however long the tasks in the shared slots run. 0 leaves lanes only their priority. Only on a broker
     /// that keeps lanes as queues (Service Bus); the embedded broker and the Redis transport order by priority alone.
     /// </summary>
-    [Range(0, 1_000)]
     public int LaneSlots { get; set; } = 1;
 
     /// <summary>
     /// Shared slots the higher lanes of a queue take in a row while a lower lane of it waits; the next goes to the
     /// lower lane, so it gets at least one start in every this + 1.
     /// </summary>
-    [Range(1, 1_000)]
     public int HigherLaneStreak { get; set; } = 4;
 
     /// <summary>How long locks of running tasks are renewed at most; keep it above the hard time limit.</summary>

@@ -12,7 +12,8 @@ namespace Afirgen.TaskProcessor.Engine.Messages;
 
 /// <summary>
 /// Reads Celery message protocol v2 inside kombu's JSON envelope. Never throws for bad input: every
-/// problem becomes a <see cref="ParseOutcome.Rejected"/> that says what was wrong.
+/// problem becomes a <see cref="ParseOutcome.Rejected"/> that says what was wrong. Each reading step returns a
+/// <see cref="ParseStep{T}"/>, and the first step that fails decides the rejection.
 /// </summary>
 /// <remarks>
 /// The envelope is read with <see cref="JsonDocument"/> (pooled, no object per property) because every
@@ -56,80 +57,108 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
                 $"The message body is {body.Length} bytes; the limit is {_options.MaxMessageBytes} bytes (TaskProcessor:Messages:MaxMessageBytes). Store large inputs in Blob Storage and pass a reference.");
         }
 
-        JsonDocument document;
+        var parsed = ParseJson(body, "The message body is not valid JSON");
+        if (parsed.Failed)
+        {
+            return Reject(DeadLetterReasons.MalformedMessage, parsed.Problem!);
+        }
+        using var document = parsed.Value;
+        var envelope = document.RootElement;
+        if (envelope.ValueKind != JsonValueKind.Object)
+        {
+            return Reject(DeadLetterReasons.MalformedMessage,
+                $"The message body is JSON but not an object (found {Describe(envelope)}); a Celery message is kombu's envelope object with headers, properties and body.");
+        }
+        if (!envelope.TryGetProperty("headers", out var headers) || headers.ValueKind != JsonValueKind.Object)
+        {
+            return Reject(DeadLetterReasons.MalformedMessage,
+                "The envelope has no 'headers' object; Celery protocol v2 puts the task name and id there (protocol v1 messages are not supported).");
+        }
+
+        var id = ReadHeaderString(headers, "id");
+        var name = ReadHeaderString(headers, "task");
+        if (id.Failed || string.IsNullOrWhiteSpace(id.Value))
+        {
+            return Reject(DeadLetterReasons.MalformedMessage, id.Problem ?? "The message has no task id (headers.id).", null, Usable(name.Value));
+        }
+        if (IdProblem(id.Value, "headers.id") is { } badId)
+        {
+            // No FAILURE is stored under an id nobody could look up or that would corrupt a key.
+            return Reject(DeadLetterReasons.MalformedMessage, badId, null, Usable(name.Value));
+        }
+        if (name.Failed || string.IsNullOrWhiteSpace(name.Value))
+        {
+            return Reject(DeadLetterReasons.MalformedMessage, name.Problem ?? "The message has no task name (headers.task).", id.Value, null);
+        }
+        if (IdProblem(name.Value, "headers.task") is { } badName)
+        {
+            return Reject(DeadLetterReasons.MalformedMessage, badName, id.Value, null);
+        }
+
+        var message = ReadMessage(envelope, headers, id.Value, name.Value);
+        return message.Failed
+            ? Reject(DeadLetterReasons.MalformedMessage, message.Problem!, id.Value, name.Value)
+            : new ParseOutcome.Parsed(message.Value);
+    }
+
+    /// <summary>Parses <paramref name="utf8"/> as a pooled document (the caller disposes it), or says why it is not JSON.</summary>
+    private ParseStep<JsonDocument> ParseJson(ReadOnlyMemory<byte> utf8, string notJson)
+    {
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+            return ParseStep<JsonDocument>.Ok(JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth }));
         }
         catch (JsonException ex)
         {
-            return Reject(DeadLetterReasons.MalformedMessage, $"The message body is not valid JSON: {ex.Message}");
-        }
-
-        using (document)
-        {
-            var envelope = document.RootElement;
-            if (envelope.ValueKind != JsonValueKind.Object)
-            {
-                return Reject(DeadLetterReasons.MalformedMessage,
-                    $"The message body is JSON but not an object (found {Describe(envelope)}); a Celery message is kombu's envelope object with headers, properties and body.");
-            }
-            if (!envelope.TryGetProperty("headers", out var headers) || headers.ValueKind != JsonValueKind.Object)
-            {
-                return Reject(DeadLetterReasons.MalformedMessage,
-                    "The envelope has no 'headers' object; Celery protocol v2 puts the task name and id there (protocol v1 messages are not supported).");
-            }
-
-            var id = ReadHeaderString(headers, "id");
-            var name = ReadHeaderString(headers, "task");
-            if (id.Error is not null || string.IsNullOrWhiteSpace(id.Value))
-            {
-                return Reject(DeadLetterReasons.MalformedMessage, id.Error ?? "The message has no task id (headers.id).", null, Usable(name.Value));
-            }
-            if (IdProblem(id.Value, "headers.id") is { } badId)
-            {
-                // No FAILURE is stored under an id nobody could look up or that would corrupt a key.
-                return Reject(DeadLetterReasons.MalformedMessage, badId, null, Usable(name.Value));
-            }
-            if (name.Error is not null || string.IsNullOrWhiteSpace(name.Value))
-            {
-                return Reject(DeadLetterReasons.MalformedMessage, name.Error ?? "The message has no task name (headers.task).", id.Value, null);
-            }
-            if (IdProblem(name.Value, "headers.task") is { } badName)
-            {
-                return Reject(DeadLetterReasons.MalformedMessage, badName, id.Value, null);
-            }
-
-            try
-            {
-                return new ParseOutcome.Parsed(ReadMessage(envelope, headers, id.Value, name.Value));
-            }
-            catch (MalformedMessageException ex)
-            {
-                return Reject(DeadLetterReasons.MalformedMessage, ex.Message, id.Value, name.Value);
-            }
+            // System.Text.Json reports bad JSON only by throwing; here it becomes a step that failed.
+            return ParseStep<JsonDocument>.Fail($"{notJson}: {ex.Message}");
         }
     }
 
-    private TaskMessage ReadMessage(JsonElement envelope, JsonElement headers, string id, string name)
+    private ParseStep<TaskMessage> ReadMessage(JsonElement envelope, JsonElement headers, string id, string name)
     {
         var contentType = OptionalString(envelope, "content-type", "content-type");
-        if (contentType is not null && !contentType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        if (contentType.Failed)
         {
-            throw new MalformedMessageException(
-                $"The content type is '{contentType}'; only application/json is accepted (pickle and other serializers are refused and never deserialized). Set Celery's task_serializer to 'json'.");
+            return contentType.FailAs<TaskMessage>();
+        }
+        if (contentType.Value is { } type && !type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return ParseStep<TaskMessage>.Fail(
+                $"The content type is '{type}'; only application/json is accepted (pickle and other serializers are refused and never deserialized). Set Celery's task_serializer to 'json'.");
         }
 
-        JsonElement properties = default;
-        var hasProperties = envelope.TryGetProperty("properties", out properties) && properties.ValueKind != JsonValueKind.Null;
+        var hasProperties = envelope.TryGetProperty("properties", out var properties) && properties.ValueKind != JsonValueKind.Null;
         if (hasProperties && properties.ValueKind != JsonValueKind.Object)
         {
-            throw new MalformedMessageException("The envelope's 'properties' is not an object.");
+            return ParseStep<TaskMessage>.Fail("The envelope's 'properties' is not an object.");
         }
 
-        var (args, kwargs, embed) = ReadBody(envelope, hasProperties ? properties : null);
-        var (hard, soft) = ReadTimeLimit(headers);
+        var body = ReadBody(envelope, hasProperties ? properties : null);
+        if (body.Failed)
+        {
+            return body.FailAs<TaskMessage>();
+        }
+        var limits = ReadTimeLimit(headers);
+        if (limits.Failed)
+        {
+            return limits.FailAs<TaskMessage>();
+        }
+        var delivery = hasProperties ? ReadDeliveryProperties(properties) : ParseStep<DeliveryProperties>.Ok(default);
+        if (delivery.Failed)
+        {
+            return delivery.FailAs<TaskMessage>();
+        }
+        var fields = ReadHeaderFields(headers);
+        if (fields.Failed)
+        {
+            return fields.FailAs<TaskMessage>();
+        }
+        return ParseStep<TaskMessage>.Ok(Assemble(headers, id, name, body.Value, limits.Value, delivery.Value, fields.Value));
+    }
 
+    private static TaskMessage Assemble(JsonElement headers, string id, string name, BodyParts body, TimeLimitPair limits, DeliveryProperties delivery, HeaderFields fields)
+    {
         JsonObject? extra = null;
         foreach (var header in headers.EnumerateObject())
         {
@@ -138,64 +167,134 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
                 (extra ??= [])[header.Name] = JsonSerializer.SerializeToNode(header.Value);
             }
         }
-
-        string? routingKey = null;
-        int? priority = null;
-        string? replyTo = null;
-        if (hasProperties)
-        {
-            if (properties.TryGetProperty("delivery_info", out var info) && info.ValueKind == JsonValueKind.Object)
-            {
-                routingKey = OptionalString(info, "routing_key", "properties.delivery_info.routing_key");
-            }
-            priority = ReadPriority(properties);
-            replyTo = OptionalString(properties, "reply_to", "properties.reply_to");
-        }
-
         return new TaskMessage
         {
             Id = id,
             TaskName = name,
-            Args = args,
-            Kwargs = kwargs,
-            Priority = priority,
-            Eta = ReadTime(headers, "eta"),
-            Expires = ReadTime(headers, "expires"),
-            Retries = ReadInt(headers, "retries") ?? 0,
-            HardTimeLimit = hard,
-            SoftTimeLimit = soft,
-            RootId = OptionalId(headers, "root_id"),
-            ParentId = OptionalId(headers, "parent_id"),
-            GroupId = OptionalId(headers, "group"),
-            GroupIndex = ReadInt(headers, "group_index"),
-            RoutingKey = routingKey,
-            Origin = OptionalString(headers, "origin", "headers.origin"),
-            ReplyTo = replyTo,
+            Args = body.Args,
+            Kwargs = body.Kwargs,
+            Priority = delivery.Priority,
+            Eta = fields.Eta,
+            Expires = fields.Expires,
+            Retries = fields.Retries ?? 0,
+            HardTimeLimit = limits.Hard,
+            SoftTimeLimit = limits.Soft,
+            RootId = fields.RootId,
+            ParentId = fields.ParentId,
+            GroupId = fields.GroupId,
+            GroupIndex = fields.GroupIndex,
+            RoutingKey = delivery.RoutingKey,
+            Origin = fields.Origin,
+            ReplyTo = delivery.ReplyTo,
             IgnoreResult = headers.TryGetProperty("ignore_result", out var ir) && ir.ValueKind == JsonValueKind.True,
-            Chain = embed.Chain,
-            Callbacks = embed.Callbacks,
-            Errbacks = embed.Errbacks,
-            Chord = embed.Chord,
+            Chain = body.Embed.Chain,
+            Callbacks = body.Embed.Callbacks,
+            Errbacks = body.Embed.Errbacks,
+            Chord = body.Embed.Chord,
             ExtraHeaders = extra ?? [],
         };
     }
 
-    private (JsonArray Args, JsonObject Kwargs, EmbeddedWork Embed) ReadBody(JsonElement envelope, JsonElement? properties)
+    /// <summary>The decoded body: Celery protocol v2's <c>[args, kwargs, embed]</c>.</summary>
+    private readonly record struct BodyParts(JsonArray Args, JsonObject Kwargs, EmbeddedWork Embed);
+
+    /// <summary>A message's own time limits (<c>headers.timelimit</c>).</summary>
+    private readonly record struct TimeLimitPair(TimeSpan? Hard, TimeSpan? Soft);
+
+    /// <summary>What kombu's properties say about delivering the message.</summary>
+    private readonly record struct DeliveryProperties(string? RoutingKey, int? Priority, string? ReplyTo);
+
+    /// <summary>The optional headers that are read into typed properties.</summary>
+    private readonly record struct HeaderFields(
+        DateTimeOffset? Eta, DateTimeOffset? Expires, int? Retries, string? RootId, string? ParentId, string? GroupId, int? GroupIndex, string? Origin);
+
+    private static ParseStep<DeliveryProperties> ReadDeliveryProperties(JsonElement properties)
+    {
+        string? routingKey = null;
+        if (properties.TryGetProperty("delivery_info", out var info) && info.ValueKind == JsonValueKind.Object)
+        {
+            var key = OptionalString(info, "routing_key", "properties.delivery_info.routing_key");
+            if (key.Failed)
+            {
+                return key.FailAs<DeliveryProperties>();
+            }
+            routingKey = key.Value;
+        }
+        var priority = ReadPriority(properties);
+        if (priority.Failed)
+        {
+            return priority.FailAs<DeliveryProperties>();
+        }
+        var replyTo = OptionalString(properties, "reply_to", "properties.reply_to");
+        return replyTo.Failed ? replyTo.FailAs<DeliveryProperties>() : ParseStep<DeliveryProperties>.Ok(new(routingKey, priority.Value, replyTo.Value));
+    }
+
+    // Long only because each header is read and checked in turn; the order is the order problems are reported in.
+    private static ParseStep<HeaderFields> ReadHeaderFields(JsonElement headers)
+    {
+        var eta = ReadTime(headers, "eta");
+        if (eta.Failed)
+        {
+            return eta.FailAs<HeaderFields>();
+        }
+        var expires = ReadTime(headers, "expires");
+        if (expires.Failed)
+        {
+            return expires.FailAs<HeaderFields>();
+        }
+        var retries = ReadInt(headers, "retries");
+        if (retries.Failed)
+        {
+            return retries.FailAs<HeaderFields>();
+        }
+        var rootId = OptionalId(headers, "root_id");
+        if (rootId.Failed)
+        {
+            return rootId.FailAs<HeaderFields>();
+        }
+        var parentId = OptionalId(headers, "parent_id");
+        if (parentId.Failed)
+        {
+            return parentId.FailAs<HeaderFields>();
+        }
+        var groupId = OptionalId(headers, "group");
+        if (groupId.Failed)
+        {
+            return groupId.FailAs<HeaderFields>();
+        }
+        var groupIndex = ReadInt(headers, "group_index");
+        if (groupIndex.Failed)
+        {
+            return groupIndex.FailAs<HeaderFields>();
+        }
+        var origin = OptionalString(headers, "origin", "headers.origin");
+        if (origin.Failed)
+        {
+            return origin.FailAs<HeaderFields>();
+        }
+        return ParseStep<HeaderFields>.Ok(new(eta.Value, expires.Value, retries.Value, rootId.Value, parentId.Value, groupId.Value, groupIndex.Value, origin.Value));
+    }
+
+    private ParseStep<BodyParts> ReadBody(JsonElement envelope, JsonElement? properties)
     {
         if (!envelope.TryGetProperty("body", out var bodyElement) || bodyElement.ValueKind != JsonValueKind.String)
         {
-            throw new MalformedMessageException("The envelope's 'body' is missing or not a string.");
+            return ParseStep<BodyParts>.Fail("The envelope's 'body' is missing or not a string.");
         }
 
-        var encoding = properties is { } p ? OptionalString(p, "body_encoding", "properties.body_encoding") : null;
-        if (encoding is null)
+        var encoding = properties is { } p ? OptionalString(p, "body_encoding", "properties.body_encoding") : ParseStep<string?>.Ok(null);
+        if (encoding.Failed)
+        {
+            return encoding.FailAs<BodyParts>();
+        }
+        if (encoding.Value is null)
         {
             var text = bodyElement.GetString()!;
             return ReadBodyJson(System.Text.Encoding.UTF8.GetBytes(text));
         }
-        if (encoding != "base64")
+        if (encoding.Value != "base64")
         {
-            throw new MalformedMessageException($"The body encoding '{encoding}' is not supported; kombu writes 'base64'.");
+            return ParseStep<BodyParts>.Fail($"The body encoding '{encoding.Value}' is not supported; kombu writes 'base64'.");
         }
 
         // Decode straight from the document's UTF-8 (no string of the whole body); a body whose JSON
@@ -205,19 +304,12 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         var rented = ArrayPool<byte>.Shared.Rent(Base64.GetMaxDecodedFromUtf8Length(utf8.Length) + 3);
         try
         {
-            int written;
-            if (utf8.IndexOf((byte)'\\') < 0)
-            {
-                if (Base64.DecodeFromUtf8(utf8, rented, out _, out written) != OperationStatus.Done)
-                {
-                    throw new MalformedMessageException("The body is marked base64 (properties.body_encoding) but is not valid base64.");
-                }
-            }
-            else if (!Convert.TryFromBase64String(bodyElement.GetString()!, rented, out written))
-            {
-                throw new MalformedMessageException("The body is marked base64 (properties.body_encoding) but is not valid base64.");
-            }
-            return ReadBodyJson(rented.AsMemory(0, written));
+            var decoded = utf8.IndexOf((byte)'\\') < 0
+                ? Base64.DecodeFromUtf8(utf8, rented, out _, out var written) == OperationStatus.Done
+                : Convert.TryFromBase64String(bodyElement.GetString()!, rented, out written);
+            return decoded
+                ? ReadBodyJson(rented.AsMemory(0, written))
+                : ParseStep<BodyParts>.Fail("The body is marked base64 (properties.body_encoding) but is not valid base64.");
         }
         finally
         {
@@ -225,58 +317,69 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         }
     }
 
-    private (JsonArray Args, JsonObject Kwargs, EmbeddedWork Embed) ReadBodyJson(ReadOnlyMemory<byte> utf8)
+    private ParseStep<BodyParts> ReadBodyJson(ReadOnlyMemory<byte> utf8)
     {
-        JsonDocument document;
-        try
+        var parsed = ParseJson(utf8, "The decoded body is not valid JSON");
+        if (parsed.Failed)
         {
-            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+            return parsed.FailAs<BodyParts>();
         }
-        catch (JsonException ex)
+        using var document = parsed.Value;
+        var parts = document.RootElement;
+        if (parts.ValueKind != JsonValueKind.Array || parts.GetArrayLength() is < 2 or > 3)
         {
-            throw new MalformedMessageException($"The decoded body is not valid JSON: {ex.Message}");
+            return ParseStep<BodyParts>.Fail(
+                $"The decoded body must be the JSON array [args, kwargs, embed] of Celery protocol v2; found {Describe(parts)}.");
+        }
+        var args = parts[0];
+        var kwargs = parts[1];
+        if (args.ValueKind != JsonValueKind.Array)
+        {
+            return ParseStep<BodyParts>.Fail($"The body's args (first element) must be a JSON array; found {Describe(args)}.");
+        }
+        if (kwargs.ValueKind != JsonValueKind.Object)
+        {
+            return ParseStep<BodyParts>.Fail($"The body's kwargs (second element) must be a JSON object; found {Describe(kwargs)}.");
         }
 
-        using (document)
+        var embed = parts.GetArrayLength() == 3 && parts[2].ValueKind != JsonValueKind.Null
+            ? ReadEmbed(parts[2])
+            : ParseStep<EmbeddedWork>.Ok(EmbeddedWork.None);
+        if (embed.Failed)
         {
-            var parts = document.RootElement;
-            if (parts.ValueKind != JsonValueKind.Array || parts.GetArrayLength() is < 2 or > 3)
-            {
-                throw new MalformedMessageException(
-                    $"The decoded body must be the JSON array [args, kwargs, embed] of Celery protocol v2; found {Describe(parts)}.");
-            }
-            var args = parts[0];
-            var kwargs = parts[1];
-            if (args.ValueKind != JsonValueKind.Array)
-            {
-                throw new MalformedMessageException($"The body's args (first element) must be a JSON array; found {Describe(args)}.");
-            }
-            if (kwargs.ValueKind != JsonValueKind.Object)
-            {
-                throw new MalformedMessageException($"The body's kwargs (second element) must be a JSON object; found {Describe(kwargs)}.");
-            }
-
-            var embed = EmbeddedWork.None;
-            if (parts.GetArrayLength() == 3 && parts[2].ValueKind != JsonValueKind.Null)
-            {
-                var e = parts[2];
-                if (e.ValueKind != JsonValueKind.Object)
-                {
-                    throw new MalformedMessageException($"The body's embed (third element) must be a JSON object or null; found {Describe(e)}.");
-                }
-                embed = new EmbeddedWork(
-                    ReadSignatures(e, "chain", reversed: true),
-                    ReadSignatures(e, "callbacks", reversed: false),
-                    ReadSignatures(e, "errbacks", reversed: false),
-                    e.TryGetProperty("chord", out var chord) && chord.ValueKind != JsonValueKind.Null ? JsonNode.Parse(chord.GetRawText()) : null);
-            }
-
-            // Clones outlive the pooled document; the nodes over them are built only if a handler looks.
-            return (
-                args.GetArrayLength() == 0 ? [] : JsonArray.Create(args.Clone())!,
-                IsEmptyObject(kwargs) ? [] : JsonObject.Create(kwargs.Clone())!,
-                embed);
+            return embed.FailAs<BodyParts>();
         }
+
+        // Clones outlive the pooled document; the nodes over them are built only if a handler looks.
+        return ParseStep<BodyParts>.Ok(new(
+            args.GetArrayLength() == 0 ? [] : JsonArray.Create(args.Clone())!,
+            IsEmptyObject(kwargs) ? [] : JsonObject.Create(kwargs.Clone())!,
+            embed.Value));
+    }
+
+    private static ParseStep<EmbeddedWork> ReadEmbed(JsonElement embed)
+    {
+        if (embed.ValueKind != JsonValueKind.Object)
+        {
+            return ParseStep<EmbeddedWork>.Fail($"The body's embed (third element) must be a JSON object or null; found {Describe(embed)}.");
+        }
+        var chain = ReadSignatures(embed, "chain", reversed: true);
+        if (chain.Failed)
+        {
+            return chain.FailAs<EmbeddedWork>();
+        }
+        var callbacks = ReadSignatures(embed, "callbacks", reversed: false);
+        if (callbacks.Failed)
+        {
+            return callbacks.FailAs<EmbeddedWork>();
+        }
+        var errbacks = ReadSignatures(embed, "errbacks", reversed: false);
+        if (errbacks.Failed)
+        {
+            return errbacks.FailAs<EmbeddedWork>();
+        }
+        var chord = embed.TryGetProperty("chord", out var c) && c.ValueKind != JsonValueKind.Null ? JsonNode.Parse(c.GetRawText()) : null;
+        return ParseStep<EmbeddedWork>.Ok(new EmbeddedWork(chain.Value, callbacks.Value, errbacks.Value, chord));
     }
 
     private static bool IsEmptyObject(JsonElement obj)
@@ -285,28 +388,33 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         return !properties.MoveNext();
     }
 
-    private static IReadOnlyList<TaskSignature> ReadSignatures(JsonElement embed, string key, bool reversed)
+    private static ParseStep<IReadOnlyList<TaskSignature>> ReadSignatures(JsonElement embed, string key, bool reversed)
     {
         if (!embed.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            return [];
+            return ParseStep<IReadOnlyList<TaskSignature>>.Ok([]);
         }
         if (node.ValueKind != JsonValueKind.Array)
         {
-            throw new MalformedMessageException($"embed.{key} must be a list of signatures or null; found {Describe(node)}.");
+            return ParseStep<IReadOnlyList<TaskSignature>>.Fail($"embed.{key} must be a list of signatures or null; found {Describe(node)}.");
         }
 
         var list = new List<TaskSignature>(node.GetArrayLength());
         foreach (var item in node.EnumerateArray())
         {
-            list.Add(ReadSignature(JsonNode.Parse(item.GetRawText()), $"embed.{key}"));
+            var signature = ReadSignature(JsonNode.Parse(item.GetRawText()), $"embed.{key}");
+            if (signature.Failed)
+            {
+                return signature.FailAs<IReadOnlyList<TaskSignature>>();
+            }
+            list.Add(signature.Value);
         }
         if (reversed)
         {
             // Celery keeps the chain reversed on the wire (the next link is the last element).
             list.Reverse();
         }
-        return list;
+        return ParseStep<IReadOnlyList<TaskSignature>>.Ok(list);
     }
 
     /// <summary>What a message's embed asks to run afterwards.</summary>
@@ -316,157 +424,158 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
     }
 
     /// <summary>
-    /// Reads a Celery signature (a chord's body, a signature's <c>link</c> or <c>link_error</c>); null with
-    /// <paramref name="problem"/> saying what is wrong when <paramref name="node"/> is not one.
-    /// </summary>
-    public static TaskSignature? TryReadSignature(JsonNode? node, string where, out string? problem)
-    {
-        try
-        {
-            problem = null;
-            return ReadSignature(node, where);
-        }
-        catch (MalformedMessageException ex)
-        {
-            problem = ex.Message;
-            return null;
-        }
-    }
-
-    /// <summary>
     /// The signatures in <paramref name="node"/>: one signature, or a list of them (Celery's <c>link</c> and
     /// <c>link_error</c> options take either); entries that are not signatures are left out.
     /// </summary>
-    public static IReadOnlyList<TaskSignature> TryReadSignatures(JsonNode? node) => node switch
+    public static IReadOnlyList<TaskSignature> TryReadSignatures(JsonNode? node)
     {
-        null => [],
-        JsonArray list => [.. list.Select(item => TryReadSignature(item, "a signature list", out _)).OfType<TaskSignature>()],
-        _ => TryReadSignature(node, "a signature", out _) is { } one ? [one] : [],
-    };
+        if (node is null)
+        {
+            return [];
+        }
+        if (node is not JsonArray items)
+        {
+            return ReadSignature(node, "a signature") is { Failed: false } one ? [one.Value] : [];
+        }
+        var list = new List<TaskSignature>(items.Count);
+        foreach (var item in items)
+        {
+            if (ReadSignature(item, "a signature list") is { Failed: false } signature)
+            {
+                list.Add(signature.Value);
+            }
+        }
+        return list;
+    }
 
-    private static TaskSignature ReadSignature(JsonNode? node, string where)
+    /// <summary>Reads a Celery signature (a chord's body, a signature's <c>link</c> or <c>link_error</c>), or says why <paramref name="node"/> is not one.</summary>
+    internal static ParseStep<TaskSignature> ReadSignature(JsonNode? node, string where)
     {
         if (node is not JsonObject sig)
         {
-            throw new MalformedMessageException($"{where} holds {Describe(node)} where a signature object was expected.");
+            return ParseStep<TaskSignature>.Fail($"{where} holds {Describe(node)} where a signature object was expected.");
         }
         var task = sig["task"] is JsonValue t && t.TryGetValue(out string? taskName) ? taskName : null;
         if (string.IsNullOrWhiteSpace(task))
         {
-            throw new MalformedMessageException($"A signature in {where} has no task name.");
+            return ParseStep<TaskSignature>.Fail($"A signature in {where} has no task name.");
         }
-        var args = sig["args"] switch
+        if (sig["args"] is { } args and not JsonArray)
         {
-            null => [],
-            JsonArray a => (JsonArray)a.DeepClone(),
-            var other => throw new MalformedMessageException($"A signature in {where} has args that are not a list ({Describe(other)})."),
-        };
-        var kwargs = sig["kwargs"] switch
+            return ParseStep<TaskSignature>.Fail($"A signature in {where} has args that are not a list ({Describe(args)}).");
+        }
+        if (sig["kwargs"] is { } kwargs and not JsonObject)
         {
-            null => [],
-            JsonObject k => (JsonObject)k.DeepClone(),
-            var other => throw new MalformedMessageException($"A signature in {where} has kwargs that are not an object ({Describe(other)})."),
-        };
-        var options = sig["options"] switch
+            return ParseStep<TaskSignature>.Fail($"A signature in {where} has kwargs that are not an object ({Describe(kwargs)}).");
+        }
+        if (sig["options"] is { } options and not JsonObject)
         {
-            null => [],
-            JsonObject o => (JsonObject)o.DeepClone(),
-            var other => throw new MalformedMessageException($"A signature in {where} has options that are not an object ({Describe(other)})."),
-        };
+            return ParseStep<TaskSignature>.Fail($"A signature in {where} has options that are not an object ({Describe(options)}).");
+        }
         var immutable = sig["immutable"] is JsonValue im && im.GetValueKind() == JsonValueKind.True;
         var subtaskType = sig["subtask_type"] is JsonValue st && st.TryGetValue(out string? s) ? s : null;
-        return new TaskSignature(task, args, kwargs, options, immutable, subtaskType);
+        return ParseStep<TaskSignature>.Ok(new TaskSignature(task,
+            sig["args"] is JsonArray a ? (JsonArray)a.DeepClone() : [],
+            sig["kwargs"] is JsonObject k ? (JsonObject)k.DeepClone() : [],
+            sig["options"] is JsonObject o ? (JsonObject)o.DeepClone() : [],
+            immutable, subtaskType));
     }
 
-    private static int? ReadPriority(JsonElement properties)
+    private static ParseStep<int?> ReadPriority(JsonElement properties)
     {
         if (!properties.TryGetProperty("priority", out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            return null;
+            return ParseStep<int?>.Ok(null);
         }
         if (node.ValueKind != JsonValueKind.Number || !node.TryGetDouble(out var number) || number != Math.Floor(number))
         {
-            throw new MalformedMessageException($"properties.priority must be a whole number; found {Describe(node)}.");
+            return ParseStep<int?>.Fail($"properties.priority must be a whole number; found {Describe(node)}.");
         }
         if (number is < 0 or > 255)
         {
-            throw new MalformedMessageException($"properties.priority is {number.ToString(CultureInfo.InvariantCulture)}; kombu's range is 0 to 255 and ours is 1 (lowest) to 10 (highest).");
+            return ParseStep<int?>.Fail($"properties.priority is {number.ToString(CultureInfo.InvariantCulture)}; kombu's range is 0 to 255 and ours is 1 (lowest) to 10 (highest).");
         }
         // 0 is what kombu writes when the producer gave none; above 10 is a producer on another scale
         // (e.g. RabbitMQ's 0–255): we serve it as our highest rather than lose the message.
-        return number == 0 ? null : (int)Math.Min(number, Priorities.Highest);
+        return ParseStep<int?>.Ok(number == 0 ? null : (int)Math.Min(number, Priorities.Highest));
     }
 
-    private static (TimeSpan? Hard, TimeSpan? Soft) ReadTimeLimit(JsonElement headers)
+    private static ParseStep<TimeLimitPair> ReadTimeLimit(JsonElement headers)
     {
         if (!headers.TryGetProperty("timelimit", out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            return (null, null);
+            return ParseStep<TimeLimitPair>.Ok(default);
         }
         if (node.ValueKind != JsonValueKind.Array || node.GetArrayLength() != 2)
         {
-            throw new MalformedMessageException($"headers.timelimit must be the list [hard, soft] of seconds or nulls; found {Describe(node)}.");
+            return ParseStep<TimeLimitPair>.Fail($"headers.timelimit must be the list [hard, soft] of seconds or nulls; found {Describe(node)}.");
         }
-        return (ReadSeconds(node[0], "hard"), ReadSeconds(node[1], "soft"));
+        var hard = ReadSeconds(node[0], "hard");
+        if (hard.Failed)
+        {
+            return hard.FailAs<TimeLimitPair>();
+        }
+        var soft = ReadSeconds(node[1], "soft");
+        return soft.Failed ? soft.FailAs<TimeLimitPair>() : ParseStep<TimeLimitPair>.Ok(new(hard.Value, soft.Value));
     }
 
-    private static TimeSpan? ReadSeconds(JsonElement node, string which)
+    private static ParseStep<TimeSpan?> ReadSeconds(JsonElement node, string which)
     {
         if (node.ValueKind == JsonValueKind.Null)
         {
-            return null;
+            return ParseStep<TimeSpan?>.Ok(null);
         }
         if (node.ValueKind == JsonValueKind.Number && node.TryGetDouble(out var seconds) && seconds > 0 && seconds < TimeSpan.MaxValue.TotalSeconds)
         {
-            return TimeSpan.FromSeconds(seconds);
+            return ParseStep<TimeSpan?>.Ok(TimeSpan.FromSeconds(seconds));
         }
-        throw new MalformedMessageException($"headers.timelimit's {which} limit must be a positive number of seconds or null; found {Describe(node)}.");
+        return ParseStep<TimeSpan?>.Fail($"headers.timelimit's {which} limit must be a positive number of seconds or null; found {Describe(node)}.");
     }
 
-    private static DateTimeOffset? ReadTime(JsonElement headers, string key)
+    private static ParseStep<DateTimeOffset?> ReadTime(JsonElement headers, string key)
     {
         var text = OptionalString(headers, key, $"headers.{key}");
-        if (text is null)
+        if (text.Failed || text.Value is null)
         {
-            return null;
+            return text.Failed ? text.FailAs<DateTimeOffset?>() : ParseStep<DateTimeOffset?>.Ok(null);
         }
         // Celery writes ISO 8601, with an offset when the app is timezone-aware; a naive time is UTC.
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        if (DateTimeOffset.TryParse(text.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
         {
-            return time;
+            return ParseStep<DateTimeOffset?>.Ok(time);
         }
-        throw new MalformedMessageException($"headers.{key} is '{text}', which is not an ISO 8601 date and time.");
+        return ParseStep<DateTimeOffset?>.Fail($"headers.{key} is '{text.Value}', which is not an ISO 8601 date and time.");
     }
 
-    private static int? ReadInt(JsonElement headers, string key)
+    private static ParseStep<int?> ReadInt(JsonElement headers, string key)
     {
         if (!headers.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            return null;
+            return ParseStep<int?>.Ok(null);
         }
         if (node.ValueKind == JsonValueKind.Number && node.TryGetDouble(out var d) && d == Math.Floor(d) && d is >= 0 and <= int.MaxValue)
         {
-            return (int)d;
+            return ParseStep<int?>.Ok((int)d);
         }
-        throw new MalformedMessageException($"headers.{key} must be a non-negative whole number or null; found {Describe(node)}.");
+        return ParseStep<int?>.Fail($"headers.{key} must be a non-negative whole number or null; found {Describe(node)}.");
     }
 
-    private static (string? Value, string? Error) ReadHeaderString(JsonElement headers, string key)
+    private static ParseStep<string?> ReadHeaderString(JsonElement headers, string key)
     {
         if (!headers.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            return (null, null);
+            return ParseStep<string?>.Ok(null);
         }
         return node.ValueKind == JsonValueKind.String
-            ? (node.GetString(), null)
-            : (null, $"headers.{key} must be a string; found {Describe(node)}.");
+            ? ParseStep<string?>.Ok(node.GetString())
+            : ParseStep<string?>.Fail($"headers.{key} must be a string; found {Describe(node)}.");
     }
 
     /// <summary>A lineage id (root, parent, group): a string fit to be a key, or null.</summary>
-    private static string? OptionalId(JsonElement headers, string key)
+    private static ParseStep<string?> OptionalId(JsonElement headers, string key)
     {
         var value = OptionalString(headers, key, $"headers.{key}");
-        return value is not null && IdProblem(value, $"headers.{key}") is { } problem ? throw new MalformedMessageException(problem) : value;
+        return value.Value is not null && IdProblem(value.Value, $"headers.{key}") is { } problem ? ParseStep<string?>.Fail(problem) : value;
     }
 
     /// <summary>Why <paramref name="value"/> cannot be an id (too long, control characters), or null when it can.</summary>
@@ -489,15 +598,15 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
     /// <summary><paramref name="name"/> when it can be shown and stored, else null.</summary>
     private static string? Usable(string? name) => name is not null && IdProblem(name, "") is null ? name : null;
 
-    private static string? OptionalString(JsonElement obj, string key, string where)
+    private static ParseStep<string?> OptionalString(JsonElement obj, string key, string where)
     {
         if (!obj.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            return null;
+            return ParseStep<string?>.Ok(null);
         }
         return node.ValueKind == JsonValueKind.String
-            ? node.GetString()
-            : throw new MalformedMessageException($"{where} must be a string or null; found {Describe(node)}.");
+            ? ParseStep<string?>.Ok(node.GetString())
+            : ParseStep<string?>.Fail($"{where} must be a string or null; found {Describe(node)}.");
     }
 
     private static string Describe(JsonElement element) => element.ValueKind switch
@@ -528,7 +637,4 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
 
     private static ParseOutcome.Rejected Reject(string reason, string description, string? id = null, string? name = null) =>
         new(reason, description, id, name);
-
-    /// <summary>Raised inside the parser only; never escapes it.</summary>
-    private sealed class MalformedMessageException(string message) : Exception(message);
 }

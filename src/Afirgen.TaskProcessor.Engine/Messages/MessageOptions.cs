@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Afirgen.TaskProcessor.Engine.Messages;
 
 /// <summary>Limits on the messages the processor reads and writes.</summary>
@@ -11,10 +9,8 @@ public sealed class MessageOptions
     /// The largest message body accepted, in bytes. The default is Service Bus Standard's limit (256 KiB);
     /// a larger body is dead-lettered as <c>MessageTooLarge</c>, and the API answers 413.
     /// </summary>
-    [Range(1024, 100 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 256 * 1024;
 
     /// <summary>The deepest JSON nesting accepted in a body; deeper input is refused as malformed.</summary>
-    [Range(8, 256)]
     public int MaxJsonDepth { get; set; } = 64;
 }

@@ -61,12 +61,13 @@ internal sealed class ChordJoin(IResultStore results)
             return ChordStep.None;
         }
 
-        var body = CeleryMessageParser.TryReadSignature(message.Chord, "embed.chord", out var problem);
+        var read = CeleryMessageParser.ReadSignature(message.Chord, "embed.chord");
+        var body = read.Value;
         var bodyId = body?.TaskId ?? (message.Chord["options"]?["task_id"] is JsonValue v && v.TryGetValue(out string? id) ? id
             : MessageIds.ForFollowUp(groupId, body?.TaskName ?? "chord", "chord"));
         if (body is null)
         {
-            return new ChordStep.Fail(groupId, bodyId, null, ChordError($"The chord's body is not a signature: {problem}"));
+            return new ChordStep.Fail(groupId, bodyId, null, ChordError($"The chord's body is not a signature: {read.Problem}"));
         }
         if (join.Complex)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Messages;
 using Afirgen.TaskProcessor.Engine.Publishing;
 using Microsoft.Extensions.Logging;
@@ -13,15 +14,28 @@ public sealed class TaskObservers
 {
     private readonly ITaskObserver[] _observers;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public TaskObservers(IEnumerable<ITaskObserver> observers, ILogger<TaskObservers> logger)
+    public TaskObservers(IEnumerable<ITaskObserver> observers, ILogger<TaskObservers> logger, TimeProvider time)
     {
         _observers = observers.ToArray();
         _logger = logger;
+        _time = time;
     }
 
     /// <summary>Whether any observer is registered.</summary>
     public bool Any => _observers.Length > 0;
+
+    // Only built when someone listens: the quick path of a worker with no observers allocates nothing here.
+    // Lineage is references the message already holds; the chain's ids are worked out only when it has one.
+    internal TaskEvent? EventFor(TaskMessage message, ReceivedMessage received, int priority) => Any
+        ? new TaskEvent(message.Id, message.TaskName, received.Queue, priority, message.Retries, received.DeliveryCount, received.MessageId, _time.GetUtcNow(), received.EnqueuedAt)
+        {
+            ParentId = message.ParentId,
+            RootId = message.RootId,
+            Chain = MessageIds.ForChain(message.Id, message.Chain),
+        }
+        : null;
 
     /// <summary>Tells every observer that <paramref name="task"/> was enqueued through this instance.</summary>
     public void Sent(PublishedTask task)

@@ -25,13 +25,11 @@ public static class RedisBrokerRegistration
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<RedisBrokerOptions>().BindConfiguration(RedisBrokerOptions.Section);
+        services.AddValidatedOptions<RedisBrokerOptions, RedisBrokerOptionsValidator>(RedisBrokerOptions.Section);
         // On this broker the lock is kombu's visibility timeout: the engine renews running tasks' locks on that
         // cadence, and one setting (VisibilityTimeout, matching the Celery workers') says how long a lock lasts.
         services.AddOptions<BrokerQueueOptions>().BindConfiguration(BrokerQueueOptions.Section)
             .PostConfigure<IOptions<RedisBrokerOptions>>((queue, redis) => queue.LockDuration = redis.Value.VisibilityTimeout);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisBrokerOptions>, RedisBrokerOptionsValidator>());
-        services.AddOptions<RedisBrokerOptions>().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<Transport.RedisBroker>();
         services.TryAddSingleton<IMessageSender>(sp => sp.GetRequiredService<Transport.RedisBroker>());
@@ -55,16 +53,6 @@ public static class RedisBrokerRegistration
             services.AddHostedService<PidboxNode>();
         }
         return builder;
-    }
-
-    // Checks the Redis settings alone: the queue settings are the engine's to check, and reading them here would
-    // wait on this very validation (their lock duration is post-configured from these options).
-    private sealed class RedisBrokerOptionsValidator : IValidateOptions<RedisBrokerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, RedisBrokerOptions options) =>
-            Transport.RedisBroker.Validate(options, new BrokerQueueOptions()) is { } problem
-                ? ValidateOptionsResult.Fail(problem)
-                : ValidateOptionsResult.Success;
     }
 
     /// <summary>

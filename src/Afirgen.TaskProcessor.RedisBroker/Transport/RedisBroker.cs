@@ -61,9 +61,13 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         _queueOptions = queueOptions.Value;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        if (Validate(_options, _queueOptions) is { } problem)
+        if (new RedisBrokerOptionsValidator().Validate(null, _options) is { Failed: true } refused)
         {
-            throw new ArgumentException(problem, nameof(options));
+            throw new ArgumentException(refused.FailureMessage, nameof(options));
+        }
+        if (_queueOptions.MaxDeliveryCount < 1 || _queueOptions.DuplicateDetectionWindow < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{BrokerQueueOptions.Section}: MaxDeliveryCount must be 1 or more and DuplicateDetectionWindow 0 or more.", nameof(queueOptions));
         }
 
         var url = RedisBrokerUrl.Parse(_options.Url);
@@ -116,47 +120,6 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
 
     /// <summary>Deliveries after which a message is dead-lettered rather than delivered again.</summary>
     internal int MaxDeliveryCount => _queueOptions.MaxDeliveryCount;
-
-    /// <summary>Checks settings; <see langword="null"/> when they are usable, else a sentence saying what to fix.</summary>
-    public static string? Validate(RedisBrokerOptions options, BrokerQueueOptions queueOptions)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(queueOptions);
-        try
-        {
-            RedisBrokerUrl.Parse(options.Url);
-        }
-        catch (FormatException ex)
-        {
-            return ex.Message;
-        }
-        var steps = options.PrioritySteps;
-        if (steps.Length == 0 || steps[0] != 0 || steps.Any(s => s is < 0 or > 9) || steps.Zip(steps.Skip(1)).Any(p => p.First >= p.Second))
-        {
-            return $"{RedisBrokerOptions.Section}:PrioritySteps must rise from 0 within 0–9, as kombu's priority_steps do (its default: 0, 3, 6, 9).";
-        }
-        if (options.VisibilityTimeout < TimeSpan.FromSeconds(5))
-        {
-            return $"{RedisBrokerOptions.Section}:VisibilityTimeout is our workers' lease on the messages they hold and must be at least 5 seconds (default 30 s); it is renewed while they hold them.";
-        }
-        if (options.CeleryVisibilityTimeout <= TimeSpan.Zero)
-        {
-            return $"{RedisBrokerOptions.Section}:CeleryVisibilityTimeout must be positive; set it to the Celery workers' visibility_timeout (kombu's default: 1 hour).";
-        }
-        if (options.RestoreInterval <= TimeSpan.Zero || options.MaxPollInterval <= TimeSpan.Zero || options.UnackedMutexExpire <= TimeSpan.Zero)
-        {
-            return $"{RedisBrokerOptions.Section}: RestoreInterval, MaxPollInterval and UnackedMutexExpire must be positive.";
-        }
-        if (options.RestoreLimit < 1)
-        {
-            return $"{RedisBrokerOptions.Section}:RestoreLimit must be 1 or more.";
-        }
-        if (queueOptions.MaxDeliveryCount < 1 || queueOptions.DuplicateDetectionWindow < TimeSpan.Zero)
-        {
-            return $"{BrokerQueueOptions.Section}: MaxDeliveryCount must be 1 or more and DuplicateDetectionWindow 0 or more.";
-        }
-        return null;
-    }
 
     /// <inheritdoc />
     /// <remarks>
