@@ -202,7 +202,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             HostingLog.Aborting(_logger, InFlightCount);
             await _abort.CancelAsync().ConfigureAwait(false);
             // Cancelled runs abandon their messages quickly; wait a little for that, not for ever.
-            await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false);
+            await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5), _time, CancellationToken.None)).ConfigureAwait(false);
         }
         await _abort.CancelAsync().ConfigureAwait(false);
         Task[] loops;
