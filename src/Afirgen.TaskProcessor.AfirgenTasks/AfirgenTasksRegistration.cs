@@ -67,46 +67,7 @@ public static class AfirgenTasksRegistration
         services.AddValidatedOptions<ReportOptions, ReportOptionsValidator>(ReportOptions.Section);
         services.TryAddSingleton(sp => StationTime.Create(sp.GetRequiredService<IOptions<ReportOptions>>().Value));
 
-        // Back-ends: the real ones unless demo mode stands in for an unconfigured one.
-        if (useDemoDatabase)
-        {
-            services.TryAddSingleton<DemoFirStore>();
-            services.TryAddSingleton<IFirStore>(sp => sp.GetRequiredService<DemoFirStore>());
-            services.TryAddSingleton<IArchiveLedger>(sp => sp.GetRequiredService<DemoFirStore>());
-            services.TryAddSingleton<ISentMailLedger>(sp => sp.GetRequiredService<DemoFirStore>());
-        }
-        else
-        {
-            services.TryAddSingleton<MySqlDatabase>();
-            services.TryAddSingleton<IFirStore, MySqlFirStore>();
-            services.TryAddSingleton<IArchiveLedger, MySqlArchiveLedger>();
-            services.TryAddSingleton<ISentMailLedger, MySqlSentMailLedger>();
-        }
-
-        var output = demo.FullOutputDirectory;
-        if (useDemoMail)
-        {
-            services.TryAddSingleton<IMailTransport>(new PickupFolderMailTransport(Path.Combine(output, "mail")));
-        }
-        else
-        {
-            services.TryAddSingleton<IMailTransport, SmtpMailTransport>();
-        }
-
-        if (useDemoStorage)
-        {
-            services.TryAddSingleton<IBlobStore>(new FolderBlobStore(Path.Combine(output, "blobs")));
-        }
-        else
-        {
-            services.TryAddSingleton<IBlobStore>(sp => new AzureBlobStore(CreateBlobServiceClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
-        }
-
-        if (useDemoDatabase || useDemoMail || useDemoStorage)
-        {
-            services.AddSingleton(new DemoBackends(useDemoDatabase, useDemoMail ? Path.Combine(output, "mail") : null, useDemoStorage ? Path.Combine(output, "blobs") : null));
-            services.AddHostedService<DemoNotice>();
-        }
+        AddBackends(services, useDemoDatabase, useDemoMail, useDemoStorage, demo.FullOutputDirectory);
 
         services.TryAddSingleton<AfirgenCache>();
         services.TryAddSingleton<MailDelivery>();
@@ -134,6 +95,53 @@ public static class AfirgenTasksRegistration
         return processor.Add(TaskProcessorStage.Application, p => p.Host.AddAfirgenTasks());
     }
 
+    /// <summary>
+    /// AFIRGen's back-ends (database, mail, blob storage): the real ones unless demo mode stands in for an unconfigured
+    /// one, writing under <paramref name="output"/>.
+    /// </summary>
+    private static void AddBackends(IServiceCollection services, bool useDemoDatabase, bool useDemoMail, bool useDemoStorage, string output)
+    {
+        if (useDemoDatabase)
+        {
+            services.TryAddSingleton<DemoFirStore>();
+            services.TryAddSingleton<IFirStore>(sp => sp.GetRequiredService<DemoFirStore>());
+            services.TryAddSingleton<IArchiveLedger>(sp => sp.GetRequiredService<DemoFirStore>());
+            services.TryAddSingleton<ISentMailLedger>(sp => sp.GetRequiredService<DemoFirStore>());
+        }
+        else
+        {
+            services.TryAddSingleton<MySqlDatabase>();
+            services.TryAddSingleton<IFirStore, MySqlFirStore>();
+            services.TryAddSingleton<IArchiveLedger, MySqlArchiveLedger>();
+            services.TryAddSingleton<ISentMailLedger, MySqlSentMailLedger>();
+        }
+
+        if (useDemoMail)
+        {
+            services.TryAddSingleton<IMailTransport>(new PickupFolderMailTransport(Path.Combine(output, "mail")));
+        }
+        else
+        {
+            services.TryAddSingleton<IMailTransport, SmtpMailTransport>();
+        }
+
+        if (useDemoStorage)
+        {
+            services.TryAddSingleton<IBlobStore>(new FolderBlobStore(Path.Combine(output, "blobs")));
+        }
+        else
+        {
+            services.TryAddSingleton<IBlobStore>(sp => new AzureBlobStore(CreateBlobServiceClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
+        }
+
+        if (useDemoDatabase || useDemoMail || useDemoStorage)
+        {
+            services.AddSingleton(new DemoBackends(useDemoDatabase, useDemoMail ? Path.Combine(output, "mail") : null, useDemoStorage ? Path.Combine(output, "blobs") : null));
+            services.AddHostedService<DemoNotice>();
+        }
+    }
+
+    // Over 60 lines: one table, a row per task name (its handler, parameters and retry policy); split, it would read worse.
     private static void AddTasks(IServiceCollection services)
     {
         services.AddTask<SendFirConfirmationTask>(AfirgenTaskNames.SendFirConfirmation, o =>

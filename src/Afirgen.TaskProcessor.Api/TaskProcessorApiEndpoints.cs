@@ -28,7 +28,9 @@ public static class TaskProcessorApiEndpoints
         services.TryAddSingleton<TaskSubmitter>();
         services.TryAddSingleton<TaskProcessorApi>();
         services.TryAddSingleton<InspectApi>();
+        services.TryAddSingleton<FlowerResults>();
         services.TryAddSingleton<FlowerApi>();
+        services.TryAddSingleton<FlowerTaskCommands>();
         services.TryAddSingleton<DeadLetterApi>();
         services.TryAddSingleton<DashboardApi>();
         services.TryAddSingleton<ScheduleApi>();
@@ -68,10 +70,10 @@ public static class TaskProcessorApiEndpoints
         api.MapGet("/task/types", (FlowerApi flower) => flower.ListTaskTypes());
         api.MapGet("/task/info/{id}", (string id, FlowerApi flower, CancellationToken ct) => flower.TaskInfoAsync(id, ct));
         api.MapGet("/task/result/{id}", (string id, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.TaskResultAsync(id, request, ct));
-        api.MapPost("/task/async-apply/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.AsyncApplyAsync(name, request, ct));
-        api.MapPost("/task/send-task/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.SendTaskAsync(name, request, ct));
-        api.MapPost("/task/apply/{name}", (string name, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.ApplyAsync(name, request, ct));
-        api.MapPost("/task/revoke/{id}", (string id, HttpRequest request, FlowerApi flower, CancellationToken ct) => flower.RevokeAsync(id, request, ct));
+        api.MapPost("/task/async-apply/{name}", (string name, HttpRequest request, FlowerTaskCommands flower, CancellationToken ct) => flower.AsyncApplyAsync(name, request, ct));
+        api.MapPost("/task/send-task/{name}", (string name, HttpRequest request, FlowerTaskCommands flower, CancellationToken ct) => flower.SendTaskAsync(name, request, ct));
+        api.MapPost("/task/apply/{name}", (string name, HttpRequest request, FlowerTaskCommands flower, CancellationToken ct) => flower.ApplyAsync(name, request, ct));
+        api.MapPost("/task/revoke/{id}", (string id, HttpRequest request, FlowerTaskCommands flower, CancellationToken ct) => flower.RevokeAsync(id, request, ct));
         api.MapGet("/queues/length", (FlowerApi flower, CancellationToken ct) => flower.QueueLengthsAsync(ct));
 
         api.MapGet("/dead-letters", (HttpRequest request, DeadLetterApi deadLetters, CancellationToken ct) => deadLetters.ListAsync(request, ct));

@@ -35,6 +35,8 @@ internal sealed class RedisTokenRefresher(
         }
     }
 
+    // Over 60 lines: refresh and re-authenticate are two steps of one loop that share its failure count and its
+    // 'try again' (continue); split, each step would have to return what the loop does next.
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         var failures = 0;

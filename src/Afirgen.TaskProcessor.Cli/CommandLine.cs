@@ -58,7 +58,7 @@ public static class CommandLine
         var commands = string.Join(", ", parsed.RootCommandResult.Command.Subcommands.Select(c => c.Name));
         if (parsed.CommandResult.Command is RootCommand)
         {
-            var unknown = parsed.UnmatchedTokens.FirstOrDefault();
+            var unknown = parsed.UnmatchedTokens is [var first, ..] ? first : null;
             return unknown is null
                 ? $"No command was given; the commands are {commands}."
                 : $"'{unknown}' is not a command; the commands are {commands}.";

@@ -14,6 +14,7 @@ public static class SampleFirs
 {
     public const string DemoRecipient = "complainant@example.org";
 
+    // Over 60 lines: data, five invented FIRs written out in full; there is no logic to split.
     public static IReadOnlyList<FirRecord> Create(DateTimeOffset now)
     {
         // Dates in fir_content are the station's (IST), as AFIRGen writes them.

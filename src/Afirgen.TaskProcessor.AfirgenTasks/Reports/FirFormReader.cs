@@ -11,6 +11,8 @@ namespace Afirgen.TaskProcessor.AfirgenTasks.Reports;
 /// </summary>
 public static class FirFormReader
 {
+    // Over 60 lines: one table, each field of the form beside the key spellings it is read from; split, a reader
+    // would have to look in several places for where a field comes from.
     public static FirForm Read(FirRecord fir, StationTime time)
     {
         var c = FirContentFields.Parse(fir.FirContent);

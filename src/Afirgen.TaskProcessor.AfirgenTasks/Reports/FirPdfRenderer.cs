@@ -108,6 +108,13 @@ public static class FirPdfRenderer
         flow.Item("11.", "Inquest report / U.D. case No., if any");
         Answer(flow, form.InquestReport, 1);
 
+        FirstInformation(flow, form);
+        ActionAndSignatures(flow, form);
+    }
+
+    /// <summary>Item 12: the first information, then what fir_content holds beyond the form's fields.</summary>
+    private static void FirstInformation(PdfTextFlow flow, FirForm form)
+    {
         flow.Item("12.", "First information contents");
         Answer(flow, form.FirstInformation, 6);
         if (form.UnlabelledContent is not null)
@@ -125,7 +132,11 @@ public static class FirPdfRenderer
             }
         }
         flow.Space(3);
+    }
 
+    /// <summary>Items 13 to 15: the action taken, the signatures and the despatch to the court.</summary>
+    private static void ActionAndSignatures(PdfTextFlow flow, FirForm form)
+    {
         flow.Item("13.", "Action taken", followedBy: 60);
         flow.Paragraph("Since the above information reveals commission of offence(s) u/s as mentioned at item No. 2 (registered the case and took up the investigation; "
             + "or directed the officer below to take up the investigation; or refused investigation, giving the reason; or transferred to another P.S. on point of jurisdiction):", flow.Small, 2);

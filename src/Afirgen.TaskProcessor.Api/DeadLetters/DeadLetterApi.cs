@@ -78,20 +78,7 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
         string? laneName;
         try
         {
-            queueName = Str(body, "queue");
-            laneName = Str(body, "lane");
-            filter = new DeadLetterFilter
-            {
-                MessageIds = body["messageIds"] switch
-                {
-                    null => null,
-                    JsonArray a => a.Select(n => n?.GetValue<string>() ?? throw new FormatException()).ToArray(),
-                    _ => throw new FormatException(),
-                },
-                TaskId = Str(body, "taskId"),
-                TaskName = Str(body, "taskName"),
-                Reason = Str(body, "reason"),
-            };
+            (filter, queueName, laneName) = ReadFilter(body);
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException)
         {
@@ -121,6 +108,24 @@ public sealed class DeadLetterApi(DeadLetterReplayer replayer, TaskRouter router
         {
             return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "The result store is unavailable", $"{ex.Message} Nothing more was replayed; try again when Redis is back.");
         }
+    }
+
+    /// <summary>The filter, queue and lane a request names; throws <see cref="FormatException"/> or <see cref="InvalidOperationException"/> for a field of the wrong type.</summary>
+    private static (DeadLetterFilter Filter, string? Queue, string? Lane) ReadFilter(JsonObject body)
+    {
+        var filter = new DeadLetterFilter
+        {
+            MessageIds = body["messageIds"] switch
+            {
+                null => null,
+                JsonArray a => a.Select(n => n?.GetValue<string>() ?? throw new FormatException()).ToArray(),
+                _ => throw new FormatException(),
+            },
+            TaskId = Str(body, "taskId"),
+            TaskName = Str(body, "taskName"),
+            Reason = Str(body, "reason"),
+        };
+        return (filter, Str(body, "queue"), Str(body, "lane"));
     }
 
     // What a request names, as (the queue the dead-letter port is asked for, the broker queue the letters must come from):

@@ -5,7 +5,6 @@ using Afirgen.TaskProcessor.Engine.Broker;
 using Afirgen.TaskProcessor.Engine.Monitoring;
 using Afirgen.TaskProcessor.Engine.Registry;
 using Afirgen.TaskProcessor.Engine.Results;
-using Afirgen.TaskProcessor.Engine.Revocation;
 using Afirgen.TaskProcessor.Engine.Routing;
 using Microsoft.AspNetCore.Http;
 
@@ -16,13 +15,12 @@ namespace Afirgen.TaskProcessor.Api.Flower;
 /// working. Backed by the task index and the instances' heartbeats in Redis, so listings survive restarts
 /// and cover every instance. Differences (docs/monitoring.md): task arguments are never shown (args and
 /// kwargs are null) nor searched, <c>search</c> cannot look into results, and <c>refresh</c> is not needed
-/// (heartbeats are at most a few seconds old).
+/// (heartbeats are at most a few seconds old). Flower's commands (apply, send-task, revoke) are
+/// <see cref="FlowerTaskCommands"/>.
 /// </summary>
 public sealed class FlowerApi(
-    MonitoringReader monitoring, IResultStore results, TaskSubmitter submitter, JsonBodyReader bodies, TaskRegistry registry, TaskRouter router,
-    QueueDepthReader queues, TaskRevoker revoker, TimeProvider time)
+    MonitoringReader monitoring, FlowerResults results, TaskRegistry registry, TaskRouter router, QueueDepthReader queues, TimeProvider time)
 {
-    private static readonly TimeSpan ApplyWaitLimit = TimeSpan.FromMinutes(5);
     private const int MaxListed = 10_000;
 
     /// <summary><c>GET /api/workers</c> (<c>?workername=</c>, <c>?status=true</c>).</summary>
@@ -68,63 +66,11 @@ public sealed class FlowerApi(
     /// </summary>
     public async Task<IResult> ListTasksAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var q = request.Query;
-        var sortBy = Text(q["sort_by"]);
-        if (sortBy is not null && !TaskQuery.SortKeys.Contains(sortBy.TrimStart('-')))
+        var (query, problem) = ReadTaskQuery(request.Query);
+        if (query is null)
         {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid sort_by", $"sort_by must be one of {string.Join(", ", TaskQuery.SortKeys)}, optionally with a leading '-'.");
+            return problem!;
         }
-        // Flower lists every task it holds when no limit is given, and holds at most max_tasks (10,000 by default).
-        if (!TryInt(q["limit"], MaxListed, out var limit) || !TryInt(q["offset"], 0, out var offset))
-        {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit or offset", "limit and offset must be whole numbers.");
-        }
-        var state = Text(q["state"]);
-        if (state is not null && !CeleryStates.Contains(state))
-        {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid state", $"state '{state}' is not a Celery task state: use one of {string.Join(", ", CeleryStates)}.");
-        }
-        var times = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
-        foreach (var name in new[] { "received_start", "received_end", "started_start", "started_end" })
-        {
-            var text = Text(q[name]);
-            if (text is null)
-            {
-                times[name] = null;
-            }
-            else if (ParseFlowerTime(text) is { } parsed)
-            {
-                times[name] = parsed;
-            }
-            else
-            {
-                return ApiProblems.Problem(StatusCodes.Status400BadRequest, $"Invalid {name}",
-                    $"{name} '{text}' is not a time: write it as Flower does, YYYY-MM-DD HH:MM (UTC), e.g. 2026-11-24 09:30, or as ISO 8601 with an offset.");
-            }
-        }
-        Func<TaskIndexEntry, bool>? search;
-        try
-        {
-            search = FlowerSearch.Parse(request.Query["search"].ToString());
-        }
-        catch (FormatException ex)
-        {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid search", ex.Message);
-        }
-        var query = new TaskQuery
-        {
-            State = state?.ToUpperInvariant(),
-            TaskName = Text(q["taskname"]),
-            Worker = Text(q["workername"]),
-            ReceivedFrom = times["received_start"],
-            ReceivedTo = times["received_end"],
-            StartedFrom = times["started_start"],
-            StartedTo = times["started_end"],
-            Where = search,
-            Limit = Math.Clamp(limit, 0, MaxListed),
-            Offset = Math.Max(0, offset),
-            SortBy = sortBy,
-        };
         try
         {
             var entries = await monitoring.Store.QueryTasksAsync(query, cancellationToken).ConfigureAwait(false);
@@ -140,6 +86,78 @@ public sealed class FlowerApi(
         {
             return ApiProblems.Unavailable(ex);
         }
+    }
+
+    /// <summary>Flower's filters as a <see cref="TaskQuery"/>, or the 400 that says how to write the one that is malformed.</summary>
+    private static (TaskQuery? Query, IResult? Problem) ReadTaskQuery(IQueryCollection q)
+    {
+        var sortBy = Text(q["sort_by"]);
+        if (sortBy is not null && !TaskQuery.SortKeys.Contains(sortBy.TrimStart('-')))
+        {
+            return (null, ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid sort_by", $"sort_by must be one of {string.Join(", ", TaskQuery.SortKeys)}, optionally with a leading '-'."));
+        }
+        // Flower lists every task it holds when no limit is given, and holds at most max_tasks (10,000 by default).
+        if (!TryInt(q["limit"], MaxListed, out var limit) || !TryInt(q["offset"], 0, out var offset))
+        {
+            return (null, ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit or offset", "limit and offset must be whole numbers."));
+        }
+        var state = Text(q["state"]);
+        if (state is not null && !CeleryStates.Contains(state))
+        {
+            return (null, ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid state", $"state '{state}' is not a Celery task state: use one of {string.Join(", ", CeleryStates)}."));
+        }
+        var (times, timeProblem) = ReadTimes(q);
+        if (times is null)
+        {
+            return (null, timeProblem);
+        }
+        Func<TaskIndexEntry, bool>? search;
+        try
+        {
+            search = FlowerSearch.Parse(q["search"].ToString());
+        }
+        catch (FormatException ex)
+        {
+            return (null, ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid search", ex.Message));
+        }
+        return (new TaskQuery
+        {
+            State = state?.ToUpperInvariant(),
+            TaskName = Text(q["taskname"]),
+            Worker = Text(q["workername"]),
+            ReceivedFrom = times["received_start"],
+            ReceivedTo = times["received_end"],
+            StartedFrom = times["started_start"],
+            StartedTo = times["started_end"],
+            Where = search,
+            Limit = Math.Clamp(limit, 0, MaxListed),
+            Offset = Math.Max(0, offset),
+            SortBy = sortBy,
+        }, null);
+    }
+
+    /// <summary>Flower's time filters (<c>received_start</c> … <c>started_end</c>), each null when not given.</summary>
+    private static (Dictionary<string, DateTimeOffset?>? Times, IResult? Problem) ReadTimes(IQueryCollection q)
+    {
+        var times = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+        foreach (var name in new[] { "received_start", "received_end", "started_start", "started_end" })
+        {
+            var text = Text(q[name]);
+            if (text is null)
+            {
+                times[name] = null;
+            }
+            else if (ParseFlowerTime(text) is { } parsed)
+            {
+                times[name] = parsed;
+            }
+            else
+            {
+                return (null, ApiProblems.Problem(StatusCodes.Status400BadRequest, $"Invalid {name}",
+                    $"{name} '{text}' is not a time: write it as Flower does, YYYY-MM-DD HH:MM (UTC), e.g. 2026-11-24 09:30, or as ISO 8601 with an offset."));
+            }
+        }
+        return (times, null);
     }
 
     /// <summary><c>GET /api/task/types</c>: the task names seen.</summary>
@@ -190,54 +208,19 @@ public sealed class FlowerApi(
         if (timeoutText is not null && !(double.TryParse(timeoutText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out timeout) && double.IsFinite(timeout) && timeout >= 0))
         {
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid timeout",
-                $"timeout must be a number of seconds to wait, 0 or more (at most {ApplyWaitLimit.TotalSeconds:0} are waited); got '{timeoutText}'.");
+                $"timeout must be a number of seconds to wait, 0 or more (at most {FlowerResults.WaitLimit.TotalSeconds:0} are waited); got '{timeoutText}'.");
         }
         try
         {
             var meta = timeout > 0
-                ? await WaitForResultAsync(id, TimeSpan.FromSeconds(Math.Min(timeout, ApplyWaitLimit.TotalSeconds)), cancellationToken).ConfigureAwait(false)
+                ? await results.WaitAsync(id, TimeSpan.FromSeconds(Math.Min(timeout, FlowerResults.WaitLimit.TotalSeconds)), cancellationToken).ConfigureAwait(false)
                 : await results.GetAsync(id, cancellationToken).ConfigureAwait(false);
-            return Json(ResultJson(id, meta));
+            return Json(FlowerResults.Json(id, meta));
         }
         catch (ResultStoreUnavailableException ex)
         {
             return ApiProblems.Unavailable(ex);
         }
-    }
-
-    /// <summary><c>POST /api/task/async-apply/{name}</c>: enqueue; <c>{"task-id", "state"}</c>; 404 for an unknown task.</summary>
-    public Task<IResult> AsyncApplyAsync(string name, HttpRequest request, CancellationToken cancellationToken) =>
-        ApplyCoreAsync(name, request, requireRegistered: true, wait: false, cancellationToken);
-
-    /// <summary><c>POST /api/task/send-task/{name}</c>: enqueue by name, registered here or not (Celery's <c>send_task</c>).</summary>
-    public Task<IResult> SendTaskAsync(string name, HttpRequest request, CancellationToken cancellationToken) =>
-        ApplyCoreAsync(name, request, requireRegistered: false, wait: false, cancellationToken);
-
-    /// <summary><c>POST /api/task/apply/{name}</c>: enqueue and wait for the result (at most five minutes).</summary>
-    public Task<IResult> ApplyAsync(string name, HttpRequest request, CancellationToken cancellationToken) =>
-        ApplyCoreAsync(name, request, requireRegistered: true, wait: true, cancellationToken);
-
-    /// <summary>
-    /// <c>POST /api/task/revoke/{id}</c> (<c>?terminate=true</c>): Celery's revoke through the engine's
-    /// revocation store. Flower's <c>signal</c> is accepted and ignored: a terminated run's token is cancelled.
-    /// Answers Flower's <c>{"message": "Revoked '&lt;id&gt;'"}</c>.
-    /// </summary>
-    public async Task<IResult> RevokeAsync(string id, HttpRequest request, CancellationToken cancellationToken)
-    {
-        var (terminate, problem) = await RevokeRequestReader.ReadTerminateAsync(request, bodies, cancellationToken).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        try
-        {
-            await revoker.RevokeAsync(id, terminate, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ResultStoreUnavailableException ex)
-        {
-            return Results.Problem(detail: $"{ex.Message} The task was not revoked; try again when Redis is back.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "The result store is unavailable");
-        }
-        return Json(new JsonObject { ["message"] = $"Revoked '{id}'" });
     }
 
     /// <summary>
@@ -254,82 +237,6 @@ public sealed class FlowerApi(
                     d.Lanes.Where(l => l.Lane != QueueLanes.Base).Select(l => (l.Name, l.Waiting)).Prepend((d.Totals.Queue, d.Totals.Waiting)))
                 .Select(q => (JsonNode?)new JsonObject { ["name"] = q.Item1, ["messages"] = q.Item2 }).ToArray()),
         });
-    }
-
-    private async Task<IResult> ApplyCoreAsync(string name, HttpRequest request, bool requireRegistered, bool wait, CancellationToken cancellationToken)
-    {
-        var (body, problem) = await bodies.ReadAsync(request, cancellationToken).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        if (body is not null and not JsonObject)
-        {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid options", "The body must be a JSON object: {\"args\": [...], \"kwargs\": {...}, and apply_async options}.");
-        }
-        if (requireRegistered && !registry.TryGet(name, out _))
-        {
-            return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown task", $"Unknown task '{name}'");
-        }
-        var options = (JsonObject?)body?.DeepClone() ?? [];
-        options["name"] = name;
-        // Flower's eta format is "%Y-%m-%d %H:%M:%S.%f" (UTC); ISO 8601 is read as well.
-        var (taskRequest, error) = EnqueueRequestReader.Read(options, time.GetUtcNow());
-        if (taskRequest is null)
-        {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid option", error!);
-        }
-        var (published, refused) = await submitter.SubmitAsync(taskRequest, cancellationToken).ConfigureAwait(false);
-        if (published is null)
-        {
-            return refused!;
-        }
-        if (!wait)
-        {
-            return Json(new JsonObject { ["task-id"] = published.TaskId, ["state"] = TaskStates.Pending });
-        }
-        try
-        {
-            var meta = await WaitForResultAsync(published.TaskId, ApplyWaitLimit, cancellationToken).ConfigureAwait(false);
-            return Json(ResultJson(published.TaskId, meta, alwaysResult: true));
-        }
-        catch (ResultStoreUnavailableException ex)
-        {
-            return ApiProblems.Unavailable(ex);
-        }
-    }
-
-    private async Task<TaskResultMeta?> WaitForResultAsync(string id, TimeSpan limit, CancellationToken cancellationToken)
-    {
-        var deadline = time.GetUtcNow() + limit;
-        while (true)
-        {
-            var meta = await results.GetAsync(id, cancellationToken).ConfigureAwait(false);
-            if (meta is not null && TaskStates.IsTerminal(meta.Status) || time.GetUtcNow() >= deadline)
-            {
-                return meta;
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static JsonObject ResultJson(string id, TaskResultMeta? meta, bool alwaysResult = false)
-    {
-        var state = meta?.Status ?? TaskStates.Pending;
-        var answer = new JsonObject { ["task-id"] = id, ["state"] = state };
-        if (meta is not null && TaskStates.IsTerminal(state))
-        {
-            answer["result"] = state == TaskStates.Success ? meta.Result?.DeepClone() : FlowerTaskFormat.ExceptionRepr(meta.Result);
-            if (state == TaskStates.Failure)
-            {
-                answer["traceback"] = meta.Traceback;
-            }
-        }
-        else if (alwaysResult)
-        {
-            answer["result"] = null;
-        }
-        return answer;
     }
 
     private JsonObject WorkerJson(InstanceState w)
@@ -409,7 +316,7 @@ public sealed class FlowerApi(
             ? time
             : null;
 
-    private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(ApiJson.Options), "application/json; charset=UTF-8");
+    private static IResult Json(JsonNode node) => FlowerResults.Response(node);
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
         value.Count == 0 || string.IsNullOrWhiteSpace(value[0]) || value[0] == "All" ? null : value[0];

@@ -78,49 +78,56 @@ internal static class FlowerSearch
                 i++;
                 continue;
             }
-            var value = new System.Text.StringBuilder();
-            var quoted = false;
-            var inQuote = false;
-            while (i < text.Length)
-            {
-                var c = text[i];
-                if (c == '\\' && i + 1 < text.Length && text[i + 1] is '"' or '\\')
-                {
-                    value.Append(text[i + 1]);
-                    i += 2;
-                    continue;
-                }
-                if (c == '"')
-                {
-                    quoted = true;
-                    inQuote = !inQuote;
-                    i++;
-                    continue;
-                }
-                if (!inQuote && (char.IsWhiteSpace(c) || c is '(' or ')'))
-                {
-                    break;
-                }
-                value.Append(c);
-                i++;
-            }
-            if (inQuote)
-            {
-                throw Error("Unterminated quoted phrase", start);
-            }
-            var word = value.ToString();
-            if (word.Length == 0)
-            {
-                throw Error("Empty search term", start);
-            }
-            if (!quoted && word == "NOT")
-            {
-                throw Error("NOT is not supported", start);
-            }
-            Add(new Token(!quoted && word == "AND" ? TokenKind.And : !quoted && word == "OR" ? TokenKind.Or : TokenKind.Term, word, start));
+            Add(ReadTerm(text, ref i));
         }
         tokens.Add(new Token(TokenKind.End, "", text.Length));
         return tokens;
+    }
+
+    /// <summary>The term (a word, or a phrase in quotes) or operator starting at <paramref name="i"/>, which is moved past it.</summary>
+    private static Token ReadTerm(string text, ref int i)
+    {
+        var start = i;
+        var value = new System.Text.StringBuilder();
+        var quoted = false;
+        var inQuote = false;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c == '\\' && i + 1 < text.Length && text[i + 1] is '"' or '\\')
+            {
+                value.Append(text[i + 1]);
+                i += 2;
+                continue;
+            }
+            if (c == '"')
+            {
+                quoted = true;
+                inQuote = !inQuote;
+                i++;
+                continue;
+            }
+            if (!inQuote && (char.IsWhiteSpace(c) || c is '(' or ')'))
+            {
+                break;
+            }
+            value.Append(c);
+            i++;
+        }
+        if (inQuote)
+        {
+            throw Error("Unterminated quoted phrase", start);
+        }
+        var word = value.ToString();
+        if (word.Length == 0)
+        {
+            throw Error("Empty search term", start);
+        }
+        if (!quoted && word == "NOT")
+        {
+            throw Error("NOT is not supported", start);
+        }
+        return new Token(!quoted && word == "AND" ? TokenKind.And : !quoted && word == "OR" ? TokenKind.Or : TokenKind.Term, word, start);
     }
 
     private sealed class Parser(List<Token> tokens)

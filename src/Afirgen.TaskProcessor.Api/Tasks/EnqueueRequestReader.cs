@@ -29,11 +29,7 @@ internal static class EnqueueRequestReader
         }
         try
         {
-            var name = String(obj, "name") ?? throw new RequestException("'name' (the task name) is required.");
-            if (name.Length > MaxNameLength || name.Any(char.IsControl))
-            {
-                throw new RequestException($"'name' must be a task name of at most {MaxNameLength} characters without control characters, such as afirgen_tasks.email.send_notification.");
-            }
+            var name = Name(obj);
             var args = obj["args"] switch
             {
                 null => [],
@@ -47,26 +43,8 @@ internal static class EnqueueRequestReader
                 _ => throw new RequestException("'kwargs' must be a JSON object of keyword arguments."),
             };
             var priority = Int(obj, "priority");
-            var countdown = Seconds(obj, "countdown", "'countdown' must be a number of seconds from now");
-            var eta = Time(obj, "eta", now);
-            if (countdown is not null && eta is not null)
-            {
-                throw new RequestException("Give either 'countdown' (seconds from now) or 'eta' (a time), not both.");
-            }
-            if (countdown is < 0)
-            {
-                throw new RequestException("'countdown' must be zero or more seconds.");
-            }
-            DateTimeOffset? expires = obj["expires"] switch
-            {
-                null => null,
-                JsonValue v when v.GetValueKind() == JsonValueKind.Number => Seconds(obj, "expires", "'expires' must be a number of seconds from now, or a time") switch
-                {
-                    > 0 and double s => now + TimeSpan.FromSeconds(s),
-                    _ => throw new RequestException("'expires' must be more than zero seconds from now."),
-                },
-                _ => Time(obj, "expires", now),
-            };
+            var eta = Due(obj, now);
+            var expires = Expires(obj, now);
             var taskId = String(obj, "task_id");
             if (taskId is not null && TaskIdRule.Check(taskId) is { } idError)
             {
@@ -80,7 +58,7 @@ internal static class EnqueueRequestReader
                 Priority = priority,
                 Queue = String(obj, "queue"),
                 TaskId = taskId,
-                Eta = countdown is { } c ? now + TimeSpan.FromSeconds(c) : eta,
+                Eta = eta,
                 Expires = expires,
             }, null);
         }
@@ -89,6 +67,44 @@ internal static class EnqueueRequestReader
             return (null, ex.Message);
         }
     }
+
+    private static string Name(JsonObject obj)
+    {
+        var name = String(obj, "name") ?? throw new RequestException("'name' (the task name) is required.");
+        if (name.Length > MaxNameLength || name.Any(char.IsControl))
+        {
+            throw new RequestException($"'name' must be a task name of at most {MaxNameLength} characters without control characters, such as afirgen_tasks.email.send_notification.");
+        }
+        return name;
+    }
+
+    /// <summary>When the task is due: <c>countdown</c> seconds from now or at <c>eta</c> (not both); null for now.</summary>
+    private static DateTimeOffset? Due(JsonObject obj, DateTimeOffset now)
+    {
+        var countdown = Seconds(obj, "countdown", "'countdown' must be a number of seconds from now");
+        var eta = Time(obj, "eta", now);
+        if (countdown is not null && eta is not null)
+        {
+            throw new RequestException("Give either 'countdown' (seconds from now) or 'eta' (a time), not both.");
+        }
+        if (countdown is < 0)
+        {
+            throw new RequestException("'countdown' must be zero or more seconds.");
+        }
+        return countdown is { } c ? now + TimeSpan.FromSeconds(c) : eta;
+    }
+
+    /// <summary>When the task expires: <c>expires</c> as seconds from now or as a time; null for never.</summary>
+    private static DateTimeOffset? Expires(JsonObject obj, DateTimeOffset now) => obj["expires"] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => Seconds(obj, "expires", "'expires' must be a number of seconds from now, or a time") switch
+        {
+            > 0 and double s => now + TimeSpan.FromSeconds(s),
+            _ => throw new RequestException("'expires' must be more than zero seconds from now."),
+        },
+        _ => Time(obj, "expires", now),
+    };
 
     private static string? String(JsonObject obj, string key) => obj[key] switch
     {

@@ -7,6 +7,8 @@ namespace Afirgen.TaskProcessor.Cli.Bench;
 /// <summary><c>afirgen-tasks bench</c>: the engine's throughput, latency and CPU per task.</summary>
 internal static class BenchCommand
 {
+    // Over 60 lines: it declares the command's fourteen options and picks one of the three benchmarks from them;
+    // each benchmark's own work is a method of its own (RunEnqueueAsync, RunEngineAsync, BrokerBenchmark).
     public static Command Create()
     {
         var redis = new Option<string>("--redis") { Description = "Redis for results (the benchmark measures real result writes), e.g. 127.0.0.1:6379; required unless --broker is given." };
@@ -68,30 +70,7 @@ internal static class BenchCommand
             if (parse.GetValue(workload) is "enqueue")
             {
                 var samples = parse.GetResult(latencySamples) is { Implicit: false } ? parse.GetValue(latencySamples) : 1_000;
-                var rate = parse.GetValue(enqueueRate);
-                var seconds = parse.GetValue(enqueueSeconds);
-                if (samples < 1 || rate < 1 || seconds < 1 || rate * (long)seconds > 1_000_000)
-                {
-                    Console.Error.WriteLine("afirgen-tasks bench: --latency-samples, --enqueue-rate and --enqueue-seconds must be at least 1, and rate × seconds at most 1,000,000.");
-                    return 1;
-                }
-                var (single, load) = await new EnqueueBenchmark(parse.GetValue(redis)!, Console.Error).RunAsync(samples, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
-                Console.WriteLine($"POST /api/tasks on a local host (embedded broker, the no-op task run too), {Environment.ProcessorCount} cores; latency from send to answer");
-                Console.WriteLine($"{"load",-34} {"requests",8} {"p50 ms",9} {"p99 ms",9} {"max ms",9} {"host µs/req",12} {"failed",7}");
-                Console.WriteLine(EnqueueBenchmark.Describe("one at a time", single));
-                Console.WriteLine(EnqueueBenchmark.Describe(string.Create(CultureInfo.InvariantCulture, $"{rate}/s for {seconds} s (sent {load.AchievedPerSecond:0}/s)"), load));
-                if (parse.GetValue(json))
-                {
-                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-                    {
-                        ["system"] = "afirgen-tasks local host, POST /api/tasks",
-                        ["single"] = EnqueueBenchmark.ToJson(single),
-                        ["sustained"] = EnqueueBenchmark.ToJson(load),
-                        ["rate"] = rate,
-                        ["seconds"] = seconds,
-                    }));
-                }
-                return single.Failed + load.Failed == 0 ? 0 : 1;
+                return await RunEnqueueAsync(parse.GetValue(redis)!, samples, parse.GetValue(enqueueRate), parse.GetValue(enqueueSeconds), parse.GetValue(json), cancellationToken);
             }
             if (parse.GetValue(workload) is "latency" or "all")
             {
@@ -104,40 +83,75 @@ internal static class BenchCommand
                 return 1;
             }
             var benchmark = new EngineBenchmark(parse.GetValue(redis)!, parse.GetValue(database), c, Console.Error);
-            var figures = await benchmark.RunAsync(BenchSettings.Select(parse.GetValue(settings)!), BenchWorkload.Select(parse.GetValue(workload)!), n, r, parse.GetValue(warmup), cancellationToken);
-
-            Console.WriteLine($"afirgen-tasks engine, {n} tasks x {r} rounds (median), concurrency {c}, {Environment.ProcessorCount} cores");
-            Console.WriteLine("settings: celery = our engine doing the Celery worker's per-task work (no STARTED, no extended result, no task events), not Celery; afirgen = AFIRGen's settings");
-            Console.WriteLine($"{"settings",-9} {"workload",-10} {"tasks/s",10} {"p50 ms",10} {"p99 ms",10} {"engine CPU µs/task",19} {"process CPU µs/task",20}");
-            foreach (var f in figures)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Settings,-9} {f.Workload,-10} {f.TasksPerSecond,10:0} {f.P50Ms,10:0.0} {f.P99Ms,10:0.0} {f.CpuMicrosecondsPerTask,19:0.0} {f.ProcessCpuMicrosecondsPerTask,20:0.0}"));
-            }
-            if (parse.GetValue(json))
-            {
-                var result = new Dictionary<string, object>
-                {
-                    ["system"] = "afirgen-tasks engine",
-                    ["count"] = n,
-                    ["rounds"] = r,
-                    ["concurrency"] = c,
-                    // Per settings, per workload: {"settings": {"celery": {"workloads": {"noop": {...}}}, "afirgen": ...}}.
-                    ["settings"] = figures.GroupBy(f => f.Settings).ToDictionary(g => g.Key, g => new Dictionary<string, object>
-                    {
-                        ["workloads"] = g.ToDictionary(f => f.Workload, f => new Dictionary<string, double>
-                        {
-                            ["tasks_per_s"] = Math.Round(f.TasksPerSecond, 1),
-                            ["p50_ms"] = Math.Round(f.P50Ms, 2),
-                            ["p99_ms"] = Math.Round(f.P99Ms, 2),
-                            ["cpu_us_per_task"] = Math.Round(f.CpuMicrosecondsPerTask, 2),
-                            ["process_cpu_us_per_task"] = Math.Round(f.ProcessCpuMicrosecondsPerTask, 2),
-                        }),
-                    }),
-                };
-                Console.WriteLine(JsonSerializer.Serialize(result));
-            }
-            return 0;
+            return await RunEngineAsync(benchmark, BenchSettings.Select(parse.GetValue(settings)!), BenchWorkload.Select(parse.GetValue(workload)!),
+                n, r, c, parse.GetValue(warmup), parse.GetValue(json), cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>The enqueue workload: <c>POST /api/tasks</c> one at a time, then at <paramref name="rate"/> for <paramref name="seconds"/>.</summary>
+    private static async Task<int> RunEnqueueAsync(string redis, int samples, int rate, int seconds, bool json, CancellationToken cancellationToken)
+    {
+        if (samples < 1 || rate < 1 || seconds < 1 || rate * (long)seconds > 1_000_000)
+        {
+            Console.Error.WriteLine("afirgen-tasks bench: --latency-samples, --enqueue-rate and --enqueue-seconds must be at least 1, and rate × seconds at most 1,000,000.");
+            return 1;
+        }
+        var (single, load) = await new EnqueueBenchmark(redis, Console.Error).RunAsync(samples, rate, TimeSpan.FromSeconds(seconds), cancellationToken);
+        Console.WriteLine($"POST /api/tasks on a local host (embedded broker, the no-op task run too), {Environment.ProcessorCount} cores; latency from send to answer");
+        Console.WriteLine($"{"load",-34} {"requests",8} {"p50 ms",9} {"p99 ms",9} {"max ms",9} {"host µs/req",12} {"failed",7}");
+        Console.WriteLine(EnqueueBenchmark.Describe("one at a time", single));
+        Console.WriteLine(EnqueueBenchmark.Describe(string.Create(CultureInfo.InvariantCulture, $"{rate}/s for {seconds} s (sent {load.AchievedPerSecond:0}/s)"), load));
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["system"] = "afirgen-tasks local host, POST /api/tasks",
+                ["single"] = EnqueueBenchmark.ToJson(single),
+                ["sustained"] = EnqueueBenchmark.ToJson(load),
+                ["rate"] = rate,
+                ["seconds"] = seconds,
+            }));
+        }
+        return single.Failed + load.Failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>The engine's workloads on the embedded broker, <paramref name="n"/> tasks × <paramref name="r"/> rounds each, printed as a table (and JSON).</summary>
+    private static async Task<int> RunEngineAsync(EngineBenchmark benchmark, IReadOnlyList<BenchSettings> settings, IReadOnlyList<BenchWorkload> workloads,
+        int n, int r, int c, int warmup, bool json, CancellationToken cancellationToken)
+    {
+        var figures = await benchmark.RunAsync(settings, workloads, n, r, warmup, cancellationToken);
+
+        Console.WriteLine($"afirgen-tasks engine, {n} tasks x {r} rounds (median), concurrency {c}, {Environment.ProcessorCount} cores");
+        Console.WriteLine("settings: celery = our engine doing the Celery worker's per-task work (no STARTED, no extended result, no task events), not Celery; afirgen = AFIRGen's settings");
+        Console.WriteLine($"{"settings",-9} {"workload",-10} {"tasks/s",10} {"p50 ms",10} {"p99 ms",10} {"engine CPU µs/task",19} {"process CPU µs/task",20}");
+        foreach (var f in figures)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Settings,-9} {f.Workload,-10} {f.TasksPerSecond,10:0} {f.P50Ms,10:0.0} {f.P99Ms,10:0.0} {f.CpuMicrosecondsPerTask,19:0.0} {f.ProcessCpuMicrosecondsPerTask,20:0.0}"));
+        }
+        if (json)
+        {
+            var result = new Dictionary<string, object>
+            {
+                ["system"] = "afirgen-tasks engine",
+                ["count"] = n,
+                ["rounds"] = r,
+                ["concurrency"] = c,
+                // Per settings, per workload: {"settings": {"celery": {"workloads": {"noop": {...}}}, "afirgen": ...}}.
+                ["settings"] = figures.GroupBy(f => f.Settings).ToDictionary(g => g.Key, g => new Dictionary<string, object>
+                {
+                    ["workloads"] = g.ToDictionary(f => f.Workload, f => new Dictionary<string, double>
+                    {
+                        ["tasks_per_s"] = Math.Round(f.TasksPerSecond, 1),
+                        ["p50_ms"] = Math.Round(f.P50Ms, 2),
+                        ["p99_ms"] = Math.Round(f.P99Ms, 2),
+                        ["cpu_us_per_task"] = Math.Round(f.CpuMicrosecondsPerTask, 2),
+                        ["process_cpu_us_per_task"] = Math.Round(f.ProcessCpuMicrosecondsPerTask, 2),
+                    }),
+                }),
+            };
+            Console.WriteLine(JsonSerializer.Serialize(result));
+        }
+        return 0;
     }
 }

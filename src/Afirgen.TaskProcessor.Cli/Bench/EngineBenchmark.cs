@@ -51,31 +51,7 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
 
     private async Task<IReadOnlyList<BenchFigures>> RunWithAsync(BenchSettings settings, IDatabase redis, IReadOnlyList<BenchWorkload> workloads, int count, int rounds, int warmup, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"{RedisOptions.Section}:Configuration"] = redisConfiguration,
-            [$"{RedisOptions.Section}:Database"] = database.ToString(CultureInfo.InvariantCulture),
-            [$"{WorkerOptions.Section}:Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
-            [$"{WorkerOptions.Section}:PrefetchMultiplier"] = "4",
-            [$"{WorkerOptions.Section}:Queues:0"] = "default",
-            // This measures the engine on its embedded broker; `bench --broker` measures the Redis transport.
-            [$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Memory,
-            // The broker remembers every message id for its duplicate window; at benchmark rates ten
-            // minutes of ids is millions of entries, which is not what is being measured.
-            ["TaskProcessor:Broker:DuplicateDetectionWindow"] = "00:00:30",
-            // Beat has nothing to do with throughput and would only warn about tasks the bench does not register.
-            ["TaskProcessor:Schedule:Enabled"] = "false",
-            // The local engine registers the AFIRGen tasks too; the benchmark runs none of them, so their
-            // back-ends are the demo stand-ins rather than servers it would have to be given.
-            ["Afirgen:Demo:Enabled"] = "true",
-            ["TaskProcessor:StatusMirror:Enabled"] = "false",
-        });
-        builder.Configuration.AddInMemoryCollection(settings.Configuration);
-        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.AddLocalEngine();
-
-        using var host = builder.Build();
+        using var host = BuildHost(settings);
         var publisher = host.Services.GetRequiredService<TaskPublisher>();
 
         await host.StartAsync(cancellationToken);
@@ -116,6 +92,35 @@ internal sealed class EngineBenchmark(string redisConfiguration, int database, i
             figures[i] = figures[i] with { CpuMicrosecondsPerTask = Math.Max(0, figures[i].ProcessCpuMicrosecondsPerTask - perTask) };
         }
         return figures;
+    }
+
+    /// <summary>A local engine on the embedded broker with results in the benchmark's Redis, and <paramref name="settings"/>' per-task work.</summary>
+    private IHost BuildHost(BenchSettings settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{RedisOptions.Section}:Configuration"] = redisConfiguration,
+            [$"{RedisOptions.Section}:Database"] = database.ToString(CultureInfo.InvariantCulture),
+            [$"{WorkerOptions.Section}:Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+            [$"{WorkerOptions.Section}:PrefetchMultiplier"] = "4",
+            [$"{WorkerOptions.Section}:Queues:0"] = "default",
+            // This measures the engine on its embedded broker; `bench --broker` measures the Redis transport.
+            [$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Memory,
+            // The broker remembers every message id for its duplicate window; at benchmark rates ten
+            // minutes of ids is millions of entries, which is not what is being measured.
+            ["TaskProcessor:Broker:DuplicateDetectionWindow"] = "00:00:30",
+            // Beat has nothing to do with throughput and would only warn about tasks the bench does not register.
+            ["TaskProcessor:Schedule:Enabled"] = "false",
+            // The local engine registers the AFIRGen tasks too; the benchmark runs none of them, so their
+            // back-ends are the demo stand-ins rather than servers it would have to be given.
+            ["Afirgen:Demo:Enabled"] = "true",
+            ["TaskProcessor:StatusMirror:Enabled"] = "false",
+        });
+        builder.Configuration.AddInMemoryCollection(settings.Configuration);
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.AddLocalEngine();
+        return builder.Build();
     }
 
     /// <summary>

@@ -65,20 +65,26 @@ internal static class ReconcileCommand
                 throw new CliException(ex.Message, 3);
             }
 
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new { examined = report.Examined, updated = report.Updated, by_result_state = report.ByResultState }));
-            }
-            else
-            {
-                Console.WriteLine($"Examined {report.Examined} open rows; updated {report.Updated}.");
-                foreach (var (state, count) in report.ByResultState.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    Console.WriteLine($"  {state,-8} {count}");
-                }
-            }
+            Print(report, parse.GetValue(json));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>What was examined and updated, as a sentence and a count per result state, or as one JSON object.</summary>
+    private static void Print(ReconcileReport report, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { examined = report.Examined, updated = report.Updated, by_result_state = report.ByResultState }));
+        }
+        else
+        {
+            Console.WriteLine($"Examined {report.Examined} open rows; updated {report.Updated}.");
+            foreach (var (state, count) in report.ByResultState.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                Console.WriteLine($"  {state,-8} {count}");
+            }
+        }
     }
 }

@@ -46,66 +46,78 @@ internal static class RunCommand
             if (parse.GetValue(hostname) is { } n) overrides[$"{WorkerOptions.Section}:Name"] = n;
             if (parse.GetValue(broker) is { } b)
             {
-                if (LocalBroker.IsMemory(b))
-                {
-                    overrides[$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Memory;
-                }
-                else
-                {
-                    try
-                    {
-                        RedisBrokerUrl.Parse(b);
-                    }
-                    catch (FormatException ex)
-                    {
-                        throw new CliException($"--broker: {ex.Message} Or pass --broker memory for an in-memory broker (lost on exit).");
-                    }
-                    overrides[$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Redis;
-                    overrides[$"{RedisBrokerOptions.Section}:Url"] = b;
-                }
+                AddBrokerOverrides(overrides, b);
             }
-
-            await using var app = LocalHostApp.Build(overrides, configure);
-            var listenOn = app.Configuration[$"{LocalHostOptions.Section}:Urls"];
-            var chosen = LocalBroker.Resolve(app.Configuration);
-            if (chosen.Problem is { } problem)
-            {
-                throw new CliException(problem);
-            }
-            // One line on what an exit costs, before anything else is logged.
-            Console.Error.WriteLine(chosen.InMemory
-                ? "afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits. Leave out --broker memory for the durable default."
-                : $"afirgen-tasks: broker: Celery's Redis transport at {RedisBrokerUrl.Parse(chosen.RedisUrl).ToString()}: queued, scheduled and held tasks stay in that Redis when this process exits or dies, and are picked up again on the next start.");
-            if (await StartupChecks.UnreachableRedisAsync(app.Configuration, chosen) is { } unreachable)
-            {
-                Console.Error.WriteLine($"afirgen-tasks: {unreachable}");
-            }
-            // Checked before the host starts, so that a refusal is one sentence and not the host's stack trace first.
-            if (StartupChecks.AddressInUse(listenOn ?? "") is { } inUse)
-            {
-                throw new CliException(inUse);
-            }
-            ValidateOptions(app.Services);
-            app.Lifetime.ApplicationStarted.Register(() =>
-            {
-                var at = app.Urls.FirstOrDefault() ?? listenOn;
-                Console.WriteLine($"afirgen-tasks: ready: dashboard {at}/ , API {at}/api/ ; Ctrl+C stops (running tasks finish, the rest goes back to the broker).");
-            });
-            try
-            {
-                await app.RunAsync(cancellationToken);
-            }
-            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
-            {
-                throw Invalid(ex);
-            }
-            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-            {
-                throw new CliException($"Cannot listen on {listenOn}: the address is in use (is another `afirgen-tasks run` running?). Stop it, or pass --urls http://127.0.0.1:<port>.");
-            }
-            return 0;
+            return await RunHostAsync(overrides, configure, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>The settings that <c>--broker</c> stands for: the in-memory broker, or Celery's Redis broker at a URL checked here.</summary>
+    private static void AddBrokerOverrides(Dictionary<string, string?> overrides, string b)
+    {
+        if (LocalBroker.IsMemory(b))
+        {
+            overrides[$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Memory;
+        }
+        else
+        {
+            try
+            {
+                RedisBrokerUrl.Parse(b);
+            }
+            catch (FormatException ex)
+            {
+                throw new CliException($"--broker: {ex.Message} Or pass --broker memory for an in-memory broker (lost on exit).");
+            }
+            overrides[$"{LocalHostOptions.Section}:Broker"] = LocalBroker.Redis;
+            overrides[$"{RedisBrokerOptions.Section}:Url"] = b;
+        }
+    }
+
+    /// <summary>Builds the local host with <paramref name="overrides"/>, says which broker it uses and what an exit costs, and runs it until stopped.</summary>
+    private static async Task<int> RunHostAsync(Dictionary<string, string?> overrides,
+        Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure, CancellationToken cancellationToken)
+    {
+        await using var app = LocalHostApp.Build(overrides, configure);
+        var listenOn = app.Configuration[$"{LocalHostOptions.Section}:Urls"];
+        var chosen = LocalBroker.Resolve(app.Configuration);
+        if (chosen.Problem is { } problem)
+        {
+            throw new CliException(problem);
+        }
+        // One line on what an exit costs, before anything else is logged.
+        Console.Error.WriteLine(chosen.InMemory
+            ? "afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits. Leave out --broker memory for the durable default."
+            : $"afirgen-tasks: broker: Celery's Redis transport at {RedisBrokerUrl.Parse(chosen.RedisUrl).ToString()}: queued, scheduled and held tasks stay in that Redis when this process exits or dies, and are picked up again on the next start.");
+        if (await StartupChecks.UnreachableRedisAsync(app.Configuration, chosen) is { } unreachable)
+        {
+            Console.Error.WriteLine($"afirgen-tasks: {unreachable}");
+        }
+        // Checked before the host starts, so that a refusal is one sentence and not the host's stack trace first.
+        if (StartupChecks.AddressInUse(listenOn ?? "") is { } inUse)
+        {
+            throw new CliException(inUse);
+        }
+        ValidateOptions(app.Services);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var at = app.Urls.FirstOrDefault() ?? listenOn;
+            Console.WriteLine($"afirgen-tasks: ready: dashboard {at}/ , API {at}/api/ ; Ctrl+C stops (running tasks finish, the rest goes back to the broker).");
+        });
+        try
+        {
+            await app.RunAsync(cancellationToken);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            throw Invalid(ex);
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            throw new CliException($"Cannot listen on {listenOn}: the address is in use (is another `afirgen-tasks run` running?). Stop it, or pass --urls http://127.0.0.1:<port>.");
+        }
+        return 0;
     }
 
     /// <summary>Runs the options checks the host would run at start, so their failure is a sentence before anything starts.</summary>

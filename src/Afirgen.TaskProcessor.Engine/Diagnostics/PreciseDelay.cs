@@ -78,46 +78,7 @@ internal static class PreciseDelay
         var due = new List<TaskCompletionSource>();
         while (true)
         {
-            var briefSleep = 0L;
-            lock (Gate)
-            {
-                while (true)
-                {
-                    if (!Pending.TryPeek(out _, out var first))
-                    {
-                        Monitor.Wait(Gate);
-                        continue;
-                    }
-                    var remaining = first - Stopwatch.GetTimestamp();
-                    if (remaining <= 0)
-                    {
-                        break;
-                    }
-                    var wholeMilliseconds = remaining * 1000 / Stopwatch.Frequency;
-                    if (wholeMilliseconds >= 1)
-                    {
-                        // The monitor's wait counts whole milliseconds: wait those (woken sooner when an earlier
-                        // wait arrives), then the rest below.
-                        Monitor.Wait(Gate, (int)Math.Min(int.MaxValue, wholeMilliseconds));
-                    }
-                    else if (OperatingSystem.IsLinux())
-                    {
-                        briefSleep = remaining;
-                        break;
-                    }
-                    else
-                    {
-                        // No sub-millisecond sleep here: round up to a whole millisecond, never early.
-                        Monitor.Wait(Gate, 1);
-                    }
-                }
-                var now = Stopwatch.GetTimestamp();
-                while (briefSleep == 0 && Pending.TryPeek(out var wait, out var at) && at <= now)
-                {
-                    Pending.Dequeue();
-                    due.Add(wait);
-                }
-            }
+            var briefSleep = TakeDue(due);
             if (briefSleep > 0)
             {
                 // Outside the gate, so waits can still be enqueued; one due sooner than this waits at most this long.
@@ -136,6 +97,55 @@ internal static class PreciseDelay
                 due = new List<TaskCompletionSource>();
             }
         }
+    }
+
+    /// <summary>
+    /// Waits under the gate until a wait is due, and moves the due ones to <paramref name="due"/>; or, on Linux, returns
+    /// the stopwatch ticks (under a millisecond) to sleep outside the gate before the first is due.
+    /// </summary>
+    private static long TakeDue(List<TaskCompletionSource> due)
+    {
+        var briefSleep = 0L;
+        lock (Gate)
+        {
+            while (true)
+            {
+                if (!Pending.TryPeek(out _, out var first))
+                {
+                    Monitor.Wait(Gate);
+                    continue;
+                }
+                var remaining = first - Stopwatch.GetTimestamp();
+                if (remaining <= 0)
+                {
+                    break;
+                }
+                var wholeMilliseconds = remaining * 1000 / Stopwatch.Frequency;
+                if (wholeMilliseconds >= 1)
+                {
+                    // The monitor's wait counts whole milliseconds: wait those (woken sooner when an earlier
+                    // wait arrives), then the rest below.
+                    Monitor.Wait(Gate, (int)Math.Min(int.MaxValue, wholeMilliseconds));
+                }
+                else if (OperatingSystem.IsLinux())
+                {
+                    briefSleep = remaining;
+                    break;
+                }
+                else
+                {
+                    // No sub-millisecond sleep here: round up to a whole millisecond, never early.
+                    Monitor.Wait(Gate, 1);
+                }
+            }
+            var now = Stopwatch.GetTimestamp();
+            while (briefSleep == 0 && Pending.TryPeek(out var wait, out var at) && at <= now)
+            {
+                Pending.Dequeue();
+                due.Add(wait);
+            }
+        }
+        return briefSleep;
     }
 
     /// <summary>Sleeps the thread for <paramref name="stopwatchTicks"/> (under a millisecond) with <c>nanosleep</c>.</summary>

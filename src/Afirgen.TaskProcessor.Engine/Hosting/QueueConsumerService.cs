@@ -202,7 +202,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             HostingLog.Aborting(_logger, InFlightCount);
             await _abort.CancelAsync().ConfigureAwait(false);
             // Cancelled runs abandon their messages quickly; wait a little for that, not for ever.
-            await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false);
+            await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5), _time, CancellationToken.None)).ConfigureAwait(false);
         }
         await _abort.CancelAsync().ConfigureAwait(false);
         Task[] loops;
@@ -305,18 +305,24 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
             {
                 credits.Return(wanted - batch.Count);
             }
-            foreach (var delivery in batch)
-            {
-                Interlocked.Increment(ref _running);
-                var control = new RunControl(_giveBack.Token);
-                _inFlight[delivery] = new InFlight(delivery.Message.LockedUntil, _time.GetUtcNow(), control);
-                // Owned: counted in _running and awaited through _drained on shutdown. The global queue keeps
-                // hand-offs roughly in arrival order (the gate orders by enqueued time in any case). Never started on
-                // this thread: with a result store that answers at once (the in-memory one) a handler's synchronous
-                // part would run here and hold up receiving.
-                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Service.RunOneAsync(state.Delivery, state.Control, state.Credits),
-                    (Service: this, Delivery: delivery, Control: control, Credits: credits), preferLocal: false);
-            }
+            HandOff(batch, credits);
+        }
+    }
+
+    /// <summary>Starts a run for each received delivery, off this thread, each counted as in flight.</summary>
+    private void HandOff(IReadOnlyList<ReceivedDelivery> batch, PrefetchCredits credits)
+    {
+        foreach (var delivery in batch)
+        {
+            Interlocked.Increment(ref _running);
+            var control = new RunControl(_giveBack.Token);
+            _inFlight[delivery] = new InFlight(delivery.Message.LockedUntil, _time.GetUtcNow(), control);
+            // Owned: counted in _running and awaited through _drained on shutdown. The global queue keeps
+            // hand-offs roughly in arrival order (the gate orders by enqueued time in any case). Never started on
+            // this thread: with a result store that answers at once (the in-memory one) a handler's synchronous
+            // part would run here and hold up receiving.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Service.RunOneAsync(state.Delivery, state.Control, state.Credits),
+                (Service: this, Delivery: delivery, Control: control, Credits: credits), preferLocal: false);
         }
     }
 

@@ -84,6 +84,7 @@ public static class TaskEngineRegistration
         services.AddSingleton<ITaskObserver>(sp => sp.GetRequiredService<TaskMonitor>());
         services.TryAddSingleton<MonitoringReader>();
         services.TryAddSingleton<DeadLetterReplayer>();
+        services.TryAddSingleton<InstanceStateReader>();
         services.AddHostedService<MonitoringService>();
         return builder;
     }

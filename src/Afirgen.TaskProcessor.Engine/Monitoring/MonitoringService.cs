@@ -1,11 +1,3 @@
-using System.Reflection;
-using Afirgen.TaskProcessor.Engine.Broker;
-using Afirgen.TaskProcessor.Engine.Hosting;
-using Afirgen.TaskProcessor.Engine.Messages;
-using Afirgen.TaskProcessor.Engine.Priority;
-using Afirgen.TaskProcessor.Engine.Routing;
-using Afirgen.TaskProcessor.Engine.Running;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +6,7 @@ namespace Afirgen.TaskProcessor.Engine.Monitoring;
 
 /// <summary>
 /// Writes this instance's monitoring state, off the runner's path: every <see cref="MonitoringOptions.FlushInterval"/>
-/// the queued task events in one batch, and a heartbeat (identity, active and reserved tasks, counters)
+/// the queued task events in one batch, and a heartbeat (<see cref="InstanceStateReader"/>: identity, active and reserved tasks, counters)
 /// every <see cref="MonitoringOptions.HeartbeatInterval"/> or sooner when tasks started or finished. On a
 /// clean stop it writes what is left and removes the instance. Both hosts run it (<c>AddTaskProcessor</c>).
 /// </summary>
@@ -29,34 +21,23 @@ public sealed class MonitoringService : BackgroundService
     // thousands of tasks a second, and the cap must hold against that (one call every minute did not).
     private const int MaxTrimCallsPerTick = 10;
     private static readonly TimeSpan FinalWriteTimeout = TimeSpan.FromSeconds(3);
-    private static readonly string EngineVersion =
-        typeof(MonitoringService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private readonly TaskMonitor _monitor;
     private readonly IMonitoringStore _store;
-    private readonly WorkerIdentity _identity;
-    private readonly WorkerOptions _worker;
-    private readonly BrokerQueueOptions _broker;
+    private readonly InstanceStateReader _state;
     private readonly MonitoringOptions _options;
-    private readonly IReadOnlyList<string> _queues;
-    private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private bool _failing;
     private long _droppedReported;
 
-    public MonitoringService(TaskMonitor monitor, IMonitoringStore store, WorkerIdentity identity, TaskRouter router,
-        IOptions<WorkerOptions> worker, IOptions<BrokerQueueOptions> broker, IOptions<MonitoringOptions> options,
-        IServiceProvider services, TimeProvider time, ILogger<MonitoringService> logger)
+    public MonitoringService(TaskMonitor monitor, IMonitoringStore store, InstanceStateReader state, IOptions<MonitoringOptions> options,
+        TimeProvider time, ILogger<MonitoringService> logger)
     {
         _monitor = monitor;
         _store = store;
-        _identity = identity;
-        _worker = worker.Value;
-        _broker = broker.Value;
+        _state = state;
         _options = options.Value;
-        _queues = _worker.Queues.Count > 0 ? _worker.Queues : router.Queues;
-        _services = services;
         _time = time;
         _logger = logger;
     }
@@ -75,7 +56,7 @@ public sealed class MonitoringService : BackgroundService
             await TryAsync(() => FlushEventsAsync(stoppingToken)).ConfigureAwait(false);
             if (now - lastHeartbeat >= _options.HeartbeatInterval || version != lastVersion)
             {
-                if (await TryAsync(() => _store.PublishInstanceAsync(Snapshot(now), _options.HeartbeatExpiry + _broker.LockDuration, stoppingToken)).ConfigureAwait(false))
+                if (await TryAsync(() => _store.PublishInstanceAsync(_state.Read(now), _state.HeartbeatLifetime, stoppingToken)).ConfigureAwait(false))
                 {
                     lastHeartbeat = now;
                     lastVersion = version;
@@ -103,47 +84,7 @@ public sealed class MonitoringService : BackgroundService
         // last events, then leave the registry, since nothing of this instance is running any more.
         using var timeout = new CancellationTokenSource(FinalWriteTimeout, _time);
         await TryAsync(() => FlushEventsAsync(timeout.Token)).ConfigureAwait(false);
-        await TryAsync(() => _store.RemoveInstanceAsync(_identity.Name, timeout.Token)).ConfigureAwait(false);
-    }
-
-    /// <summary>This instance's heartbeat as of <paramref name="now"/>.</summary>
-    public InstanceState Snapshot(DateTimeOffset now)
-    {
-        var active = _monitor.Active;
-        var running = active.Select(a => a.MessageId).ToHashSet(StringComparer.Ordinal);
-        var consumer = _services.GetService<QueueConsumerService>();
-        var reserved = consumer?.Held()
-            .Where(h => !running.Contains(h.Message.MessageId))
-            .OrderBy(h => h.ReceivedAt)
-            .Select(h => Reserved(h.Message, h.ReceivedAt))
-            .ToArray() ?? [];
-        return new InstanceState
-        {
-            Name = _identity.Name,
-            Hostname = _identity.Hostname,
-            ProcessId = _identity.ProcessId,
-            Version = EngineVersion,
-            StartedAt = _identity.StartedAt,
-            HeartbeatAt = now,
-            HeartbeatExpiry = _options.HeartbeatExpiry,
-            LockDuration = _broker.LockDuration,
-            // Remote control may have changed these since the start (add_consumer, pool_grow, …).
-            Queues = consumer?.Queues ?? _queues,
-            Concurrency = _services.GetService<PriorityGate>()?.Concurrency ?? _worker.Concurrency,
-            PrefetchCount = consumer?.PrefetchCount ?? _worker.PrefetchCount,
-            Active = active,
-            Reserved = reserved,
-            Counters = _monitor.Counters,
-            DroppedEvents = _monitor.DroppedEvents,
-        };
-    }
-
-    private ReservedMessage Reserved(ReceivedMessage message, DateTimeOffset receivedAt)
-    {
-        // What Celery's inspect reserved names (id, name, priority): the body is parsed again, a held message at a
-        // time (at most the prefetch count per heartbeat); one that does not parse is listed by its message id.
-        var parsed = _services.GetService<CeleryMessageParser>()?.Parse(message.Body) as ParseOutcome.Parsed;
-        return new ReservedMessage(message.Queue, message.MessageId, receivedAt, parsed?.Message.Id, parsed?.Message.TaskName, parsed?.Message.Priority, message.DeliveryCount);
+        await TryAsync(() => _store.RemoveInstanceAsync(_state.Name, timeout.Token)).ConfigureAwait(false);
     }
 
     /// <summary>Writes the queued task events; returns whether anything was written (an empty flush reaches no store).</summary>

@@ -13,7 +13,8 @@ namespace Afirgen.TaskProcessor.Functions.Http;
 /// guard them. host.json's route prefix is empty (so the dashboard can be served at the root, see
 /// <see cref="DashboardFunctions"/>): every route here names its <c>api/</c> itself.
 /// </summary>
-public sealed class MonitoringFunctions(InspectApi inspect, FlowerApi flower, DeadLetterApi deadLetters, DashboardApi dashboard)
+public sealed class MonitoringFunctions(
+    InspectApi inspect, FlowerApi flower, FlowerTaskCommands flowerCommands, DeadLetterApi deadLetters, DashboardApi dashboard)
 {
     [Function("Inspect")]
     public Task<IResult> Inspect([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/inspect/{command}")] HttpRequest request, string command, CancellationToken cancellationToken) =>
@@ -41,19 +42,19 @@ public sealed class MonitoringFunctions(InspectApi inspect, FlowerApi flower, De
 
     [Function("FlowerAsyncApply")]
     public Task<IResult> AsyncApply([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/async-apply/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
-        flower.AsyncApplyAsync(name, request, cancellationToken);
+        flowerCommands.AsyncApplyAsync(name, request, cancellationToken);
 
     [Function("FlowerSendTask")]
     public Task<IResult> SendTask([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/send-task/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
-        flower.SendTaskAsync(name, request, cancellationToken);
+        flowerCommands.SendTaskAsync(name, request, cancellationToken);
 
     [Function("FlowerApply")]
     public Task<IResult> Apply([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/apply/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
-        flower.ApplyAsync(name, request, cancellationToken);
+        flowerCommands.ApplyAsync(name, request, cancellationToken);
 
     [Function("FlowerRevoke")]
     public Task<IResult> Revoke([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/task/revoke/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
-        flower.RevokeAsync(id, request, cancellationToken);
+        flowerCommands.RevokeAsync(id, request, cancellationToken);
 
     [Function("FlowerQueueLengths")]
     public Task<IResult> QueueLengths([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/queues/length")] HttpRequest request, CancellationToken cancellationToken) =>

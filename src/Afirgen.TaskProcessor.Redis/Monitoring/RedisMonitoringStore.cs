@@ -309,7 +309,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
     public Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => Run(async () =>
     {
         var db = Db;
-        return (await WithChildrenAsync(db, await LoadAsync(db, [taskId]).ConfigureAwait(false)).ConfigureAwait(false)).FirstOrDefault();
+        return await WithChildrenAsync(db, await LoadAsync(db, [taskId]).ConfigureAwait(false)).ConfigureAwait(false) is [var first, ..] ? first : null;
     });
 
     /// <summary>Adds each entry's started children, read for the page being answered only (pipelined: one round trip).</summary>

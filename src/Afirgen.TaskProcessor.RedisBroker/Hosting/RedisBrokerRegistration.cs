@@ -47,8 +47,15 @@ public static class RedisBrokerRegistration
         services.AddOptions<RemoteControlOptions>().BindConfiguration(RemoteControlOptions.Section);
         if (builder.Configuration.GetValue(RemoteControlOptions.Section + ":" + nameof(RemoteControlOptions.Enabled), true))
         {
-            services.TryAddSingleton<InspectCommands>();
-            services.TryAddSingleton<ControlCommands>();
+            services.TryAddSingleton<BrokerDescription>();
+            services.TryAddSingleton<PoolDescription>();
+            services.TryAddSingleton<TaskInspection>();
+            services.TryAddSingleton<RegisteredTaskInspection>();
+            services.TryAddSingleton<MingleInspection>();
+            services.TryAddSingleton<WorkerStatsInspection>();
+            services.TryAddSingleton<WorkerConfInspection>();
+            services.TryAddSingleton<TaskControlCommands>();
+            services.TryAddSingleton<WorkerControlCommands>();
             services.TryAddSingleton<ControlPanel>();
             services.AddHostedService<PidboxNode>();
         }

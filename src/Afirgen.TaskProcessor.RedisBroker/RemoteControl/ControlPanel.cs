@@ -7,11 +7,15 @@ namespace Afirgen.TaskProcessor.RedisBroker.RemoteControl;
 
 /// <summary>
 /// Celery's command table (its <c>Panel</c>): every inspect and control command a Celery 5.2 worker answers, under its
-/// names and aliases, dispatched to <see cref="InspectCommands"/> and <see cref="ControlCommands"/>. A command that
+/// names and aliases, dispatched to the class of its concept: inspect's <see cref="TaskInspection"/>,
+/// <see cref="RegisteredTaskInspection"/>, <see cref="MingleInspection"/>, <see cref="WorkerStatsInspection"/> and
+/// <see cref="WorkerConfInspection"/>; control's <see cref="TaskControlCommands"/> and <see cref="WorkerControlCommands"/>. A command that
 /// fails answers <c>{"error": "&lt;repr of the exception&gt;"}</c> and an unknown one <c>{"error": "KeyError('name')"}</c>,
 /// as kombu's pidbox answers them, never silence.
 /// </summary>
-internal sealed class ControlPanel(InspectCommands inspect, ControlCommands control)
+internal sealed class ControlPanel(
+    TaskInspection tasks, RegisteredTaskInspection registered, MingleInspection mingle, WorkerStatsInspection stats,
+    WorkerConfInspection conf, TaskControlCommands taskControl, WorkerControlCommands workerControl)
 {
     /// <summary>What to answer: <see cref="Reply"/>, unless <see cref="Send"/> is false (a shutdown, as in Celery).</summary>
     public readonly record struct Result(JsonNode? Reply, bool Send = true);
@@ -26,31 +30,31 @@ internal sealed class ControlPanel(InspectCommands inspect, ControlCommands cont
         {
             return method switch
             {
-                "ping" => new(inspect.Ping()),
-                "clock" => new(inspect.Clock()),
-                "active" or "dump_active" => new(inspect.Active()),
-                "reserved" or "dump_reserved" => new(inspect.Reserved()),
-                "scheduled" or "dump_schedule" => new(await inspect.ScheduledAsync().ConfigureAwait(false)),
-                "registered" or "dump_tasks" => new(inspect.Registered(args.Strings("taskinfoitems"))),
-                "stats" => new(inspect.Stats()),
-                "active_queues" => new(inspect.ActiveQueues()),
-                "revoked" or "dump_revoked" => new(inspect.Revoked()),
-                "conf" or "dump_conf" => new(inspect.Conf()),
-                "report" => new(inspect.Report()),
-                "query_task" => new(inspect.QueryTask(args.Strings("ids"))),
-                "hello" => new(inspect.Hello(args.String("from_node"))),
-                "revoke" => new(await control.RevokeAsync(args, args.Bool("terminate"), cancellationToken).ConfigureAwait(false)),
-                "terminate" => new(await control.RevokeAsync(args, terminate: true, cancellationToken).ConfigureAwait(false)),
-                "rate_limit" => new(control.RateLimit(args)),
-                "time_limit" => new(control.TimeLimit(args)),
-                "add_consumer" => new(control.AddConsumer(args)),
-                "cancel_consumer" => new(control.CancelConsumer(args)),
-                "pool_grow" => new(control.PoolGrow(args)),
-                "pool_shrink" => new(control.PoolShrink(args)),
-                "autoscale" => new(control.Autoscale(args)),
-                "enable_events" => new(control.EnableEvents()),
-                "disable_events" => new(control.DisableEvents()),
-                "heartbeat" => new(await control.HeartbeatAsync(cancellationToken).ConfigureAwait(false)),
+                "ping" => new(mingle.Ping()),
+                "clock" => new(mingle.Clock()),
+                "active" or "dump_active" => new(tasks.Active()),
+                "reserved" or "dump_reserved" => new(tasks.Reserved()),
+                "scheduled" or "dump_schedule" => new(await tasks.ScheduledAsync().ConfigureAwait(false)),
+                "registered" or "dump_tasks" => new(registered.Registered(args.Strings("taskinfoitems"))),
+                "stats" => new(stats.Stats()),
+                "active_queues" => new(conf.ActiveQueues()),
+                "revoked" or "dump_revoked" => new(mingle.Revoked()),
+                "conf" or "dump_conf" => new(conf.Conf()),
+                "report" => new(conf.Report()),
+                "query_task" => new(tasks.QueryTask(args.Strings("ids"))),
+                "hello" => new(mingle.Hello(args.String("from_node"))),
+                "revoke" => new(await taskControl.RevokeAsync(args, args.Bool("terminate"), cancellationToken).ConfigureAwait(false)),
+                "terminate" => new(await taskControl.RevokeAsync(args, terminate: true, cancellationToken).ConfigureAwait(false)),
+                "rate_limit" => new(taskControl.RateLimit(args)),
+                "time_limit" => new(taskControl.TimeLimit(args)),
+                "add_consumer" => new(workerControl.AddConsumer(args)),
+                "cancel_consumer" => new(workerControl.CancelConsumer(args)),
+                "pool_grow" => new(workerControl.PoolGrow(args)),
+                "pool_shrink" => new(workerControl.PoolShrink(args)),
+                "autoscale" => new(workerControl.Autoscale(args)),
+                "enable_events" => new(workerControl.EnableEvents()),
+                "disable_events" => new(workerControl.DisableEvents()),
+                "heartbeat" => new(await workerControl.HeartbeatAsync(cancellationToken).ConfigureAwait(false)),
                 "shutdown" => Shutdown(args),
                 // Gossip's leader election: this worker takes no part (no gossip), as a Celery worker without gossip.
                 "election" => new(null),
@@ -81,7 +85,7 @@ internal sealed class ControlPanel(InspectCommands inspect, ControlCommands cont
 
     private Result Shutdown(ControlArguments args)
     {
-        var reply = control.Shutdown(args, out var send);
+        var reply = workerControl.Shutdown(args, out var send);
         return new(reply, send);
     }
 
