@@ -24,6 +24,10 @@ public interface IResultStore
     /// task, returns it and changes nothing; when the task id is revoked, says so and changes nothing;
     /// otherwise stores <paramref name="started"/> (if not null) and lets the run go.
     /// </summary>
+    /// <remarks>
+    /// Must not complete before it returns (a store that answers from memory yields first): a consumer may start a run on
+    /// the thread that receives messages, and what follows the begin is the task's handler.
+    /// </remarks>
     Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken);
 
     /// <summary>

@@ -39,24 +39,27 @@ public sealed class InMemoryResultStore(IOptions<ResultOptions> options, TimePro
         }
     }
 
-    public Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
+    public async Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
+        // Answered on the thread pool, as a networked store's reply is: the consumer starts a delivery on its receiving
+        // thread, and the task's handler must not follow on there (see IResultStore.BeginAsync).
+        await Task.Yield();
         lock (_beginLock)
         {
             var current = Read(taskId);
             if (current is not null && TaskStates.IsTerminal(current.Status))
             {
-                return Task.FromResult(new BeginResult(current, false));
+                return new BeginResult(current, false);
             }
             if (IsRevoked(taskId))
             {
-                return Task.FromResult(new BeginResult(null, true));
+                return new BeginResult(null, true);
             }
             if (started is not null)
             {
                 Write(started);
             }
-            return Task.FromResult(BeginResult.Go);
+            return BeginResult.Go;
         }
     }
 
