@@ -24,7 +24,7 @@ public sealed class SiteHardeningTests(CompiledTemplate compiled)
         foreach (var processor in processors)
         {
             var functionApp = processor.Module().Module("functionApp");
-            var site = functionApp.Single("Microsoft.Web/sites");
+            var site = functionApp.SingleOfType("Microsoft.Web/sites");
             var policies = functionApp.OfType(PolicyType);
 
             Assert.Equal(["ftp", "scm"], policies.Select(p => ArmScopeNavigation.LastSegment(p.Name)).Order());

@@ -14,8 +14,8 @@ public sealed class WorkerGroupTests(CompiledTemplate compiled)
         deployment.Modules("processors").Select(processor =>
         {
             var app = processor.Module().Module("functionApp");
-            var site = app.Single("Microsoft.Web/sites");
-            var settings = (Dictionary<string, object?>)app.Single("Microsoft.Web/sites/config").Properties!;
+            var site = app.SingleOfType("Microsoft.Web/sites");
+            var settings = (Dictionary<string, object?>)app.SingleOfType("Microsoft.Web/sites/config").Properties!;
             var serviceName = (string)processor.Module().Parameter("serviceName")!;
             return new DeployedApp(serviceName, site, settings);
         }).ToList();

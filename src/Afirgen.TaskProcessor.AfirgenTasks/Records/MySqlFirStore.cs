@@ -68,15 +68,15 @@ public sealed class MySqlFirStore(MySqlDatabase database) : IFirStore
         }
     }
 
-    public async Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly first, DateOnly last, CancellationToken cancellationToken)
     {
         var column = kind == TrendKind.Finalized ? "finalized_at" : "created_at";
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new MySqlCommand(
             $"SELECT DATE({column}) AS day, status, COUNT(*) FROM fir_records WHERE {column} >= @start AND {column} < @end GROUP BY day, status ORDER BY day, status",
             connection);
-        command.Parameters.AddWithValue("@start", start.ToDateTime(TimeOnly.MinValue));
-        command.Parameters.AddWithValue("@end", end.AddDays(1).ToDateTime(TimeOnly.MinValue));
+        command.Parameters.AddWithValue("@start", first.ToDateTime(TimeOnly.MinValue));
+        command.Parameters.AddWithValue("@end", last.AddDays(1).ToDateTime(TimeOnly.MinValue));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var counts = new List<DailyCount>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -379,7 +379,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached ({RedisFailures.Short(ex)}).", ex);
+            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached ({RedisFailures.Describe(ex)}).", ex);
         }
     }
 }

@@ -216,5 +216,5 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     }
 
     private static ResultStoreUnavailableException Unavailable(string taskId, Exception ex) =>
-        new($"The result store (Redis) could not be reached while handling task {taskId} ({RedisFailures.Short(ex)}).", ex);
+        new($"The result store (Redis) could not be reached while handling task {taskId} ({RedisFailures.Describe(ex)}).", ex);
 }

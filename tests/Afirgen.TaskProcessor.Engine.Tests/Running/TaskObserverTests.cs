@@ -124,8 +124,8 @@ public sealed class TaskObserverTests(RedisFixture redis)
         public IReadOnlyList<Call> Calls => _calls.ToArray();
         public void OnStarted(TaskEvent task) => _calls.Enqueue(new("started", task));
         public void OnSucceeded(TaskEvent task, JsonNode? result) => _calls.Enqueue(new("succeeded", task));
-        public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta) => _calls.Enqueue(new("retry", task, retryNumber.ToString()));
-        public void OnFailed(TaskEvent task, string reason, string error) => _calls.Enqueue(new("failed", task, reason + "|" + error));
+        public void OnRetryScheduled(TaskEvent task, int retryNumber, string errorText, DateTimeOffset eta) => _calls.Enqueue(new("retry", task, retryNumber.ToString()));
+        public void OnFailed(TaskEvent task, string reason, string errorText) => _calls.Enqueue(new("failed", task, reason + "|" + errorText));
         public void OnRevoked(TaskEvent task, string reason) => _calls.Enqueue(new("revoked", task, reason));
         public void OnFinished(TaskEvent task) => _calls.Enqueue(new("finished", task));
     }
