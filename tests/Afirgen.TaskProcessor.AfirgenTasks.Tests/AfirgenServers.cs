@@ -50,7 +50,7 @@ public sealed class AfirgenServers : IAsyncLifetime
 
 /// <summary>Tests that share <see cref="AfirgenServers"/>.</summary>
 [CollectionDefinition(Name)]
-public sealed class AfirgenServersCollection : ICollectionFixture<AfirgenServers>
+public sealed class AfirgenServersCollectionDefinition : ICollectionFixture<AfirgenServers>
 {
     public const string Name = "AFIRGen servers";
 }

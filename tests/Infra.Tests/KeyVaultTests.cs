@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.Infra.Tests;
 /// AFIRGen's secrets live in a Key Vault that Azure RBAC guards, and reach the apps only as Key Vault
 /// references resolved by the apps' identity; a secret not given is neither stored nor referenced.
 /// </summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class KeyVaultTests(CompiledTemplate compiled)
 {
     private const string SecretsModule = "afirgenSecrets";

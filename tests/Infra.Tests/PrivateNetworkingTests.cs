@@ -9,7 +9,7 @@ namespace Afirgen.TaskProcessor.Infra.Tests;
 /// subnet going out through a NAT gateway, Service Bus, Storage (blob, table), Key Vault and Redis are
 /// reached through private endpoints registered in linked private DNS zones, and refuse public traffic.
 /// </summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
 {
     private static readonly string[] NetworkModules = ["natGateway", "network", "privateDnsZones", "privateEndpoints"];

@@ -4,7 +4,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>Redis, Storage and monitoring are set up the way the design says.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class ResourceTests(CompiledTemplate compiled)
 {
     [Fact]

@@ -3,7 +3,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class ServiceBusTests(CompiledTemplate compiled)
 {
     private const string QueueType = "Microsoft.ServiceBus/namespaces/queues";

@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.Infra.Tests;
 /// Every function app refuses basic (user name and password) publishing for SCM and FTP, so deployments
 /// can only authenticate with Entra ID, and takes HTTPS with TLS 1.2 only: with and without private networking.
 /// </summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class SiteHardeningTests(CompiledTemplate compiled)
 {
     private const string PolicyType = "Microsoft.Web/sites/basicPublishingCredentialsPolicies";

@@ -4,7 +4,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>Worker groups (celery worker -Q ...) become one function app each, same package.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class WorkerGroupTests(CompiledTemplate compiled)
 {
     /// <summary>One deployed worker group: its azd service name and the function app's settings.</summary>

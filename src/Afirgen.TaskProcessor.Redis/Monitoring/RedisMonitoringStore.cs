@@ -349,15 +349,15 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return dropped >= TrimBatch;
     });
 
-    private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, IReadOnlyList<RedisValue> ids)
+    private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, RedisValue[] ids)
     {
-        if (ids.Count == 0)
+        if (ids.Length == 0)
         {
             return [];
         }
-        var values = await db.HashGetAsync(_prefix + "index", ids.ToArray()).ConfigureAwait(false);
-        var entries = new List<TaskIndexEntry>(ids.Count);
-        for (var i = 0; i < ids.Count; i++)
+        var values = await db.HashGetAsync(_prefix + "index", ids).ConfigureAwait(false);
+        var entries = new List<TaskIndexEntry>(ids.Length);
+        for (var i = 0; i < ids.Length; i++)
         {
             if (values[i].IsNull)
             {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using StackExchange.Redis;
 
 namespace Afirgen.TaskProcessor.RedisBroker.Transport;
@@ -60,6 +61,9 @@ internal sealed class QueueWakeUps(ISubscriber subscriber, int database)
     private RedisChannel Channel(RedisKey key) => RedisChannel.Literal($"__keyspace@{database}__:{key}");
 
     /// <summary>A queue's wake-up: a counter of additions seen, and the waiters for the next one.</summary>
+    [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+        Justification = "One per queue for the broker's lifetime; its SemaphoreSlim holds nothing to release unless AvailableWaitHandle is read, "
+            + "which it never is, so a Dispose would free nothing and could only race a subscription still in flight at shutdown.")]
     internal sealed class Signal
     {
         private readonly SemaphoreSlim _subscribing = new(1, 1);

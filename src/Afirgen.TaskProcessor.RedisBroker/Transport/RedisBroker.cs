@@ -288,7 +288,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     {
         _disposed = true;
         // Not awaited (a synchronous dispose): settlements still to send fail with the connection.
-        _ = _settles.DisposeAsync(static stranded => stranded.TrySetException(new ObjectDisposedException(nameof(RedisBroker))));
+        _ = _settles.DisposeAsync(static stranded => stranded.TrySetException(new ObjectDisposedException(nameof(RedisBroker)))).AsTask();
         _connection.Dispose();
     }
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Analytics;
 
 /// <summary>The analytics tasks: counts from MariaDB, snapshots read back from the real Redis.</summary>
-[Collection(AfirgenServersCollection.Name)]
+[Collection(AfirgenServersCollectionDefinition.Name)]
 public sealed class AnalyticsTaskTests(AfirgenServers servers) : IAsyncLifetime
 {
     private TaskHarness _h = null!;

@@ -43,7 +43,7 @@ public sealed class SmtpSecurityTests : IAsyncLifetime
     private static SmtpMailTransport Transport(SmtpServer server, SmtpSecurity security, string? password = Password, bool trustServer = true) =>
         new(Options.Create(new SmtpOptions
         {
-            Host = server.Host,
+            Host = SmtpServer.Host,
             Port = server.Port,
             Security = security,
             UserName = User,

@@ -4,7 +4,7 @@ using MySqlConnector;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Fixtures;
 
 /// <summary>The MariaDB fixture itself: a real server, one database per test class, users, outages.</summary>
-[Collection(MariaDbCollection.Name)]
+[Collection(MariaDbCollectionDefinition.Name)]
 public sealed class MariaDbServerTests(MariaDbFixture mariaDb)
 {
     [Fact]

@@ -14,6 +14,8 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 /// </summary>
 public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<TwoWorkersFixture>
 {
+    private static readonly int[] EchoArgs = [1, 2];
+
     // The keys of one task in Flower's GET /api/tasks: Celery's Task._fields (celery/events/state.py), which Flower
     // serves through Task.as_dict(); its docstring's example predates root, parent, children and rejected.
     private static readonly string[] FlowerTaskKeys =
@@ -163,7 +165,7 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
     [Fact]
     public async Task TaskInfo_And_TaskResult_AnswerInFlowersShape()
     {
-        var id = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { args = new[] { 1, 2 } });
+        var id = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { args = EchoArgs });
         await workers.A.WaitForStateAsync(id, "SUCCESS");
 
         var info = await Eventually.ValueAsync(async () =>

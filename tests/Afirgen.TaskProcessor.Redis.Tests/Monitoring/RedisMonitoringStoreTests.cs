@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Afirgen.TaskProcessor.Redis.Tests.Monitoring;
 
 /// <summary>The task index and instance registry in a real Redis (each test under its own key prefix).</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class RedisMonitoringStoreTests(RedisFixture redis)
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));

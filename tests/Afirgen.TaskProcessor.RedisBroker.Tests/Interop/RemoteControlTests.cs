@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 /// Celery's remote control (kombu's pidbox on the Redis broker) reaches our workers: Debian's Celery 5.2.6 command line
 /// and <c>app.control</c> against <c>afirgen-tasks run</c> on a real redis-server, beside a Celery worker.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class RemoteControlTests(RedisFixture redis)
 {
     private static readonly TimeSpan Cli = TimeSpan.FromSeconds(60);
@@ -75,7 +75,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
     public async Task AfirgensCancelButton_RevokesAQueuedAScheduledAndARunningTask()
     {
         await using var fleet = new Fleet(redis.Server);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), concurrency: 1, prefetchMultiplier: 2);
 
         var running = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 30000}"""))[0];
@@ -119,7 +119,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
 
         await Task.Delay(TimeSpan.FromSeconds(6));
         Assert.Equal("REVOKED", await StateAsync(id));
-        Assert.False(await fleet.Records(redis.Connection).SetContainsAsync(fleet.KeyPrefix + "done", id));
+        Assert.False(await Fleet.Records(redis.Connection).SetContainsAsync(fleet.KeyPrefix + "done", id));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
         await using var fleet = new Fleet(redis.Server);
         var name = Name("ours");
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), concurrency: 8, name: name);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         // A first run compiles the task and opens its connection (a quarter of a second here): not part of the measure,
         // which reads when each run ended.
         var warmUp = (await fleet.ProduceAsync())[0];
@@ -180,7 +180,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
         await using var fleet = new Fleet(redis.Server);
         var name = Name("ours");
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), name: name);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         var broker = redis.Connection.GetDatabase(1);
 
         var first = (await fleet.ProduceAsync("--queue", "extra"))[0];

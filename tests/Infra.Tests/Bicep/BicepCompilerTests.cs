@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Afirgen.TaskProcessor.Infra.Tests.Bicep;
 
 /// <summary>The templates build and lint with the real compiler and not a single diagnostic.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class BicepCompilerTests(CompiledTemplate compiled)
 {
     /// <summary>Rules left off, each for a reason: use-recent-module-versions asks the public registry.</summary>

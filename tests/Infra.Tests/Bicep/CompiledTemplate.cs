@@ -47,7 +47,7 @@ public sealed class CompiledTemplate : IDisposable
 }
 
 [CollectionDefinition(Name)]
-public sealed class CompiledTemplateCollection : ICollectionFixture<CompiledTemplate>
+public sealed class CompiledTemplateCollectionDefinition : ICollectionFixture<CompiledTemplate>
 {
     public const string Name = "compiled main.bicep";
 }
