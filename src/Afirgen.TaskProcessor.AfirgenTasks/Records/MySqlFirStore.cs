@@ -51,7 +51,8 @@ public sealed class MySqlFirStore(MySqlDatabase database) : IFirStore
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                byStatus[reader.IsDBNull(0) ? "unknown" : reader.GetString(0)] = reader.GetInt64(1);
+                var status = await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false) ? "unknown" : reader.GetString(0);
+                byStatus[status] = reader.GetInt64(1);
             }
         }
         await using (var command = new MySqlCommand(
@@ -81,7 +82,8 @@ public sealed class MySqlFirStore(MySqlDatabase database) : IFirStore
         var counts = new List<DailyCount>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            counts.Add(new DailyCount(DateOnly.FromDateTime(reader.GetDateTime(0)), reader.IsDBNull(1) ? "unknown" : reader.GetString(1), reader.GetInt64(2)));
+            var status = await reader.IsDBNullAsync(1, cancellationToken).ConfigureAwait(false) ? "unknown" : reader.GetString(1);
+            counts.Add(new DailyCount(DateOnly.FromDateTime(reader.GetDateTime(0)), status, reader.GetInt64(2)));
         }
         return counts;
     }

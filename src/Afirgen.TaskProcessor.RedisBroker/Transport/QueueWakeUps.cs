@@ -96,7 +96,9 @@ internal sealed class QueueWakeUps(ISubscriber subscriber, int database)
             {
                 // Cancelled here, not with CancelAsync: awaiting that would resume on the thread pool after its callbacks,
                 // one more hand-off between the notification and the look, and the only callback is the timer's own.
+#pragma warning disable VSTHRD103 // Cancel, not CancelAsync, on purpose: see above.
                 timer.Cancel();
+#pragma warning restore VSTHRD103
             }
             else
             {

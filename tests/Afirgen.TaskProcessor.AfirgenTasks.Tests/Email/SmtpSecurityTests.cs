@@ -29,8 +29,8 @@ public sealed class SmtpSecurityTests : IAsyncLifetime
         }
         finally
         {
-            _tls = tls.IsCompletedSuccessfully ? tls.Result : null!;
-            _plain = plain.IsCompletedSuccessfully ? plain.Result : null!;
+            _tls = tls.IsCompletedSuccessfully ? await tls : null!;
+            _plain = plain.IsCompletedSuccessfully ? await plain : null!;
         }
     }
 

@@ -112,7 +112,7 @@ public sealed class PriorityGateTests
         using var cts = new CancellationTokenSource();
         var cancelled = gate.EnterAsync(10, "q", cts.Token).AsTask();
         var next = gate.EnterAsync(1, "q", CancellationToken.None).AsTask();
-        cts.Cancel();
+        await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Timeout));
         Assert.Equal(1, gate.Waiting);
         holder.Dispose();

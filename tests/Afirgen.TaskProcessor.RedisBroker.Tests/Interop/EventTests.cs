@@ -52,7 +52,7 @@ public sealed class EventTests(RedisFixture redis)
         }.ToJsonString());
         await Fleet.WaitForAsync(() => Task.FromResult(listener.Has(ours, "task-rejected") && listener.Has(ours, "task-succeeded", retried)),
             TimeSpan.FromSeconds(40), "our task events");
-        Process.Start("kill", ["-INT", worker.Id.ToString()])!.WaitForExit();
+        await Process.Start("kill", ["-INT", worker.Id.ToString()])!.WaitForExitAsync();
         var events = await listener.FinishAsync();
 
         var fromOurs = events.Where(e => e["hostname"]?.GetValue<string>() == ours).ToArray();
