@@ -77,7 +77,7 @@ public sealed class JsonBodyReader(IOptions<MessageOptions> messages)
             {
                 return null;
             }
-            buffer.Write(chunk, 0, read);
+            await buffer.WriteAsync(chunk.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
         }
         return buffer.ToArray();
     }

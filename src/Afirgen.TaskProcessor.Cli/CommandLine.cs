@@ -35,7 +35,7 @@ public static class CommandLine
             var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
             {
-                Console.Error.WriteLine($"afirgen-tasks: {ParseProblem(parsed)} Run `afirgen-tasks --help` (or `afirgen-tasks <command> --help`) for what it takes.");
+                await Console.Error.WriteLineAsync($"afirgen-tasks: {ParseProblem(parsed)} Run `afirgen-tasks --help` (or `afirgen-tasks <command> --help`) for what it takes.");
                 return 1;
             }
             // The host handles Ctrl+C itself (stop receiving, give back what has not started, drain within the grace
@@ -44,7 +44,7 @@ public static class CommandLine
         }
         catch (CliException ex)
         {
-            Console.Error.WriteLine($"afirgen-tasks: {ex.Message}");
+            await Console.Error.WriteLineAsync($"afirgen-tasks: {ex.Message}");
             return ex.ExitCode;
         }
     }

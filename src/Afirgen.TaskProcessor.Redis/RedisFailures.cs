@@ -7,9 +7,9 @@ namespace Afirgen.TaskProcessor.Redis;
 internal static class RedisFailures
 {
     /// <summary>The kind of failure in a few words: a timeout, a refused or lost connection, or the exception's type.</summary>
-    public static string Short(Exception ex) => ex switch
+    public static string Describe(Exception ex) => ex switch
     {
         RedisConnectionException c => $"connection failed: {c.FailureType}",
-        _ => ResultStoreUnavailableException.Short(ex),
+        _ => ResultStoreUnavailableException.Describe(ex),
     };
 }

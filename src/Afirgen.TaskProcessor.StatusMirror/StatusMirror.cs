@@ -44,13 +44,13 @@ public sealed partial class StatusMirror : ITaskObserver
     public void OnSucceeded(TaskEvent task, JsonNode? result) =>
         Enqueue(new MirrorUpdate(MirrorTransition.Completed, task.TaskId, _time.GetUtcNow(), ResultJson: PythonText.ResultColumn(result)));
 
-    public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta) =>
+    public void OnRetryScheduled(TaskEvent task, int retryNumber, string errorText, DateTimeOffset eta) =>
         Enqueue(new MirrorUpdate(MirrorTransition.RetryScheduled, task.TaskId, _time.GetUtcNow(), RetryCount: retryNumber,
-            ErrorMessage: $"Retry {retryNumber}: {PythonText.ErrorMessage(error)}"));
+            ErrorMessage: $"Retry {retryNumber}: {PythonText.ErrorMessage(errorText)}"));
 
-    public void OnFailed(TaskEvent task, string reason, string error) =>
+    public void OnFailed(TaskEvent task, string reason, string errorText) =>
         Enqueue(new MirrorUpdate(MirrorTransition.Failed, task.TaskId, _time.GetUtcNow(),
-            ErrorMessage: $"Failed after {task.Retries} retries: {PythonText.ErrorMessage(error)}"));
+            ErrorMessage: $"Failed after {task.Retries} retries: {PythonText.ErrorMessage(errorText)}"));
 
     public void OnRevoked(TaskEvent task, string reason) =>
         Enqueue(new MirrorUpdate(MirrorTransition.Cancelled, task.TaskId, _time.GetUtcNow()));

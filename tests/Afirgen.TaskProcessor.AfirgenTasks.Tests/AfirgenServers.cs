@@ -29,10 +29,10 @@ public sealed class AfirgenServers : IAsyncLifetime
         finally
         {
             // Keep whatever did start, so DisposeAsync stops it even when another failed.
-            MariaDb = mariaDb.IsCompletedSuccessfully ? mariaDb.Result : null!;
-            Azurite = azurite.IsCompletedSuccessfully ? azurite.Result : null!;
-            Smtp = smtp.IsCompletedSuccessfully ? smtp.Result : null!;
-            Redis = redis.IsCompletedSuccessfully ? redis.Result : null!;
+            MariaDb = mariaDb.IsCompletedSuccessfully ? await mariaDb : null!;
+            Azurite = azurite.IsCompletedSuccessfully ? await azurite : null!;
+            Smtp = smtp.IsCompletedSuccessfully ? await smtp : null!;
+            Redis = redis.IsCompletedSuccessfully ? await redis : null!;
         }
         // Admin mode: tests empty their own cache database with FLUSHDB.
         RedisConnection = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration + ",allowAdmin=true");
@@ -50,7 +50,7 @@ public sealed class AfirgenServers : IAsyncLifetime
 
 /// <summary>Tests that share <see cref="AfirgenServers"/>.</summary>
 [CollectionDefinition(Name)]
-public sealed class AfirgenServersCollection : ICollectionFixture<AfirgenServers>
+public sealed class AfirgenServersCollectionDefinition : ICollectionFixture<AfirgenServers>
 {
     public const string Name = "AFIRGen servers";
 }

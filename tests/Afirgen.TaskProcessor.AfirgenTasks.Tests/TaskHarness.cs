@@ -58,7 +58,7 @@ public sealed class TaskHarness : IAsyncDisposable
             ["TaskProcessor:Redis:Configuration"] = servers.Redis.Configuration,
             ["TaskProcessor:Redis:KeyPrefix"] = $"{name}:",
             ["Afirgen:Database:ConnectionString"] = connectionString,
-            ["Afirgen:Smtp:Host"] = servers.Smtp.Host,
+            ["Afirgen:Smtp:Host"] = Testing.SmtpServer.Host,
             ["Afirgen:Smtp:Port"] = servers.Smtp.Port.ToString(),
             ["Afirgen:Smtp:Security"] = "None",
             ["Afirgen:Smtp:Timeout"] = "00:00:05",

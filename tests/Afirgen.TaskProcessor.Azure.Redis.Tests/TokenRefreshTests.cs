@@ -84,7 +84,7 @@ public sealed class TokenRefreshTests
     }
 
     /// <summary>Resubscribing follows the reconnect by a moment: publish until a subscriber hears it.</summary>
-    private static async Task<long> PublishUntilHeardAsync(IConnectionMultiplexer admin, RedisChannel channel, string message)
+    private static async Task<long> PublishUntilHeardAsync(ConnectionMultiplexer admin, RedisChannel channel, string message)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)

@@ -12,7 +12,7 @@ namespace Afirgen.TaskProcessor.StatusMirror.Tests;
 /// (<c>send_task(name, kwargs=…, priority=…)</c>, then a <c>pending</c> row) is seen by AFIRGen's status
 /// query moving to running and completed; a revoked one shows cancelled and never runs.
 /// </summary>
-[Collection(MirrorCollection.Name)]
+[Collection(MirrorCollectionDefinition.Name)]
 public sealed class AfirgenDropInTests(RedisFixture redis, MariaDbFixture mariaDb)
 {
     private const string SendNotification = "afirgen_tasks.email.send_notification";

@@ -76,11 +76,11 @@ internal sealed class MirrorHarness : IAsyncDisposable
         }
         return new Row(
             reader.GetString(0),
-            reader.IsDBNull(1) ? null : JsonNode.Parse(reader.GetString(1)),
-            reader.IsDBNull(2) ? null : reader.GetString(2),
+            await reader.IsDBNullAsync(1) ? null : JsonNode.Parse(reader.GetString(1)),
+            await reader.IsDBNullAsync(2) ? null : reader.GetString(2),
             reader.GetInt32(3),
-            reader.IsDBNull(4) ? null : reader.GetDateTime(4),
-            reader.IsDBNull(5) ? null : reader.GetDateTime(5));
+            await reader.IsDBNullAsync(4) ? null : reader.GetDateTime(4),
+            await reader.IsDBNullAsync(5) ? null : reader.GetDateTime(5));
     }
 
     public async Task<long> RowCountAsync()

@@ -14,7 +14,7 @@ namespace Afirgen.TaskProcessor.StatusMirror.Tests;
 /// AFIRGen's <c>background_tasks</c>, in a real MariaDB with AFIRGen's schema, kept as its Celery workers
 /// kept it: every transition, never backwards, never created, repaired after an outage.
 /// </summary>
-[Collection(MirrorCollection.Name)]
+[Collection(MirrorCollectionDefinition.Name)]
 public sealed class StatusMirrorTests(RedisFixture redis, MariaDbFixture mariaDb)
 {
     private Task<MirrorHarness> StartAsync(Action<IServiceCollection>? tasks = null, Dictionary<string, string?>? settings = null) =>

@@ -180,7 +180,12 @@ public sealed class MariaDbServer : LocalServer
         using var install = ServerProcess.Start(FindBinary("mariadb-install-db", "/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db"), arguments, WorkingDirectory);
         if (!install.Process.WaitForExit(StartTimeout))
         {
-            install.StopAsync().GetAwaiter().GetResult();
+            // What StopAsync does, waited for here: Launch is synchronous.
+            if (!install.Process.HasExited)
+            {
+                install.Process.Kill(entireProcessTree: true);
+            }
+            install.Process.WaitForExit();
             return $"did not finish within {StartTimeout.TotalSeconds} s:\n{install.Tail(lines: 200)}";
         }
         install.Process.WaitForExit();

@@ -26,7 +26,7 @@ public sealed class SmtpServer : LocalServer
     /// <summary>The self-signed certificate the server offers with STARTTLS (secure servers with TLS only).</summary>
     public X509Certificate2? Certificate { get; }
 
-    public string Host => "127.0.0.1";
+    public static string Host => "127.0.0.1";
 
     private string Maildir => Path.Combine(WorkingDirectory, "maildir");
 

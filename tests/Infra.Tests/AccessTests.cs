@@ -4,7 +4,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>Role assignments and the Redis access policy: the app's identity, and the developer when given.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class AccessTests(CompiledTemplate compiled)
 {
     private const string Developer = "11111111-2222-3333-4444-555555555555";

@@ -11,7 +11,7 @@ namespace Afirgen.TaskProcessor.Infra.Tests;
 /// properties), so a renamed option or a misspelt setting (TaskProcessor__Blob__*, ArchivesContainer)
 /// fails here rather than at start-up in Azure.
 /// </summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class AfirgenSettingsTests(CompiledTemplate compiled)
 {
     /// <summary>Section ("Afirgen:Storage") → its options class's settable property names.</summary>

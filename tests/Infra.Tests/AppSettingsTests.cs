@@ -6,7 +6,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>The function apps get every setting the app reads, by identity, and no secret.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed partial class AppSettingsTests(CompiledTemplate compiled)
 {
     /// <summary>App settings Flex Consumption does not allow (the runtime lives in functionAppConfig).</summary>

@@ -5,7 +5,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>What azd needs: parameters from its environment, outputs, services, tags.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed partial class AzdProjectTests(CompiledTemplate compiled)
 {
     [Fact]

@@ -129,7 +129,7 @@ public sealed partial class FunctionsAppTests
     [GeneratedRegex(@"\[Function\(""(\w+)""\)\]")]
     private static partial Regex FunctionName();
 
-    [GeneratedRegex(@"\[Function\(""(\w+)""\)\]\s*public\s+[\w<>]+\s+\w+\(\s*\[HttpTrigger\(")]
+    [GeneratedRegex(@"\[Function\(""(\w+)""\)\]\s*public\s+(?:static\s+)?[\w<>]+\s+\w+\(\s*\[HttpTrigger\(")]
     private static partial Regex HttpFunction();
 
     [GeneratedRegex(@"\[Function\(""(?<function>\w+)""\)\]\s*public\s+Task\s+\w+\(\s*\[ServiceBusTrigger\(QueueNames\.(?<queue>\w+)")]

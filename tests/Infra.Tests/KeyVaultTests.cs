@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.Infra.Tests;
 /// AFIRGen's secrets live in a Key Vault that Azure RBAC guards, and reach the apps only as Key Vault
 /// references resolved by the apps' identity; a secret not given is neither stored nor referenced.
 /// </summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class KeyVaultTests(CompiledTemplate compiled)
 {
     private const string SecretsModule = "afirgenSecrets";
@@ -18,7 +18,7 @@ public sealed class KeyVaultTests(CompiledTemplate compiled)
     public void KeyVault_UsesRbac_WithSoftDeleteAndPurgeProtection_AndNoAccessPolicies(bool privateNetworking)
     {
         var vault = compiled.Deployment(new Dictionary<string, object?> { ["enablePrivateNetworking"] = privateNetworking })
-            .Module("keyVault").Single("Microsoft.KeyVault/vaults");
+            .Module("keyVault").SingleOfType("Microsoft.KeyVault/vaults");
 
         Assert.Equal(true, vault.Properties["enableRbacAuthorization"]);
         Assert.Equal(true, vault.Properties["enableSoftDelete"]);
@@ -32,7 +32,7 @@ public sealed class KeyVaultTests(CompiledTemplate compiled)
     public void KeyVault_SoftDeleteRetention_FollowsItsParameter()
     {
         var vault = compiled.Deployment(new Dictionary<string, object?> { ["keyVaultSoftDeleteRetentionInDays"] = 7L })
-            .Module("keyVault").Single("Microsoft.KeyVault/vaults");
+            .Module("keyVault").SingleOfType("Microsoft.KeyVault/vaults");
 
         Assert.Equal(7L, vault.Properties["softDeleteRetentionInDays"]);
         Assert.Equal(true, vault.Properties["enablePurgeProtection"]);
@@ -107,7 +107,7 @@ public sealed class KeyVaultTests(CompiledTemplate compiled)
             Assert.Contains("reference('keyVault').outputs.uri.value", passed.GetProperty(parameter).GetRawText(), StringComparison.Ordinal);
         }
         // Without keyVaultReferenceIdentity, App Service would resolve references as a system-assigned identity the app does not have.
-        var site = processor.Module().Module("functionApp").Single("Microsoft.Web/sites");
+        var site = processor.Module().Module("functionApp").SingleOfType("Microsoft.Web/sites");
         Assert.Equal(
             "[parameters('identityId')]",
             site.Element.GetProperty("properties").GetProperty("keyVaultReferenceIdentity").GetString());

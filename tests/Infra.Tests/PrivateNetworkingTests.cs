@@ -9,7 +9,7 @@ namespace Afirgen.TaskProcessor.Infra.Tests;
 /// subnet going out through a NAT gateway, Service Bus, Storage (blob, table), Key Vault and Redis are
 /// reached through private endpoints registered in linked private DNS zones, and refuse public traffic.
 /// </summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
 {
     private static readonly string[] NetworkModules = ["natGateway", "network", "privateDnsZones", "privateEndpoints"];
@@ -62,7 +62,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
     [MemberData(nameof(DataServices))]
     public void Off_TheDataServicesTakePublicTraffic(string module, string type)
     {
-        var resource = Deployment(false).Module(module).Single(type);
+        var resource = Deployment(false).Module(module).SingleOfType(type);
 
         Assert.Equal("Enabled", resource.Properties["publicNetworkAccess"]);
     }
@@ -71,7 +71,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
     [MemberData(nameof(DataServices))]
     public void On_TheDataServicesRefusePublicTraffic(string module, string type)
     {
-        var resource = Deployment(true).Module(module).Single(type);
+        var resource = Deployment(true).Module(module).SingleOfType(type);
 
         Assert.Equal("Disabled", resource.Properties["publicNetworkAccess"]);
         if (resource.Properties.TryGetValue("networkAcls", out var acls))
@@ -84,7 +84,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
     public void On_ServiceBusIsPremium_WhateverItsSkuParameterSays_SincePrivateEndpointsNeedIt()
     {
         Dictionary<string, object?> Sku(bool privateNetworking) => (Dictionary<string, object?>)Deployment(privateNetworking, new() { ["serviceBusSkuName"] = "Standard" })
-            .Module("serviceBus").Single("Microsoft.ServiceBus/namespaces").Get("sku")!;
+            .Module("serviceBus").SingleOfType("Microsoft.ServiceBus/namespaces").Get("sku")!;
 
         Assert.Equal("Standard", Sku(false)["name"]);
         Assert.Equal("Premium", Sku(true)["name"]);
@@ -107,7 +107,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
             var endpointModule = endpoints[i].Module();
             var groupId = (string)endpointModule.Parameter("groupId")!;
             groupIds.Add(groupId);
-            var endpoint = endpointModule.Single("Microsoft.Network/privateEndpoints");
+            var endpoint = endpointModule.SingleOfType("Microsoft.Network/privateEndpoints");
             var connection = (Dictionary<string, object?>)((Dictionary<string, object?>)((List<object?>)endpoint.Properties["privateLinkServiceConnections"]!).Single()!)["properties"]!;
             Assert.Equal([groupId], (List<object?>)connection["groupIds"]!);
 
@@ -117,7 +117,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
             Assert.Equal("[reference(format('privateDnsZones[{0}]', copyIndex())).outputs.resourceId.value]",
                 passed.GetProperty("privateDnsZoneId").GetProperty("value").GetString());
             Assert.Equal("[reference('network').outputs.privateEndpointSubnetId.value]", passed.GetProperty("subnetId").GetProperty("value").GetString());
-            var group = endpointModule.Single("Microsoft.Network/privateEndpoints/privateDnsZoneGroups");
+            var group = endpointModule.SingleOfType("Microsoft.Network/privateEndpoints/privateDnsZoneGroups");
             Assert.Equal("[parameters('privateDnsZoneId')]", group.Element.GetProperty("properties").GetProperty("privateDnsZoneConfigs")[0]
                 .GetProperty("properties").GetProperty("privateDnsZoneId").GetString());
         }
@@ -155,8 +155,8 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
         Assert.All(zones, zone =>
         {
             var module = zone.Module();
-            Assert.Equal("global", module.Single("Microsoft.Network/privateDnsZones").Get("location"));
-            var link = module.Single("Microsoft.Network/privateDnsZones/virtualNetworkLinks");
+            Assert.Equal("global", module.SingleOfType("Microsoft.Network/privateDnsZones").Get("location"));
+            var link = module.SingleOfType("Microsoft.Network/privateDnsZones/virtualNetworkLinks");
             Assert.Equal(false, link.Properties["registrationEnabled"]);
             Assert.Equal("[reference('network').outputs.resourceId.value]", zone.Element.GetProperty("properties").GetProperty("parameters").GetProperty("virtualNetworkId").GetProperty("value").GetString());
         });
@@ -166,7 +166,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
     public void On_EachAppHasItsOwnDelegatedSubnet_GoingOutThroughTheNatGateway()
     {
         var network = Deployment(true).Module("network");
-        var vnet = network.Single("Microsoft.Network/virtualNetworks");
+        var vnet = network.SingleOfType("Microsoft.Network/virtualNetworks");
         var subnets = ((List<object?>)vnet.Properties["subnets"]!).Cast<Dictionary<string, object?>>().ToList();
         string Name(Dictionary<string, object?> s) => (string)s["name"]!;
         Dictionary<string, object?> Properties(Dictionary<string, object?> s) => (Dictionary<string, object?>)s["properties"]!;
@@ -191,7 +191,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
     [Fact]
     public void On_TheAddressSpace_FollowsItsParameter()
     {
-        var vnet = Deployment(true, new() { ["virtualNetworkAddressPrefix"] = "172.20.0.0/16" }).Module("network").Single("Microsoft.Network/virtualNetworks");
+        var vnet = Deployment(true, new() { ["virtualNetworkAddressPrefix"] = "172.20.0.0/16" }).Module("network").SingleOfType("Microsoft.Network/virtualNetworks");
 
         Assert.Equal(["172.20.0.0/24", "172.20.1.0/24", "172.20.2.0/24"],
             ((List<object?>)vnet.Properties["subnets"]!).Cast<Dictionary<string, object?>>().Select(s => (string)((Dictionary<string, object?>)s["properties"]!)["addressPrefix"]!));
@@ -215,7 +215,7 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
             // Given the subnet id the network module will output, the site is integrated and routes all its traffic.
             const string subnetId = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/app-x";
             var site = processor.Module(new Dictionary<string, object?> { ["virtualNetworkSubnetId"] = subnetId })
-                .Module("functionApp").Single("Microsoft.Web/sites");
+                .Module("functionApp").SingleOfType("Microsoft.Web/sites");
             Assert.Equal(subnetId, site.Properties["virtualNetworkSubnetId"]);
             Assert.Equal(true, ((Dictionary<string, object?>)site.Properties["siteConfig"]!)["vnetRouteAllEnabled"]);
         });
@@ -227,8 +227,8 @@ public sealed class PrivateNetworkingTests(CompiledTemplate compiled)
     public void On_TheNatGateway_GivesTheAppsOneStaticPublicAddress()
     {
         var nat = Deployment(true).Module("natGateway");
-        var ip = nat.Single("Microsoft.Network/publicIPAddresses");
-        var gateway = nat.Single("Microsoft.Network/natGateways");
+        var ip = nat.SingleOfType("Microsoft.Network/publicIPAddresses");
+        var gateway = nat.SingleOfType("Microsoft.Network/natGateways");
 
         Assert.Equal("Static", ip.Properties["publicIPAllocationMethod"]);
         Assert.Equal("Standard", ((Dictionary<string, object?>)ip.Get("sku")!)["name"]);

@@ -4,15 +4,15 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>Redis, Storage and monitoring are set up the way the design says.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class ResourceTests(CompiledTemplate compiled)
 {
     [Fact]
     public void Redis_IsManagedRedis_WithAccessKeysDisabled_AndTlsOnly()
     {
         var redis = compiled.Deployment().Module("redis");
-        var cluster = redis.Single("Microsoft.Cache/redisEnterprise");
-        var database = redis.Single("Microsoft.Cache/redisEnterprise/databases");
+        var cluster = redis.SingleOfType("Microsoft.Cache/redisEnterprise");
+        var database = redis.SingleOfType("Microsoft.Cache/redisEnterprise/databases");
 
         Assert.Equal("1.2", cluster.Properties["minimumTlsVersion"]);
         Assert.Equal("Disabled", database.Properties["accessKeysAuthentication"]);
@@ -25,7 +25,7 @@ public sealed class ResourceTests(CompiledTemplate compiled)
     [Fact]
     public void Storage_RefusesSharedKeysAndAnonymousAccess()
     {
-        var account = compiled.Deployment().Module("storage").Single("Microsoft.Storage/storageAccounts");
+        var account = compiled.Deployment().Module("storage").SingleOfType("Microsoft.Storage/storageAccounts");
 
         Assert.Equal(false, account.Properties["allowSharedKeyAccess"]);
         Assert.Equal(false, account.Properties["allowBlobPublicAccess"]);
@@ -57,7 +57,7 @@ public sealed class ResourceTests(CompiledTemplate compiled)
     [Fact]
     public void Storage_LifecycleRule_CoolsAndArchivesTheArchiveContainerTheTasksWriteTo()
     {
-        var policy = compiled.Deployment().Module("storage").Single("Microsoft.Storage/storageAccounts/managementPolicies");
+        var policy = compiled.Deployment().Module("storage").SingleOfType("Microsoft.Storage/storageAccounts/managementPolicies");
         var rule = (Dictionary<string, object?>)((List<object?>)((Dictionary<string, object?>)policy.Properties["policy"]!)["rules"]!).Single()!;
         var definition = (Dictionary<string, object?>)rule["definition"]!;
         var filters = (Dictionary<string, object?>)definition["filters"]!;
@@ -74,7 +74,7 @@ public sealed class ResourceTests(CompiledTemplate compiled)
     public void ApplicationInsights_DisablesLocalAuth_AndUsesTheWorkspace()
     {
         var monitoring = compiled.Deployment().Module("monitoring");
-        var component = monitoring.Single("Microsoft.Insights/components");
+        var component = monitoring.SingleOfType("Microsoft.Insights/components");
 
         Assert.Equal(true, component.Properties["DisableLocalAuth"]);
         Assert.NotNull(component.Properties["WorkspaceResourceId"]);

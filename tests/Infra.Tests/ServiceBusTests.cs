@@ -3,7 +3,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class ServiceBusTests(CompiledTemplate compiled)
 {
     private const string QueueType = "Microsoft.ServiceBus/namespaces/queues";
@@ -66,9 +66,9 @@ public sealed class ServiceBusTests(CompiledTemplate compiled)
     [Fact]
     public void Namespace_DisablesLocalAuth_AndIsStandardUnlessPremiumIsAsked()
     {
-        var standard = compiled.Deployment().Module("serviceBus").Single("Microsoft.ServiceBus/namespaces");
+        var standard = compiled.Deployment().Module("serviceBus").SingleOfType("Microsoft.ServiceBus/namespaces");
         var premium = compiled.Deployment(new Dictionary<string, object?> { ["serviceBusSkuName"] = "Premium", ["serviceBusPremiumMessagingUnits"] = 2L })
-            .Module("serviceBus").Single("Microsoft.ServiceBus/namespaces");
+            .Module("serviceBus").SingleOfType("Microsoft.ServiceBus/namespaces");
 
         Assert.Equal(true, standard.Properties["disableLocalAuth"]);
         Assert.Equal("Standard", ((Dictionary<string, object?>)standard.Get("sku")!)["name"]);

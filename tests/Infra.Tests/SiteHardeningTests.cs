@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.Infra.Tests;
 /// Every function app refuses basic (user name and password) publishing for SCM and FTP, so deployments
 /// can only authenticate with Entra ID, and takes HTTPS with TLS 1.2 only: with and without private networking.
 /// </summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class SiteHardeningTests(CompiledTemplate compiled)
 {
     private const string PolicyType = "Microsoft.Web/sites/basicPublishingCredentialsPolicies";
@@ -24,7 +24,7 @@ public sealed class SiteHardeningTests(CompiledTemplate compiled)
         foreach (var processor in processors)
         {
             var functionApp = processor.Module().Module("functionApp");
-            var site = functionApp.Single("Microsoft.Web/sites");
+            var site = functionApp.SingleOfType("Microsoft.Web/sites");
             var policies = functionApp.OfType(PolicyType);
 
             Assert.Equal(["ftp", "scm"], policies.Select(p => ArmScopeNavigation.LastSegment(p.Name)).Order());

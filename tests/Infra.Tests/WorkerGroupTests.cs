@@ -4,7 +4,7 @@ using Afirgen.TaskProcessor.Infra.Tests.Bicep;
 namespace Afirgen.TaskProcessor.Infra.Tests;
 
 /// <summary>Worker groups (celery worker -Q ...) become one function app each, same package.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class WorkerGroupTests(CompiledTemplate compiled)
 {
     /// <summary>One deployed worker group: its azd service name and the function app's settings.</summary>
@@ -14,8 +14,8 @@ public sealed class WorkerGroupTests(CompiledTemplate compiled)
         deployment.Modules("processors").Select(processor =>
         {
             var app = processor.Module().Module("functionApp");
-            var site = app.Single("Microsoft.Web/sites");
-            var settings = (Dictionary<string, object?>)app.Single("Microsoft.Web/sites/config").Properties!;
+            var site = app.SingleOfType("Microsoft.Web/sites");
+            var settings = (Dictionary<string, object?>)app.SingleOfType("Microsoft.Web/sites/config").Properties!;
             var serviceName = (string)processor.Module().Parameter("serviceName")!;
             return new DeployedApp(serviceName, site, settings);
         }).ToList();

@@ -33,17 +33,17 @@ public sealed class ClearExpiredCacheTask(AfirgenCache cache, ILogger<ClearExpir
                     batch.Add(database.ScriptEvaluateAsync(DeleteIfPersistent, [key]));
                     if (batch.Count >= 500)
                     {
-                        cleared += await Deleted(batch).ConfigureAwait(false);
+                        cleared += await DeletedAsync(batch).ConfigureAwait(false);
                     }
                 }
-                cleared += await Deleted(batch).ConfigureAwait(false);
+                cleared += await DeletedAsync(batch).ConfigureAwait(false);
             }
         }
         CleanupLog.CacheCleared(logger, context.TaskId, cleared, string.Join(",", options.Namespaces));
         return TaskResult.Success($"Cleared {cleared} expired cache entries", new JsonObject { ["entries_cleared"] = cleared });
     }
 
-    private static async Task<long> Deleted(List<Task<RedisResult>> batch)
+    private static async Task<long> DeletedAsync(List<Task<RedisResult>> batch)
     {
         long sum = 0;
         foreach (var result in await Task.WhenAll(batch).ConfigureAwait(false))

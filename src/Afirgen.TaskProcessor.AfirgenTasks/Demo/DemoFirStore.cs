@@ -32,10 +32,10 @@ public sealed class DemoFirStore(TimeProvider time) : IFirStore, IArchiveLedger,
             _firs.Count(f => f.CreatedAt >= now.AddDays(-30))));
     }
 
-    public Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly start, DateOnly end, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly first, DateOnly last, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<DailyCount>>(_firs
             .Select(f => (Fir: f, At: kind == TrendKind.Finalized ? f.FinalizedAt : f.CreatedAt))
-            .Where(x => x.At is { } at && DateOnly.FromDateTime(at.UtcDateTime) >= start && DateOnly.FromDateTime(at.UtcDateTime) <= end)
+            .Where(x => x.At is { } at && DateOnly.FromDateTime(at.UtcDateTime) >= first && DateOnly.FromDateTime(at.UtcDateTime) <= last)
             .GroupBy(x => (Day: DateOnly.FromDateTime(x.At!.Value.UtcDateTime), x.Fir.Status))
             .Select(g => new DailyCount(g.Key.Day, g.Key.Status, g.Count()))
             .ToList());

@@ -15,6 +15,6 @@ public interface IFirStore
     /// <summary>Counts by status and by period, as of <paramref name="now"/>.</summary>
     Task<FirStatistics> GetStatisticsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Per-day, per-status counts of FIRs created (or finalized) from <paramref name="start"/> to <paramref name="end"/>, both included.</summary>
-    Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly start, DateOnly end, CancellationToken cancellationToken);
+    /// <summary>Per-day, per-status counts of FIRs created (or finalized) from <paramref name="first"/> to <paramref name="last"/>, both included.</summary>
+    Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly first, DateOnly last, CancellationToken cancellationToken);
 }

@@ -40,7 +40,7 @@ public sealed class MySqlArchiveLedger(MySqlDatabase database) : IArchiveLedger
             var row = new JsonObject();
             for (var i = 0; i < reader.FieldCount; i++)
             {
-                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : ToJson(reader.GetValue(i));
+                row[reader.GetName(i)] = await reader.IsDBNullAsync(i, cancellationToken).ConfigureAwait(false) ? null : ToJson(reader.GetValue(i));
             }
             candidates.Add(new ArchiveCandidate((string)row["fir_number"]!, row));
         }

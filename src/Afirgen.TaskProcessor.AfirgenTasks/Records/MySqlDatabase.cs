@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.AfirgenTasks.Records;
 /// Opens connections to AFIRGen's database, every session in UTC (TIMESTAMP columns are then read and
 /// compared in UTC whatever the server's zone), and creates the processor's own tables on first use.
 /// </summary>
-public sealed class MySqlDatabase(IOptions<DatabaseOptions> options)
+public sealed class MySqlDatabase(IOptions<DatabaseOptions> options) : IDisposable
 {
     private readonly SemaphoreSlim _schemaLock = new(1, 1);
     private volatile bool _schemaReady;
@@ -53,4 +53,7 @@ public sealed class MySqlDatabase(IOptions<DatabaseOptions> options)
             _schemaLock.Release();
         }
     }
+
+    /// <summary>Releases the schema lock (the container disposes this singleton when the host stops).</summary>
+    public void Dispose() => _schemaLock.Dispose();
 }

@@ -51,7 +51,8 @@ public sealed class MySqlFirStore(MySqlDatabase database) : IFirStore
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                byStatus[reader.IsDBNull(0) ? "unknown" : reader.GetString(0)] = reader.GetInt64(1);
+                var status = await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false) ? "unknown" : reader.GetString(0);
+                byStatus[status] = reader.GetInt64(1);
             }
         }
         await using (var command = new MySqlCommand(
@@ -68,20 +69,21 @@ public sealed class MySqlFirStore(MySqlDatabase database) : IFirStore
         }
     }
 
-    public async Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly start, DateOnly end, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DailyCount>> GetDailyCountsAsync(TrendKind kind, DateOnly first, DateOnly last, CancellationToken cancellationToken)
     {
         var column = kind == TrendKind.Finalized ? "finalized_at" : "created_at";
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new MySqlCommand(
             $"SELECT DATE({column}) AS day, status, COUNT(*) FROM fir_records WHERE {column} >= @start AND {column} < @end GROUP BY day, status ORDER BY day, status",
             connection);
-        command.Parameters.AddWithValue("@start", start.ToDateTime(TimeOnly.MinValue));
-        command.Parameters.AddWithValue("@end", end.AddDays(1).ToDateTime(TimeOnly.MinValue));
+        command.Parameters.AddWithValue("@start", first.ToDateTime(TimeOnly.MinValue));
+        command.Parameters.AddWithValue("@end", last.AddDays(1).ToDateTime(TimeOnly.MinValue));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var counts = new List<DailyCount>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            counts.Add(new DailyCount(DateOnly.FromDateTime(reader.GetDateTime(0)), reader.IsDBNull(1) ? "unknown" : reader.GetString(1), reader.GetInt64(2)));
+            var status = await reader.IsDBNullAsync(1, cancellationToken).ConfigureAwait(false) ? "unknown" : reader.GetString(1);
+            counts.Add(new DailyCount(DateOnly.FromDateTime(reader.GetDateTime(0)), status, reader.GetInt64(2)));
         }
         return counts;
     }

@@ -212,7 +212,7 @@ public static class FirPdfRenderer
         }
     }
 
-    private static IReadOnlyList<string> Footer(FirRecord fir, FirForm form, ReportType type, DateTimeOffset generatedAt, StationTime time, int page, int count)
+    private static List<string> Footer(FirRecord fir, FirForm form, ReportType type, DateTimeOffset generatedAt, StationTime time, int page, int count)
     {
         var station = form.PoliceStation is null ? "" : $" · P.S. {form.PoliceStation}";
         var lines = new List<string> { $"First Information Report · FIR No. {fir.FirNumber}{station} · {type.Name()} report · page {page} of {count}" };

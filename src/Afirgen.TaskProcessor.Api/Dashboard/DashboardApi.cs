@@ -14,7 +14,7 @@ public sealed class DashboardApi(InspectApi inspect, MonitoringReader monitoring
 {
     private const string ResourcePrefix = "Afirgen.TaskProcessor.Api.Dashboard.wwwroot.";
     private static readonly Assembly Assembly = typeof(DashboardApi).Assembly;
-    private static readonly IReadOnlyDictionary<string, string> ContentTypes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
     {
         [".html"] = "text/html; charset=utf-8",
         [".js"] = "text/javascript; charset=utf-8",

@@ -295,7 +295,7 @@ public sealed class FlowerApi(
 
     // Celery's states (celery.states.ALL_STATES): Flower filters on any of them; some are never indexed here
     // (RECEIVED, REJECTED, IGNORED) and simply match nothing.
-    private static readonly IReadOnlySet<string> CeleryStates = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
+    private static readonly SortedSet<string> CeleryStates = new(StringComparer.OrdinalIgnoreCase)
     {
         TaskStates.Pending, "RECEIVED", TaskStates.Started, TaskStates.Success, TaskStates.Failure, TaskStates.Revoked, "REJECTED", TaskStates.Retry, "IGNORED",
     };

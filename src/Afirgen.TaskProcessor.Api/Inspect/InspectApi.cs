@@ -20,12 +20,12 @@ public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registr
     /// <summary><c>GET /api/inspect/{command}</c>.</summary>
     public Task<IResult> InspectAsync(string command, CancellationToken cancellationToken) => command switch
     {
-        "active" => Guard(ActiveAsync, cancellationToken),
-        "registered" => Guard(RegisteredAsync, cancellationToken),
-        "stats" => Guard(StatsAsync, cancellationToken),
-        "active_queues" => Guard(ActiveQueuesAsync, cancellationToken),
-        "scheduled" => Guard(ScheduledAsync, cancellationToken),
-        "reserved" => Guard(ReservedAsync, cancellationToken),
+        "active" => GuardAsync(ActiveAsync, cancellationToken),
+        "registered" => GuardAsync(RegisteredAsync, cancellationToken),
+        "stats" => GuardAsync(StatsAsync, cancellationToken),
+        "active_queues" => GuardAsync(ActiveQueuesAsync, cancellationToken),
+        "scheduled" => GuardAsync(ScheduledAsync, cancellationToken),
+        "reserved" => GuardAsync(ReservedAsync, cancellationToken),
         _ => Task.FromResult(ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown inspect command",
             $"There is no inspect command '{command}'; use one of {string.Join(", ", Commands)}.")),
     };
@@ -124,7 +124,7 @@ public sealed class InspectApi(MonitoringReader monitoring, TaskRegistry registr
         parameters = t.Options.Parameters?.Select(p => p.Name).ToArray(),
     };
 
-    private static async Task<IResult> Guard(Func<CancellationToken, Task<object>> read, CancellationToken cancellationToken)
+    private static async Task<IResult> GuardAsync(Func<CancellationToken, Task<object>> read, CancellationToken cancellationToken)
     {
         try
         {

@@ -52,7 +52,7 @@ internal static class BenchCommand
                 string? GivenText(Option<string> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
                 if (GivenText(settings) is "both")
                 {
-                    Console.Error.WriteLine("afirgen-tasks bench: with --broker, --settings takes celery or afirgen (one worker per run; default celery).");
+                    await Console.Error.WriteLineAsync("afirgen-tasks bench: with --broker, --settings takes celery or afirgen (one worker per run; default celery).");
                     return 2;
                 }
                 return await BrokerBenchmark.RunAsync(brokerUrl, new BrokerBenchmark.Options(
@@ -61,7 +61,7 @@ internal static class BenchCommand
             }
             if (parse.GetValue(redis) is not { Length: > 0 })
             {
-                Console.Error.WriteLine("afirgen-tasks bench: give --redis host:port (results for the embedded-broker benchmark) or --broker redis://host:port (the Redis-broker comparison with Celery).");
+                await Console.Error.WriteLineAsync("afirgen-tasks bench: give --redis host:port (results for the embedded-broker benchmark) or --broker redis://host:port (the Redis-broker comparison with Celery).");
                 return 2;
             }
             var n = parse.GetValue(count);
@@ -74,12 +74,12 @@ internal static class BenchCommand
             }
             if (parse.GetValue(workload) is "latency" or "all")
             {
-                Console.Error.WriteLine("afirgen-tasks bench: the latency workload runs with --broker redis://host:port (beside Celery's worker, on the Redis transport and on the embedded broker through the API).");
+                await Console.Error.WriteLineAsync("afirgen-tasks bench: the latency workload runs with --broker redis://host:port (beside Celery's worker, on the Redis transport and on the embedded broker through the API).");
                 return 2;
             }
             if (n < 1 || r < 1 || c < 1 || n > 1_000_000)
             {
-                Console.Error.WriteLine("afirgen-tasks bench: --count (1 to 1,000,000), --rounds and --concurrency must be at least 1.");
+                await Console.Error.WriteLineAsync("afirgen-tasks bench: --count (1 to 1,000,000), --rounds and --concurrency must be at least 1.");
                 return 1;
             }
             var benchmark = new EngineBenchmark(parse.GetValue(redis)!, parse.GetValue(database), c, Console.Error);
@@ -94,7 +94,7 @@ internal static class BenchCommand
     {
         if (samples < 1 || rate < 1 || seconds < 1 || rate * (long)seconds > 1_000_000)
         {
-            Console.Error.WriteLine("afirgen-tasks bench: --latency-samples, --enqueue-rate and --enqueue-seconds must be at least 1, and rate × seconds at most 1,000,000.");
+            await Console.Error.WriteLineAsync("afirgen-tasks bench: --latency-samples, --enqueue-rate and --enqueue-seconds must be at least 1, and rate × seconds at most 1,000,000.");
             return 1;
         }
         var (single, load) = await new EnqueueBenchmark(redis, Console.Error).RunAsync(samples, rate, TimeSpan.FromSeconds(seconds), cancellationToken);

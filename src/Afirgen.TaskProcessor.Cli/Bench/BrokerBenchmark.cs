@@ -22,17 +22,17 @@ internal static class BrokerBenchmark
     {
         if (!brokerUrl.StartsWith("redis://", StringComparison.OrdinalIgnoreCase))
         {
-            Console.Error.WriteLine("afirgen-tasks bench: --broker takes a Redis URL, e.g. redis://127.0.0.1:6379 (databases 1, 2 and 4 of that server are used and flushed).");
+            await Console.Error.WriteLineAsync("afirgen-tasks bench: --broker takes a Redis URL, e.g. redis://127.0.0.1:6379 (databases 1, 2 and 4 of that server are used and flushed).");
             return 2;
         }
         if (FindScript() is not { } script)
         {
-            Console.Error.WriteLine($"afirgen-tasks bench: --broker is driven by the repository's {ScriptPath}, which is not above {AppContext.BaseDirectory}; run it from a clone of the repository (scripts/benchmark-redis-broker.sh does).");
+            await Console.Error.WriteLineAsync($"afirgen-tasks bench: --broker is driven by the repository's {ScriptPath}, which is not above {AppContext.BaseDirectory}; run it from a clone of the repository (scripts/benchmark-redis-broker.sh does).");
             return 2;
         }
         if (!File.Exists(Python))
         {
-            Console.Error.WriteLine($"afirgen-tasks bench: --broker needs Debian's {Python} with Celery (scripts/install-prerequisites.sh, or apt-get install -y python3-celery python3-redis).");
+            await Console.Error.WriteLineAsync($"afirgen-tasks bench: --broker needs Debian's {Python} with Celery (scripts/install-prerequisites.sh, or apt-get install -y python3-celery python3-redis).");
             return 2;
         }
 

@@ -37,17 +37,17 @@ internal sealed class ApiClient : IDisposable
 
     public async Task<(int Status, JsonNode? Body)> PostAsync(string path, JsonNode body, CancellationToken cancellationToken)
     {
-        using var response = await Send(() => _http.PostAsJsonAsync(path, body, cancellationToken));
+        using var response = await SendAsync(() => _http.PostAsJsonAsync(path, body, cancellationToken));
         return ((int)response.StatusCode, await ReadAsync(response, cancellationToken));
     }
 
     public async Task<(int Status, JsonNode? Body)> GetAsync(string path, CancellationToken cancellationToken)
     {
-        using var response = await Send(() => _http.GetAsync(path, cancellationToken));
+        using var response = await SendAsync(() => _http.GetAsync(path, cancellationToken));
         return ((int)response.StatusCode, await ReadAsync(response, cancellationToken));
     }
 
-    private async Task<HttpResponseMessage> Send(Func<Task<HttpResponseMessage>> send)
+    private async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
     {
         try
         {

@@ -87,12 +87,12 @@ internal static class RunCommand
             throw new CliException(problem);
         }
         // One line on what an exit costs, before anything else is logged.
-        Console.Error.WriteLine(chosen.InMemory
+        await Console.Error.WriteLineAsync(chosen.InMemory
             ? "afirgen-tasks: broker: in this process's memory (--broker memory): every waiting, scheduled and held task is lost when it exits. Leave out --broker memory for the durable default."
             : $"afirgen-tasks: broker: Celery's Redis transport at {RedisBrokerUrl.Parse(chosen.RedisUrl).ToString()}: queued, scheduled and held tasks stay in that Redis when this process exits or dies, and are picked up again on the next start.");
         if (await StartupChecks.UnreachableRedisAsync(app.Configuration, chosen) is { } unreachable)
         {
-            Console.Error.WriteLine($"afirgen-tasks: {unreachable}");
+            await Console.Error.WriteLineAsync($"afirgen-tasks: {unreachable}");
         }
         // Checked before the host starts, so that a refusal is one sentence and not the host's stack trace first.
         if (StartupChecks.AddressInUse(listenOn ?? "") is { } inUse)

@@ -47,7 +47,7 @@ internal static class StatusCommand
                 if (unknownUntil is null)
                 {
                     unknownUntil = DateTimeOffset.UtcNow + UnknownGrace;
-                    Console.Error.WriteLine($"afirgen-tasks: no task {id} is known yet (never enqueued here, or its result expired); --wait waits for a known task to finish, so it gives this one {UnknownGrace.TotalSeconds:0} s to appear.");
+                    await Console.Error.WriteLineAsync($"afirgen-tasks: no task {id} is known yet (never enqueued here, or its result expired); --wait waits for a known task to finish, so it gives this one {UnknownGrace.TotalSeconds:0} s to appear.");
                 }
                 if (DateTimeOffset.UtcNow >= unknownUntil)
                 {

@@ -62,10 +62,10 @@ internal static class PreciseDelay
             var (source, token) = ((TaskCompletionSource, CancellationToken))state!;
             source.TrySetCanceled(token);
         }, (wait, cancellationToken));
-        return WithRegistration(wait.Task, registration);
+        return WithRegistrationAsync(wait.Task, registration);
     }
 
-    private static async Task WithRegistration(Task wait, CancellationTokenRegistration registration)
+    private static async Task WithRegistrationAsync(Task wait, CancellationTokenRegistration registration)
     {
         using (registration)
         {

@@ -345,7 +345,7 @@ public sealed class QueueConsumerService : IHostedService, IDisposable
     {
         try
         {
-            var end = await _runner.RunAsync(delivery, _abort.Token, control).ConfigureAwait(false);
+            var end = await _runner.RunAsync(delivery, control, _abort.Token).ConfigureAwait(false);
             if (_stopping)
             {
                 switch (end)

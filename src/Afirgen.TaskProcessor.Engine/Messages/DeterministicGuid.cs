@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -9,6 +10,9 @@ internal static class DeterministicGuid
     // A fixed namespace UUID for AFIRGen task ids.
     private static readonly byte[] Namespace = Guid.Parse("6f1c5e2a-9a4b-4f0e-8b7d-3c2a1e5f9d40").ToByteArray(bigEndian: true);
 
+    [SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms",
+        Justification = "RFC 9562 defines version-5 UUIDs with SHA-1, and the hash only names an id, it protects nothing: "
+            + "another hash would change the ids a redelivered task derives for its children and follow-ups, so they would no longer match.")]
     public static Guid Create(string name)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name);

@@ -119,7 +119,7 @@ public sealed class TaskMonitor : ITaskObserver
         Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Success, now) { Succeeded = now, Runtime = Runtime(task, now) });
     }
 
-    public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta)
+    public void OnRetryScheduled(TaskEvent task, int retryNumber, string errorText, DateTimeOffset eta)
     {
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref CountersOf(task.TaskName).Retried);
@@ -129,11 +129,11 @@ public sealed class TaskMonitor : ITaskObserver
         }
         Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Retry, now)
         {
-            Retried = now, Runtime = Runtime(task, now), Exception = error, Eta = eta, Retries = retryNumber,
+            Retried = now, Runtime = Runtime(task, now), Exception = errorText, Eta = eta, Retries = retryNumber,
         });
     }
 
-    public void OnFailed(TaskEvent task, string reason, string error)
+    public void OnFailed(TaskEvent task, string reason, string errorText)
     {
         var now = _time.GetUtcNow();
         var counters = CountersOf(task.TaskName);
@@ -146,7 +146,7 @@ public sealed class TaskMonitor : ITaskObserver
         }
         Enqueue(new TaskIndexEntry(task.TaskId, TaskStates.Failure, now)
         {
-            Failed = now, Runtime = Runtime(task, now), Exception = error, Reason = reason,
+            Failed = now, Runtime = Runtime(task, now), Exception = errorText, Reason = reason,
         });
     }
 

@@ -12,8 +12,8 @@ public sealed class TaskContext
     internal TaskContext(
         string taskId, string taskName, string queue, int priority, int retries, int deliveryCount,
         string? parentId, string rootId, JsonArray args, JsonObject kwargs, IReadOnlyDictionary<string, JsonNode?> arguments,
-        CancellationToken cancellationToken, ILogger logger, IServiceProvider services,
-        Func<ChildTaskRequest, CancellationToken, Task<string>> enqueueChild)
+        ILogger logger, IServiceProvider services, Func<ChildTaskRequest, CancellationToken, Task<string>> enqueueChild,
+        CancellationToken cancellationToken)
     {
         TaskId = taskId;
         TaskName = taskName;

@@ -8,7 +8,7 @@ namespace Afirgen.TaskProcessor.Engine.Results;
 public sealed class ResultStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
 {
     /// <summary>The kind of failure in a few words: a timeout, or the exception's type (a store adds its own kinds).</summary>
-    public static string Short(Exception ex) => ex switch
+    public static string Describe(Exception ex) => ex switch
     {
         TimeoutException => "no answer in time",
         _ => ex.GetType().Name,

@@ -42,9 +42,9 @@ public interface ITaskObserver
 
     /// <summary>
     /// The run failed and a retry was scheduled. <paramref name="retryNumber"/> is the retry about to
-    /// happen (1 for the first), <paramref name="error"/> the error as <c>Type: message</c>.
+    /// happen (1 for the first), <paramref name="errorText"/> the error as <c>Type: message</c>.
     /// </summary>
-    void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta) { }
+    void OnRetryScheduled(TaskEvent task, int retryNumber, string errorText, DateTimeOffset eta) { }
 
     /// <summary>
     /// <see cref="OnRetryScheduled(TaskEvent, int, string, DateTimeOffset)"/> with the failure as Celery reports it (the
@@ -54,9 +54,9 @@ public interface ITaskObserver
 
     /// <summary>
     /// The task failed for good (FAILURE stored): <paramref name="reason"/> is one of
-    /// <see cref="Broker.DeadLetterReasons"/>, <paramref name="error"/> the error as <c>Type: message</c>.
+    /// <see cref="Broker.DeadLetterReasons"/>, <paramref name="errorText"/> the error as <c>Type: message</c>.
     /// </summary>
-    void OnFailed(TaskEvent task, string reason, string error) { }
+    void OnFailed(TaskEvent task, string reason, string errorText) { }
 
     /// <summary>
     /// <see cref="OnFailed(TaskEvent, string, string)"/> with the failure as Celery reports it. The runner calls this one;

@@ -47,7 +47,7 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
         try
         {
             var children = new ChildCollector(publisher, time, message, attempt.Priority);
-            var pending = Invoke(attempt, definition, scope, softLimit.Token, children);
+            var pending = InvokeAsync(attempt, definition, scope, children, softLimit.Token);
             JsonNode? result;
             if (pending.IsCompletedSuccessfully)
             {
@@ -66,7 +66,7 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
                 }
                 catch (TimeoutException) when (!running.IsCompleted)
                 {
-                    softLimit.Cancel();
+                    await softLimit.CancelAsync().ConfigureAwait(false);
                     runaway = running;
                     return RunOutcome.HardTimeLimitExceeded(hard);
                 }
@@ -84,7 +84,7 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
         finally
         {
             handle.Detach();
-            abortLink.Dispose();
+            await abortLink.DisposeAsync().ConfigureAwait(false);
             softTimer?.Dispose();
             if (runaway is not null)
             {
@@ -106,7 +106,7 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
     }
 
     /// <summary>Binds the arguments, builds the task's context and calls its handler (resolved from <paramref name="scope"/> for a handler type).</summary>
-    private ValueTask<JsonNode?> Invoke(TaskAttempt attempt, TaskDefinition definition, AsyncServiceScope? scope, CancellationToken softLimit, ChildCollector children)
+    private ValueTask<JsonNode?> InvokeAsync(TaskAttempt attempt, TaskDefinition definition, AsyncServiceScope? scope, ChildCollector children, CancellationToken softLimit)
     {
         var message = attempt.Message;
         var received = attempt.Received;
@@ -117,8 +117,8 @@ internal sealed class TaskExecutor(IServiceScopeFactory scopes, TimeProvider tim
         var context = new TaskContext(
             message.Id, message.TaskName, received.Queue, attempt.Priority, message.Retries, received.DeliveryCount,
             message.ParentId, message.RootId ?? message.Id, message.Args, message.Kwargs, arguments,
-            softLimit, TaskLogger(message.TaskName), scope?.ServiceProvider ?? (IServiceProvider)NullServiceProvider.Instance,
-            children.EnqueueAsync);
+            TaskLogger(message.TaskName), scope?.ServiceProvider ?? (IServiceProvider)NullServiceProvider.Instance,
+            children.EnqueueAsync, softLimit);
 
         return definition.HandlerType is { } type
             ? ((ITaskHandler)scope!.Value.ServiceProvider.GetRequiredService(type)).RunAsync(context)

@@ -42,20 +42,20 @@ public sealed class TaskRunner
     /// task did: every outcome ends in complete, abandon or dead-letter. <paramref name="abortToken"/>
     /// fires when the host must stop now: the run is cancelled and the message abandoned for another worker.
     /// </summary>
-    public Task RunAsync(ReceivedDelivery delivery, CancellationToken abortToken) => RunAsync(delivery, abortToken, null);
+    public Task RunAsync(ReceivedDelivery delivery, CancellationToken abortToken) => RunAsync(delivery, null, abortToken);
 
     /// <summary>
     /// Runs <paramref name="delivery"/> as <see cref="RunAsync(ReceivedDelivery, CancellationToken)"/> does, for a consumer
     /// that holds it: while it waits for a slot, <see cref="RunControl.GiveBack"/> abandons it at once; once admitted,
     /// <see cref="RunControl.StartedAt"/> says so. Returns what became of the delivery.
     /// </summary>
-    public async Task<RunEnd> RunAsync(ReceivedDelivery delivery, CancellationToken abortToken, RunControl? control)
+    public async Task<RunEnd> RunAsync(ReceivedDelivery delivery, RunControl? control, CancellationToken abortToken)
     {
         var received = delivery.Message;
         var parsed = _parser.Parse(received.Body);
         if (parsed is ParseOutcome.Rejected rejected)
         {
-            return await GuardAsync(delivery, _actions.RejectAsync(delivery, rejected, abortToken), abortToken, null).ConfigureAwait(false);
+            return await GuardAsync(delivery, _actions.RejectAsync(delivery, rejected, abortToken), null, abortToken).ConfigureAwait(false);
         }
         var message = ((ParseOutcome.Parsed)parsed).Message;
         var priority = _admission.Receive(message, received.Queue);
@@ -89,7 +89,7 @@ public sealed class TaskRunner
         using (TaskTelemetry.StartRun(message, received.Queue, priority, received.DeliveryCount))
         {
             var running = _pipeline.RunAsync(new TaskAttempt(delivery, message, priority), slot, abortToken);
-            return await GuardAsync(delivery, running, abortToken, message).ConfigureAwait(false);
+            return await GuardAsync(delivery, running, message, abortToken).ConfigureAwait(false);
         }
     }
 
@@ -98,7 +98,7 @@ public sealed class TaskRunner
     /// message holds may leave it unsettled. Given back, it is delivered again and, at the delivery limit,
     /// dead-lettered by the broker. <paramref name="message"/>, when read, is told to observers of what is given back.
     /// </summary>
-    private async Task<RunEnd> GuardAsync(ReceivedDelivery delivery, Task work, CancellationToken abortToken, TaskMessage? message)
+    private async Task<RunEnd> GuardAsync(ReceivedDelivery delivery, Task work, TaskMessage? message, CancellationToken abortToken)
     {
         var received = delivery.Message;
         try

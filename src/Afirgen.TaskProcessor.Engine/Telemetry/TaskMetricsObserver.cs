@@ -25,10 +25,10 @@ public sealed class TaskMetricsObserver(TimeProvider time) : ITaskObserver
 
     public void OnSucceeded(TaskEvent task, JsonNode? result) => Ended(task, "succeeded", ActivityStatusCode.Ok, null);
 
-    public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta) =>
-        Ended(task, "retried", ActivityStatusCode.Error, error);
+    public void OnRetryScheduled(TaskEvent task, int retryNumber, string errorText, DateTimeOffset eta) =>
+        Ended(task, "retried", ActivityStatusCode.Error, errorText);
 
-    public void OnFailed(TaskEvent task, string reason, string error) => Ended(task, "failed", ActivityStatusCode.Error, error);
+    public void OnFailed(TaskEvent task, string reason, string errorText) => Ended(task, "failed", ActivityStatusCode.Error, errorText);
 
     public void OnRevoked(TaskEvent task, string reason) => Ended(task, "revoked", ActivityStatusCode.Unset, null);
 

@@ -18,10 +18,10 @@ public sealed class DashboardFunctions
     // becomes the function's name (the host's ScriptHost.ValidateHttpFunction). An optional parameter that must
     // be empty matches the root alone, for the host's router and the worker's.
     [Function("Dashboard")]
-    public IResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "{root:maxlength(0)?}")] HttpRequest request) =>
+    public static IResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "{root:maxlength(0)?}")] HttpRequest request) =>
         DashboardApi.Asset(null);
 
     [Function("DashboardAsset")]
-    public IResult Asset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{*path}")] HttpRequest request, string? path) =>
+    public static IResult Asset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{*path}")] HttpRequest request, string? path) =>
         DashboardApi.Asset(path);
 }

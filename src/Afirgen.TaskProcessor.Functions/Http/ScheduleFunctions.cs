@@ -12,6 +12,6 @@ public sealed class ScheduleFunctions(ScheduleApi schedules)
         schedules.List();
 
     [Function("RunScheduleNow")]
-    public Task<IResult> RunNow([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/schedules/{name}/run")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+    public Task<IResult> RunNowAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/schedules/{name}/run")] HttpRequest request, string name, CancellationToken cancellationToken) =>
         schedules.RunNowAsync(name, request, cancellationToken);
 }

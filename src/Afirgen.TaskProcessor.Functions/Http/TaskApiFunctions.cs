@@ -13,25 +13,25 @@ public sealed class TaskApiFunctions(TaskProcessorApi api)
 {
     /// <summary><c>POST /api/tasks</c>.</summary>
     [Function("EnqueueTask")]
-    public Task<IResult> EnqueueTask(
+    public Task<IResult> EnqueueTaskAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/tasks")] HttpRequest request, CancellationToken cancellationToken) =>
         api.EnqueueAsync(request, cancellationToken);
 
     /// <summary><c>GET /api/tasks/{id}</c>.</summary>
     [Function("GetTask")]
-    public Task<IResult> GetTask(
+    public Task<IResult> GetTaskAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/tasks/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         api.GetTaskAsync(id, cancellationToken);
 
     /// <summary><c>POST /api/tasks/{id}/revoke</c>.</summary>
     [Function("RevokeTask")]
-    public Task<IResult> RevokeTask(
+    public Task<IResult> RevokeTaskAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/tasks/{id}/revoke")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         api.RevokeAsync(id, request, cancellationToken);
 
     /// <summary><c>GET /api/queues</c>.</summary>
     [Function("GetQueues")]
-    public Task<IResult> GetQueues(
+    public Task<IResult> GetQueuesAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/queues")] HttpRequest request, CancellationToken cancellationToken) =>
         api.GetQueuesAsync(cancellationToken);
 }

@@ -23,61 +23,61 @@ public sealed class QueueFunctions(ServiceBusMessageHandler handler, TimeProvide
     private const string Connection = ServiceBusConnectionSettings.Name;
 
     [Function("ProcessDefaultQueue")]
-    public Task ProcessDefaultQueue(
+    public Task ProcessDefaultQueueAsync(
         [ServiceBusTrigger(QueueNames.Default, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.Default, message, actions, cancellationToken);
 
     [Function("ProcessEmailQueue")]
-    public Task ProcessEmailQueue(
+    public Task ProcessEmailQueueAsync(
         [ServiceBusTrigger(QueueNames.Email, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.Email, message, actions, cancellationToken);
 
     [Function("ProcessReportsQueue")]
-    public Task ProcessReportsQueue(
+    public Task ProcessReportsQueueAsync(
         [ServiceBusTrigger(QueueNames.Reports, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.Reports, message, actions, cancellationToken);
 
     [Function("ProcessAnalyticsQueue")]
-    public Task ProcessAnalyticsQueue(
+    public Task ProcessAnalyticsQueueAsync(
         [ServiceBusTrigger(QueueNames.Analytics, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.Analytics, message, actions, cancellationToken);
 
     [Function("ProcessCleanupQueue")]
-    public Task ProcessCleanupQueue(
+    public Task ProcessCleanupQueueAsync(
         [ServiceBusTrigger(QueueNames.Cleanup, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.Cleanup, message, actions, cancellationToken);
 
     [Function("ProcessDefaultHighQueue")]
-    public Task ProcessDefaultHighQueue(
+    public Task ProcessDefaultHighQueueAsync(
         [ServiceBusTrigger(QueueNames.DefaultHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.DefaultHigh, message, actions, cancellationToken);
 
     [Function("ProcessEmailHighQueue")]
-    public Task ProcessEmailHighQueue(
+    public Task ProcessEmailHighQueueAsync(
         [ServiceBusTrigger(QueueNames.EmailHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.EmailHigh, message, actions, cancellationToken);
 
     [Function("ProcessReportsHighQueue")]
-    public Task ProcessReportsHighQueue(
+    public Task ProcessReportsHighQueueAsync(
         [ServiceBusTrigger(QueueNames.ReportsHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.ReportsHigh, message, actions, cancellationToken);
 
     [Function("ProcessAnalyticsHighQueue")]
-    public Task ProcessAnalyticsHighQueue(
+    public Task ProcessAnalyticsHighQueueAsync(
         [ServiceBusTrigger(QueueNames.AnalyticsHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.AnalyticsHigh, message, actions, cancellationToken);
 
     [Function("ProcessCleanupHighQueue")]
-    public Task ProcessCleanupHighQueue(
+    public Task ProcessCleanupHighQueueAsync(
         [ServiceBusTrigger(QueueNames.CleanupHigh, Connection = Connection, AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
         HandleAsync(QueueNames.CleanupHigh, message, actions, cancellationToken);

@@ -13,6 +13,6 @@ public sealed class CleanupScheduleFunction(ScheduledTaskEnqueuer enqueuer, Time
     /// not own the cleanup queue with <c>AzureWebJobs.ScheduleCleanup.Disabled</c>.
     /// </summary>
     [Function("ScheduleCleanup")]
-    public Task ScheduleCleanup([TimerTrigger("%" + CleanupSchedule.AppSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task ScheduleCleanupAsync([TimerTrigger("%" + CleanupSchedule.AppSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
         enqueuer.EnqueueFiredAsync(time.GetUtcNow(), cancellationToken);
 }

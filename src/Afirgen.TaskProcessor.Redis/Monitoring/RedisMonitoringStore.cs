@@ -170,7 +170,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
 
     private IDatabase Db => _redis.GetDatabase(_database);
 
-    public Task PublishInstanceAsync(InstanceState state, TimeSpan keep, CancellationToken cancellationToken) => Run(async () =>
+    public Task PublishInstanceAsync(InstanceState state, TimeSpan keep, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         var db = Db;
         var json = JsonSerializer.Serialize(state, Json);
@@ -180,14 +180,14 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return true;
     });
 
-    public Task RemoveInstanceAsync(string name, CancellationToken cancellationToken) => Run(async () =>
+    public Task RemoveInstanceAsync(string name, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         var db = Db;
         await Task.WhenAll(db.KeyDeleteAsync(_prefix + "instance:" + name), db.SortedSetRemoveAsync(_prefix + "instances", name)).ConfigureAwait(false);
         return true;
     });
 
-    public Task<IReadOnlyList<InstanceState>> GetInstancesAsync(CancellationToken cancellationToken) => Run(async () =>
+    public Task<IReadOnlyList<InstanceState>> GetInstancesAsync(CancellationToken cancellationToken) => RunAsync(async () =>
     {
         var db = Db;
         var names = await db.SortedSetRangeByRankAsync(_prefix + "instances").ConfigureAwait(false);
@@ -252,7 +252,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
             args.Add(field);
             args.Add(count);
         }
-        return Run(async () =>
+        return RunAsync(async () =>
         {
             await Db.ScriptEvaluateAsync(WriteScript, [_prefix + "index"], args.ToArray()).ConfigureAwait(false);
             return true;
@@ -272,7 +272,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return pooled.ToArray();
     }
 
-    public Task<IReadOnlyDictionary<string, long>> CountTasksByStateAsync(CancellationToken cancellationToken) => Run(async () =>
+    public Task<IReadOnlyDictionary<string, long>> CountTasksByStateAsync(CancellationToken cancellationToken) => RunAsync(async () =>
     {
         // One ZCARD per state's sorted set, pipelined: the counts are as cheap as the sets are large.
         var db = Db;
@@ -280,7 +280,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return (IReadOnlyDictionary<string, long>)IndexedStates.All.Select((state, i) => (state, counts[i])).ToDictionary(p => p.state, p => p.Item2, StringComparer.Ordinal);
     });
 
-    public Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken) => Run(async () =>
+    public Task<IReadOnlyList<TaskIndexEntry>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         var db = Db;
         var source = _prefix + (query.State is { } state ? "tasks:" + state : "tasks");
@@ -306,7 +306,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return await WithChildrenAsync(db, query.Page(matches)).ConfigureAwait(false);
     });
 
-    public Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => Run(async () =>
+    public Task<TaskIndexEntry?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         var db = Db;
         return await WithChildrenAsync(db, await LoadAsync(db, [taskId]).ConfigureAwait(false)).ConfigureAwait(false) is [var first, ..] ? first : null;
@@ -319,29 +319,28 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         {
             return entries;
         }
-        var reads = entries.Select(e => db.SortedSetRangeByRankAsync(_prefix + "children:" + e.TaskId)).ToArray();
-        await Task.WhenAll(reads).ConfigureAwait(false);
-        return entries.Select((e, i) => reads[i].Result.Length == 0
+        var children = await Task.WhenAll(entries.Select(e => db.SortedSetRangeByRankAsync(_prefix + "children:" + e.TaskId))).ConfigureAwait(false);
+        return entries.Select((e, i) => children[i].Length == 0
             ? e
-            : e with { Children = reads[i].Result.Select(v => (string)v!).ToArray() }).ToArray();
+            : e with { Children = children[i].Select(v => (string)v!).ToArray() }).ToArray();
     }
 
-    public Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(DateTimeOffset since, CancellationToken cancellationToken) => Run(async () =>
+    public Task<IReadOnlyList<ThroughputBucket>> GetThroughputAsync(DateTimeOffset since, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         var db = Db;
         var first = ThroughputBucket.NumberOf(since);
         var last = ThroughputBucket.NumberOf(_time.GetUtcNow());
         var numbers = Enumerable.Range(0, (int)Math.Clamp(last - first + 1, 0, 360)).Select(i => first + i).ToArray();
-        var reads = numbers.Select(n => db.HashGetAllAsync(_prefix + "throughput:" + n.ToString(CultureInfo.InvariantCulture))).ToArray();
-        await Task.WhenAll(reads).ConfigureAwait(false);
+        var buckets = await Task.WhenAll(numbers.Select(n => db.HashGetAllAsync(_prefix + "throughput:" + n.ToString(CultureInfo.InvariantCulture))))
+            .ConfigureAwait(false);
         return (IReadOnlyList<ThroughputBucket>)numbers.Select((n, i) =>
         {
-            var f = reads[i].Result.ToDictionary(e => (string)e.Name!, e => (long)e.Value);
+            var f = buckets[i].ToDictionary(e => (string)e.Name!, e => (long)e.Value);
             return new ThroughputBucket(ThroughputBucket.StartOf(n), f.GetValueOrDefault("succeeded"), f.GetValueOrDefault("failed"), f.GetValueOrDefault("retried"));
         }).ToArray();
     });
 
-    public Task<bool> TrimAsync(CancellationToken cancellationToken) => Run(async () =>
+    public Task<bool> TrimAsync(CancellationToken cancellationToken) => RunAsync(async () =>
     {
         var oldest = (_time.GetUtcNow() - _indexKept).ToUnixTimeMilliseconds() / 1000.0;
         var dropped = (long)await Db.ScriptEvaluateAsync(TrimScript, [_prefix + "index"],
@@ -349,15 +348,15 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return dropped >= TrimBatch;
     });
 
-    private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, IReadOnlyList<RedisValue> ids)
+    private async Task<IReadOnlyList<TaskIndexEntry>> LoadAsync(IDatabase db, RedisValue[] ids)
     {
-        if (ids.Count == 0)
+        if (ids.Length == 0)
         {
             return [];
         }
-        var values = await db.HashGetAsync(_prefix + "index", ids.ToArray()).ConfigureAwait(false);
-        var entries = new List<TaskIndexEntry>(ids.Count);
-        for (var i = 0; i < ids.Count; i++)
+        var values = await db.HashGetAsync(_prefix + "index", ids).ConfigureAwait(false);
+        var entries = new List<TaskIndexEntry>(ids.Length);
+        for (var i = 0; i < ids.Length; i++)
         {
             if (values[i].IsNull)
             {
@@ -371,7 +370,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         return entries;
     }
 
-    private static async Task<T> Run<T>(Func<Task<T>> command)
+    private static async Task<T> RunAsync<T>(Func<Task<T>> command)
     {
         try
         {
@@ -379,7 +378,7 @@ public sealed class RedisMonitoringStore : IMonitoringStore
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached ({RedisFailures.Short(ex)}).", ex);
+            throw new ResultStoreUnavailableException($"The monitoring state in Redis could not be reached ({RedisFailures.Describe(ex)}).", ex);
         }
     }
 }

@@ -31,11 +31,11 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
 
     public async Task<TaskResultMeta?> GetAsync(string taskId, CancellationToken cancellationToken)
     {
-        var value = await Run(() => _redis.GetDatabase(_database).StringGetAsync(Key(taskId)), taskId).ConfigureAwait(false);
+        var value = await RunAsync(() => _redis.GetDatabase(_database).StringGetAsync(Key(taskId)), taskId).ConfigureAwait(false);
         return value.IsNull ? null : CeleryResultSerializer.Deserialize((byte[])value!);
     }
 
-    // The two hot paths (every task begins and stores) without Run's closure and the key built twice.
+    // The two hot paths (every task begins and stores) without RunAsync's closure and the key built twice.
     public async Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken)
     {
         var key = KeyText(meta.TaskId);
@@ -50,7 +50,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     }
 
     public Task<bool> TryStorePendingAsync(TaskResultMeta pending, CancellationToken cancellationToken) =>
-        Run(() => _redis.GetDatabase(_database).StringSetAsync(Key(pending.TaskId), CeleryResultSerializer.Serialize(pending), TimeSpan.FromSeconds(_expirySeconds), When.NotExists), pending.TaskId);
+        RunAsync(() => _redis.GetDatabase(_database).StringSetAsync(Key(pending.TaskId), CeleryResultSerializer.Serialize(pending), TimeSpan.FromSeconds(_expirySeconds), When.NotExists), pending.TaskId);
 
     public async Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
@@ -85,7 +85,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         """;
 
     public Task<bool> ReleaseStartedAsync(TaskResultMeta started, TaskResultMeta pending, CancellationToken cancellationToken) =>
-        Run(async () => (long)await _redis.GetDatabase(_database).ScriptEvaluateAsync(ReleaseScript, [Key(started.TaskId)],
+        RunAsync(async () => (long)await _redis.GetDatabase(_database).ScriptEvaluateAsync(ReleaseScript, [Key(started.TaskId)],
             [CeleryResultSerializer.Serialize(started), CeleryResultSerializer.Serialize(pending), _expirySeconds]).ConfigureAwait(false) == 1, started.TaskId);
 
     // KEYS[1] result key, KEYS[2] revoked key (same hash slot). ARGV[1] REVOKED result JSON, ARGV[2] its
@@ -105,7 +105,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         """;
 
     public Task<string?> RevokeAsync(TaskResultMeta revoked, TimeSpan keepFor, CancellationToken cancellationToken) =>
-        Run(async () =>
+        RunAsync(async () =>
         {
             var record = $$"""{"task_id":"{{revoked.TaskId}}","revoked_at":"{{revoked.DateDone ?? DateTimeOffset.UtcNow:O}}"}""";
             var previous = await _redis.GetDatabase(_database).ScriptEvaluateAsync(RevokeScript,
@@ -116,7 +116,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         }, revoked.TaskId);
 
     public Task<bool> IsRevokedAsync(string taskId, CancellationToken cancellationToken) =>
-        Run(() => _redis.GetDatabase(_database).KeyExistsAsync(RevokedKey(taskId)), taskId);
+        RunAsync(() => _redis.GetDatabase(_database).KeyExistsAsync(RevokedKey(taskId)), taskId);
 
     // Celery 5.2's Redis backend (on_chord_part_return), in one script rather than its MULTI pipeline and the reads after
     // it, so exactly one caller sees the join complete and gets its parts. KEYS: 1 <group>.j (sorted set of parts, scored
@@ -142,7 +142,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         """;
 
     public Task SetChordSizeAsync(string groupId, int size, CancellationToken cancellationToken) =>
-        Run(async () =>
+        RunAsync(async () =>
         {
             // Celery's backend.set(): SETEX and a PUBLISH on the key's name.
             var key = GroupKey(groupId, ".s");
@@ -155,7 +155,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         }, groupId);
 
     public Task<ChordJoinState> JoinChordPartAsync(string groupId, string taskId, int? groupIndex, string part, CancellationToken cancellationToken) =>
-        Run(async () =>
+        RunAsync(async () =>
         {
             var score = groupIndex is { } index ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : "+inf";
             RedisResult[] reply;
@@ -180,7 +180,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         }, taskId);
 
     public Task ForgetChordAsync(string groupId, CancellationToken cancellationToken) =>
-        Run(() => _redis.GetDatabase(_database).KeyDeleteAsync([GroupKey(groupId, ".j"), GroupKey(groupId, ".t"), GroupKey(groupId, ".s")]), groupId);
+        RunAsync(() => _redis.GetDatabase(_database).KeyDeleteAsync([GroupKey(groupId, ".j"), GroupKey(groupId, ".t"), GroupKey(groupId, ".s")]), groupId);
 
     /// <summary>True when result writes go one key per call (configured, or a clustered server refused batches).</summary>
     public bool WritesOneKeyPerCall => _writes.OneKeyPerCall;
@@ -203,7 +203,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
 
     private string RevokedKeyFor(string resultKey) => $"{_prefix}afirgen-revoked:{{{resultKey}}}";
 
-    private static async Task<T> Run<T>(Func<Task<T>> command, string taskId)
+    private static async Task<T> RunAsync<T>(Func<Task<T>> command, string taskId)
     {
         try
         {
@@ -216,5 +216,5 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     }
 
     private static ResultStoreUnavailableException Unavailable(string taskId, Exception ex) =>
-        new($"The result store (Redis) could not be reached while handling task {taskId} ({RedisFailures.Short(ex)}).", ex);
+        new($"The result store (Redis) could not be reached while handling task {taskId} ({RedisFailures.Describe(ex)}).", ex);
 }

@@ -87,7 +87,7 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     /// </summary>
     /// <remarks>The caller's continuation runs on the thread pool: after a begin comes the task's handler.</remarks>
     public Task<RedisValue> BeginAsync(RedisKey key, RedisKey revokedKey, RedisValue json) =>
-        Enqueue(new Operation(key, revokedKey, "B", json));
+        EnqueueAsync(new Operation(key, revokedKey, "B", json));
 
     /// <summary>Stores <paramref name="json"/> at <paramref name="key"/> and publishes it.</summary>
     /// <remarks>
@@ -97,9 +97,9 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     /// not held up behind these continuations.
     /// </remarks>
     public Task StoreAsync(RedisKey key, RedisKey revokedKey, RedisValue json) =>
-        Enqueue(new Operation(key, revokedKey, "S", json));
+        EnqueueAsync(new Operation(key, revokedKey, "S", json));
 
-    private Task<RedisValue> Enqueue(Operation operation)
+    private Task<RedisValue> EnqueueAsync(Operation operation)
     {
         _batches.Add(operation);
         return operation.Task;

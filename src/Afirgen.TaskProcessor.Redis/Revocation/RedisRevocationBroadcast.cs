@@ -29,7 +29,7 @@ public sealed partial class RedisRevocationBroadcast(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException($"The terminate request for task {taskId} could not be sent to the other workers ({RedisFailures.Short(ex)}).", ex);
+            throw new ResultStoreUnavailableException($"The terminate request for task {taskId} could not be sent to the other workers ({RedisFailures.Describe(ex)}).", ex);
         }
     }
 

@@ -30,7 +30,7 @@ internal sealed class ControlPanel(
         {
             return method switch
             {
-                "ping" => new(mingle.Ping()),
+                "ping" => new(MingleInspection.Ping()),
                 "clock" => new(mingle.Clock()),
                 "active" or "dump_active" => new(tasks.Active()),
                 "reserved" or "dump_reserved" => new(tasks.Reserved()),

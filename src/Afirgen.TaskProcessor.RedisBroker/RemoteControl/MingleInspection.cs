@@ -11,7 +11,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.RemoteControl;
 /// </summary>
 internal sealed class MingleInspection(WorkerIdentity worker, RecentRevocations revocations, LamportClock clock)
 {
-    public JsonNode Ping() => ControlReply.Ok("pong");
+    public static JsonNode Ping() => ControlReply.Ok("pong");
 
     public JsonNode Clock() => new JsonObject { ["clock"] = clock.Value };
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using StackExchange.Redis;
 
 namespace Afirgen.TaskProcessor.RedisBroker.Transport;
@@ -60,6 +61,9 @@ internal sealed class QueueWakeUps(ISubscriber subscriber, int database)
     private RedisChannel Channel(RedisKey key) => RedisChannel.Literal($"__keyspace@{database}__:{key}");
 
     /// <summary>A queue's wake-up: a counter of additions seen, and the waiters for the next one.</summary>
+    [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+        Justification = "One per queue for the broker's lifetime; its SemaphoreSlim holds nothing to release unless AvailableWaitHandle is read, "
+            + "which it never is, so a Dispose would free nothing and could only race a subscription still in flight at shutdown.")]
     internal sealed class Signal
     {
         private readonly SemaphoreSlim _subscribing = new(1, 1);
@@ -92,7 +96,9 @@ internal sealed class QueueWakeUps(ISubscriber subscriber, int database)
             {
                 // Cancelled here, not with CancelAsync: awaiting that would resume on the thread pool after its callbacks,
                 // one more hand-off between the notification and the look, and the only callback is the timer's own.
+#pragma warning disable VSTHRD103 // Cancel, not CancelAsync, on purpose: see above.
                 timer.Cancel();
+#pragma warning restore VSTHRD103
             }
             else
             {

@@ -103,7 +103,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     /// </summary>
     internal async Task<IReadOnlyList<(byte[] Envelope, DateTimeOffset Due)>> PeekDelayedAsync(string queue, int limit)
     {
-        var entries = await Reach(() => _db.SortedSetRangeByRankWithScoresAsync(KeysFor(queue).Delayed, 0, limit - 1), "read the scheduled messages of queue " + queue).ConfigureAwait(false);
+        var entries = await ReachAsync(() => _db.SortedSetRangeByRankWithScoresAsync(KeysFor(queue).Delayed, 0, limit - 1), "read the scheduled messages of queue " + queue).ConfigureAwait(false);
         var delayed = new List<(byte[], DateTimeOffset)>(entries.Length);
         foreach (var entry in entries)
         {
@@ -137,7 +137,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         var now = _time.GetUtcNow();
         var delayed = notBefore is { } due && due > now;
         var window = (long)_queueOptions.DuplicateDetectionWindow.TotalMilliseconds;
-        await Reach(() => _db.ScriptEvaluateAsync(KombuScripts.Send,
+        await ReachAsync(() => _db.ScriptEvaluateAsync(KombuScripts.Send,
             [delayed ? keys.Delayed : _keys.List(queue, step), _keys.Duplicate(queue, message.MessageId)],
             [envelope, window, delayed ? notBefore!.Value.ToUnixTimeMilliseconds() : "", step]), "send a message to queue " + queue).ConfigureAwait(false);
     }
@@ -214,7 +214,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
             var queue = queues[i];
             var keys = KeysFor(queue);
             RedisKey[] scriptKeys = [keys.Delayed, keys.InFlight, keys.DeadLetters, _keys.Unacked, _keys.RawUnacked, .. keys.ServeOrder];
-            var result = (RedisResult[])(await Reach(() => _db.ScriptEvaluateAsync(KombuScripts.Statistics, scriptKeys,
+            var result = (RedisResult[])(await ReachAsync(() => _db.ScriptEvaluateAsync(KombuScripts.Statistics, scriptKeys,
                 [queue, _keys.BindingPrefix, KombuKeys.Separator, MaxUnackedScanned]), "read the depth of queue " + queue).ConfigureAwait(false))!;
             statistics[i] = new QueueStatistics(queue, (long)result[0], (long)result[1], (long)result[2], (long)result[3]);
         }
@@ -230,7 +230,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         {
             return [];
         }
-        var entries = await Reach(() => _db.ListRangeAsync(KeysFor(queue).DeadLetters, 0, maxMessages - 1), "read the dead letters of queue " + queue).ConfigureAwait(false);
+        var entries = await ReachAsync(() => _db.ListRangeAsync(KeysFor(queue).DeadLetters, 0, maxMessages - 1), "read the dead letters of queue " + queue).ConfigureAwait(false);
         return [.. entries.Select(e => DeadLetterEntry.Read(queue, (byte[])e!)).OfType<DeadLetteredMessage>()];
     }
 
@@ -288,7 +288,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     {
         _disposed = true;
         // Not awaited (a synchronous dispose): settlements still to send fail with the connection.
-        _ = _settles.DisposeAsync(static stranded => stranded.TrySetException(new ObjectDisposedException(nameof(RedisBroker))));
+        _ = _settles.DisposeAsync(static stranded => stranded.TrySetException(new ObjectDisposedException(nameof(RedisBroker)))).AsTask();
         _connection.Dispose();
     }
 
@@ -451,7 +451,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     {
         var wanted = messageIds is null ? null : new HashSet<string>(messageIds, StringComparer.Ordinal);
         var matching = new List<(RedisValue, DeadLetteredMessage)>();
-        foreach (var entry in await Reach(() => _db.ListRangeAsync(keys.DeadLetters), "read the dead letters of queue " + queue).ConfigureAwait(false))
+        foreach (var entry in await ReachAsync(() => _db.ListRangeAsync(keys.DeadLetters), "read the dead letters of queue " + queue).ConfigureAwait(false))
         {
             if (DeadLetters.DeadLetterEntry.Read(queue, (byte[])entry!) is { } message && (wanted is null || wanted.Contains(message.MessageId)))
             {
@@ -515,7 +515,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     private string LeaseScore(DateTimeOffset now) => UnixSeconds(now + _options.VisibilityTimeout - _options.CeleryVisibilityTimeout);
 
     /// <summary>Runs a command, turning Redis being unreachable into the engine's <see cref="BrokerUnavailableException"/>.</summary>
-    private static async Task<T> Reach<T>(Func<Task<T>> command, string what)
+    private static async Task<T> ReachAsync<T>(Func<Task<T>> command, string what)
     {
         try
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Afirgen.TaskProcessor.Engine.Broker;
 
 namespace Afirgen.TaskProcessor.RedisBroker.Transport;
@@ -8,6 +9,10 @@ namespace Afirgen.TaskProcessor.RedisBroker.Transport;
 /// Celery's) has changed it, or the delivery was settled, every member throws <see cref="MessageLockLostException"/>.
 /// Operations on one delivery are serialized, so a renewal never races its own completion.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "One per delivery, dropped once settled, with no point at which to dispose it; its SemaphoreSlim holds nothing to release "
+        + "unless AvailableWaitHandle is read, which it never is, and disposing it under a waiting renewal would turn that renewal's "
+        + "MessageLockLostException into an ObjectDisposedException.")]
 internal sealed class RedisSettlement(RedisBroker broker, PoppedMessage popped, ReceivedMessage message, string score) : IMessageSettlement
 {
     private readonly SemaphoreSlim _one = new(1, 1);

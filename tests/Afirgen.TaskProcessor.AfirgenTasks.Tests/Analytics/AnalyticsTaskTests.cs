@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Analytics;
 
 /// <summary>The analytics tasks: counts from MariaDB, snapshots read back from the real Redis.</summary>
-[Collection(AfirgenServersCollection.Name)]
+[Collection(AfirgenServersCollectionDefinition.Name)]
 public sealed class AnalyticsTaskTests(AfirgenServers servers) : IAsyncLifetime
 {
     private TaskHarness _h = null!;
@@ -14,20 +14,20 @@ public sealed class AnalyticsTaskTests(AfirgenServers servers) : IAsyncLifetime
     {
         var db = await servers.MariaDb.CreateDatabaseAsync("analytics_tasks");
         await FirRecordsSchema.CreateAsync(db);
-        async Task Add(string fir, string status, DateTimeOffset created, DateTimeOffset? finalized = null)
+        async Task AddAsync(string fir, string status, DateTimeOffset created, DateTimeOffset? finalized = null)
         {
             _created.Add(created);
             await FirRecordsSchema.InsertAsync(db, fir, status, created, finalized);
         }
-        await Add("FIR-A-1", "pending", _now.AddMinutes(-1));
-        await Add("FIR-A-2", "pending", _now.AddDays(-3));
-        await Add("FIR-A-3", "pending", _now.AddDays(-20));
-        await Add("FIR-A-4", "finalized", _now.AddDays(-10), _now.AddDays(-9));
-        await Add("FIR-A-5", "finalized", _now.AddDays(-100), _now.AddDays(-99));
-        await Add("FIR-A-6", "draft", _now.AddDays(-2));
-        await Add("FIR-A-7", "pending", new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
-        await Add("FIR-A-8", "finalized", new DateTimeOffset(2026, 3, 10, 18, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 12, 8, 0, 0, TimeSpan.Zero));
-        await Add("FIR-A-9", "finalized", new DateTimeOffset(2026, 3, 11, 12, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 12, 9, 0, 0, TimeSpan.Zero));
+        await AddAsync("FIR-A-1", "pending", _now.AddMinutes(-1));
+        await AddAsync("FIR-A-2", "pending", _now.AddDays(-3));
+        await AddAsync("FIR-A-3", "pending", _now.AddDays(-20));
+        await AddAsync("FIR-A-4", "finalized", _now.AddDays(-10), _now.AddDays(-9));
+        await AddAsync("FIR-A-5", "finalized", _now.AddDays(-100), _now.AddDays(-99));
+        await AddAsync("FIR-A-6", "draft", _now.AddDays(-2));
+        await AddAsync("FIR-A-7", "pending", new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
+        await AddAsync("FIR-A-8", "finalized", new DateTimeOffset(2026, 3, 10, 18, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 12, 8, 0, 0, TimeSpan.Zero));
+        await AddAsync("FIR-A-9", "finalized", new DateTimeOffset(2026, 3, 11, 12, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 12, 9, 0, 0, TimeSpan.Zero));
         _h = TaskHarness.Create(servers, "analytics", db, cacheDatabase: 3);
         await _h.FlushCacheAsync(servers);
     }
@@ -62,7 +62,7 @@ public sealed class AnalyticsTaskTests(AfirgenServers servers) : IAsyncLifetime
         _h.Time.Advance(TimeSpan.FromMinutes(5));
         Results.Success(await _h.RunAgainAfterCrashAsync(AfirgenTaskNames.UpdateDashboard, null, first.TaskId));
 
-        var keys = servers.RedisConnection.GetServer(servers.RedisConnection.GetEndPoints()[0]).Keys(_h.CacheDatabase, "analytics:*").ToList();
+        var keys = await servers.RedisConnection.GetServer(servers.RedisConnection.GetEndPoints()[0]).KeysAsync(_h.CacheDatabase, "analytics:*").ToListAsync();
         Assert.Single(keys);
         var snapshot = JsonNode.Parse((string)(await _h.Cache.StringGetAsync("analytics:dashboard:current"))!)!;
         Assert.Equal(_h.Time.GetUtcNow().ToString("O"), (string?)snapshot["updated_at"]);

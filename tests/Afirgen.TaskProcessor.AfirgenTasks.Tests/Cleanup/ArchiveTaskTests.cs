@@ -7,7 +7,7 @@ using MySqlConnector;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Cleanup;
 
 /// <summary>archive_old_records against MariaDB and Azurite: archived blobs versus marked rows.</summary>
-[Collection(AfirgenServersCollection.Name)]
+[Collection(AfirgenServersCollectionDefinition.Name)]
 public sealed class ArchiveTaskTests(AfirgenServers servers) : IAsyncLifetime
 {
     private TaskHarness _h = null!;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Cleanup;
 
 /// <summary>clear_expired_cache on the real Redis, cleanup_temp_files on Azurite, and the cleanup schedule running all three.</summary>
-[Collection(AfirgenServersCollection.Name)]
+[Collection(AfirgenServersCollectionDefinition.Name)]
 public sealed class CacheAndTempFileTaskTests(AfirgenServers servers) : IAsyncLifetime
 {
     private TaskHarness _h = null!;

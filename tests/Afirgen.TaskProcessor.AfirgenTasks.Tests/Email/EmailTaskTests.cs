@@ -6,7 +6,7 @@ using MimeKit;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Email;
 
 /// <summary>The e-mail tasks against a real SMTP server (aiosmtpd) and MariaDB.</summary>
-[Collection(AfirgenServersCollection.Name)]
+[Collection(AfirgenServersCollectionDefinition.Name)]
 public sealed class EmailTaskTests(AfirgenServers servers) : IAsyncLifetime
 {
     private TaskHarness _h = null!;

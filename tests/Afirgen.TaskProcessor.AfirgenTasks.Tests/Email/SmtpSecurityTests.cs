@@ -29,8 +29,8 @@ public sealed class SmtpSecurityTests : IAsyncLifetime
         }
         finally
         {
-            _tls = tls.IsCompletedSuccessfully ? tls.Result : null!;
-            _plain = plain.IsCompletedSuccessfully ? plain.Result : null!;
+            _tls = tls.IsCompletedSuccessfully ? await tls : null!;
+            _plain = plain.IsCompletedSuccessfully ? await plain : null!;
         }
     }
 
@@ -43,7 +43,7 @@ public sealed class SmtpSecurityTests : IAsyncLifetime
     private static SmtpMailTransport Transport(SmtpServer server, SmtpSecurity security, string? password = Password, bool trustServer = true) =>
         new(Options.Create(new SmtpOptions
         {
-            Host = server.Host,
+            Host = SmtpServer.Host,
             Port = server.Port,
             Security = security,
             UserName = User,

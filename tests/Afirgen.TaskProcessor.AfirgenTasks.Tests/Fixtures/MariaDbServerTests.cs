@@ -4,7 +4,7 @@ using MySqlConnector;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Fixtures;
 
 /// <summary>The MariaDB fixture itself: a real server, one database per test class, users, outages.</summary>
-[Collection(MariaDbCollection.Name)]
+[Collection(MariaDbCollectionDefinition.Name)]
 public sealed class MariaDbServerTests(MariaDbFixture mariaDb)
 {
     [Fact]
@@ -32,9 +32,9 @@ public sealed class MariaDbServerTests(MariaDbFixture mariaDb)
     public async Task CreateDatabase_Again_StartsEmpty()
     {
         var connectionString = await mariaDb.Server.CreateDatabaseAsync("fixture_again");
-        await Execute(connectionString, "CREATE TABLE t (id INT PRIMARY KEY)");
+        await ExecuteAsync(connectionString, "CREATE TABLE t (id INT PRIMARY KEY)");
         connectionString = await mariaDb.Server.CreateDatabaseAsync("fixture_again");
-        Assert.Equal(0L, await Execute(connectionString, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"));
+        Assert.Equal(0L, await ExecuteAsync(connectionString, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"));
     }
 
     [Fact]
@@ -44,8 +44,8 @@ public sealed class MariaDbServerTests(MariaDbFixture mariaDb)
         await mariaDb.Server.CreateDatabaseAsync("fixture_mine");
         var userConnection = await mariaDb.Server.CreateUserAsync("fixture_user", "s3cret-Pass", "fixture_mine");
 
-        await Execute(userConnection, "CREATE TABLE t (id INT PRIMARY KEY)");
-        var denied = await Assert.ThrowsAsync<MySqlException>(() => Execute(userConnection, "CREATE TABLE fixture_other.t (id INT PRIMARY KEY)"));
+        await ExecuteAsync(userConnection, "CREATE TABLE t (id INT PRIMARY KEY)");
+        var denied = await Assert.ThrowsAsync<MySqlException>(() => ExecuteAsync(userConnection, "CREATE TABLE fixture_other.t (id INT PRIMARY KEY)"));
         Assert.Equal(MySqlErrorCode.TableAccessDenied, denied.ErrorCode);
     }
 
@@ -53,16 +53,16 @@ public sealed class MariaDbServerTests(MariaDbFixture mariaDb)
     public async Task StopThenStartAgain_KeepsTheData()
     {
         var connectionString = await mariaDb.Server.CreateDatabaseAsync("fixture_outage");
-        await Execute(connectionString, "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (7);");
+        await ExecuteAsync(connectionString, "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (7);");
 
         await mariaDb.Server.StopAsync();
-        await Assert.ThrowsAsync<MySqlException>(() => Execute(connectionString, "SELECT 1"));
+        await Assert.ThrowsAsync<MySqlException>(() => ExecuteAsync(connectionString, "SELECT 1"));
 
         await mariaDb.Server.StartAgainAsync();
-        Assert.Equal(7, await Execute(connectionString, "SELECT id FROM t"));
+        Assert.Equal(7, await ExecuteAsync(connectionString, "SELECT id FROM t"));
     }
 
-    private static async Task<object?> Execute(string connectionString, string sql)
+    private static async Task<object?> ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync();

@@ -180,7 +180,7 @@ public sealed class RegistrationTests
             }
             Assert.Equal(TaskStates.Success, mail.Status);
             var eml = Assert.Single(Directory.GetFiles(Path.Combine(output, "mail"), "*.eml"));
-            Assert.Contains("FIR-DEMO-0001", MimeMessage.Load(eml).Subject);
+            Assert.Contains("FIR-DEMO-0001", (await MimeMessage.LoadAsync(eml)).Subject);
 
             var notices = logs.GetSnapshot().Where(r => r.Level == LogLevel.Warning).Select(r => r.Message).ToList();
             Assert.Contains(notices, m => m.Contains("demo data source") && m.Contains("FIR-DEMO-0001"));

@@ -7,10 +7,12 @@ using UglyToad.PdfPig;
 namespace Afirgen.TaskProcessor.AfirgenTasks.Tests.Reports;
 
 /// <summary>The report tasks against MariaDB and Azurite: the PDF opens and names its FIR, the workbook holds the rows.</summary>
-[Collection(AfirgenServersCollection.Name)]
+[Collection(AfirgenServersCollectionDefinition.Name)]
 public sealed class ReportTaskTests(AfirgenServers servers) : IAsyncLifetime
 {
     private const string Complaint = "The complainant's private words about the incident.";
+    // The export's columns that hold text (3 and 4 are the created and finalized times).
+    private static readonly int[] TextColumns = [1, 2, 5, 6, 7, 8, 9, 10, 11, 12];
     private TaskHarness _h = null!;
 
     public async Task InitializeAsync()
@@ -158,7 +160,7 @@ public sealed class ReportTaskTests(AfirgenServers servers) : IAsyncLifetime
         Assert.Equal(new DateTime(2026, 3, 6, 9, 45, 0), sheet.Cell(2, 4).GetDateTime());
         Assert.Equal("dd/mm/yyyy hh:mm", sheet.Cell(2, 3).Style.NumberFormat.Format);
         Assert.Equal(["FIR-R-0004", "finalized", "Kotwali", "Raipur", "BNS; 303(2)", "Station Road", "Asha Sample", "Fourth complaint.", "session-r4", "user-r4"],
-            new[] { 1, 2, 5, 6, 7, 8, 9, 10, 11, 12 }.Select(c => sheet.Cell(2, c).GetString()));
+            TextColumns.Select(c => sheet.Cell(2, c).GetString()));
         // A pending FIR has no finalized time, and a fir_content without those fields leaves their cells empty.
         Assert.True(sheet.Cell(3, 4).IsEmpty());
         Assert.True(sheet.Cell(3, 5).IsEmpty());

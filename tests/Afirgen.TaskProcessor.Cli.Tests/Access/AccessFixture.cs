@@ -45,7 +45,7 @@ public sealed class AccessFixture : IAsyncLifetime
     {
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
         var settings = TwoWorkersFixture.Settings(name, url, Redis.Configuration);
-        settings["Afirgen:Smtp:Host"] = Smtp.Host;
+        settings["Afirgen:Smtp:Host"] = SmtpServer.Host;
         settings["Afirgen:Smtp:Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Afirgen:Smtp:Security"] = "None";
         foreach (var (setting, value) in extra)

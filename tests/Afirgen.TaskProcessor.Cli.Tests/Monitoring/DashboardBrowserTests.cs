@@ -54,7 +54,7 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
         // The page redraws its tables every second: an element found a moment ago may be gone; look again.
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
-        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/");
+        await driver.Navigate().GoToUrlAsync(workers.A.BaseUrl + "/");
 
         // Overview: queues, both workers, the chart.
         wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-queue='email']")).Count == 1);
@@ -136,7 +136,7 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
             driver.Manage().Window.Size = new System.Drawing.Size(1400, 900);
             var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
             wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
-            driver.Navigate().GoToUrl(workers.A.BaseUrl + "/");
+            await driver.Navigate().GoToUrlAsync(workers.A.BaseUrl + "/");
 
             // The queue's in-flight figure says how many of its messages run and how many are only held.
             var inFlight = "#queues-table tr[data-queue='reports'] td.in-flight";
@@ -210,7 +210,7 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         var driver = Start();
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
-        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/#dead-letters");
+        await driver.Navigate().GoToUrlAsync(workers.A.BaseUrl + "/#dead-letters");
         var deadRow = $"#dead-letters-table tr[data-task-id='{failed}']";
         wait.Until(d => d.FindElements(By.CssSelector(deadRow)).Count == 1);
 
@@ -304,11 +304,11 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
             wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
 
             // Without the key the page itself loads (it holds no data), and its status line says how to open it.
-            driver.Navigate().GoToUrl(url + "/");
+            await driver.Navigate().GoToUrlAsync(url + "/");
             wait.Until(d => d.FindElement(By.Id("status")).Text.Contains("the API refused the request (401): open this page as /?code=<key>", StringComparison.Ordinal));
 
             // Opened with it, the enqueue form works: a same-origin POST, as JSON, with the key.
-            driver.Navigate().GoToUrl(url + "/?code=" + Uri.EscapeDataString(key) + "#tasks");
+            await driver.Navigate().GoToUrlAsync(url + "/?code=" + Uri.EscapeDataString(key) + "#tasks");
             wait.Until(d => d.FindElements(By.CssSelector("#enqueue-name option[value='diagnostics.echo']")).Count == 1);
             Click(wait, By.CssSelector("#enqueue-name option[value='diagnostics.echo']"));
             var kwargs = driver.FindElement(By.Id("enqueue-kwargs"));
@@ -349,7 +349,7 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
             var driver = Start();
             var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
             wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
-            driver.Navigate().GoToUrl(url + "/");
+            await driver.Navigate().GoToUrlAsync(url + "/");
 
             // reports (the totals), then reports-high and the base lane, in that order and indented.
             wait.Until(d => d.FindElements(By.CssSelector("#queues-table tr[data-lane-of='reports']")).Count == 2);
@@ -398,7 +398,7 @@ public sealed class DashboardBrowserTests(TwoWorkersFixture workers, ITestOutput
         var driver = Start();
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
-        driver.Navigate().GoToUrl(workers.A.BaseUrl + "/#tasks");
+        await driver.Navigate().GoToUrlAsync(workers.A.BaseUrl + "/#tasks");
         Click(wait, By.CssSelector($"#tasks-table tr[data-task-id='{root}']"));
 
         // Two children from the handler and the chain's next link, which also started as its child.

@@ -14,6 +14,8 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 /// </summary>
 public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<TwoWorkersFixture>
 {
+    private static readonly int[] EchoArgs = [1, 2];
+
     // The keys of one task in Flower's GET /api/tasks: Celery's Task._fields (celery/events/state.py), which Flower
     // serves through Task.as_dict(); its docstring's example predates root, parent, children and rejected.
     private static readonly string[] FlowerTaskKeys =
@@ -163,7 +165,7 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
     [Fact]
     public async Task TaskInfo_And_TaskResult_AnswerInFlowersShape()
     {
-        var id = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { args = new[] { 1, 2 } });
+        var id = await AsyncApplyAsync(workers.A, "diagnostics.echo", new { args = EchoArgs });
         await workers.A.WaitForStateAsync(id, "SUCCESS");
 
         var info = await Eventually.ValueAsync(async () =>
@@ -250,19 +252,19 @@ public sealed class FlowerApiTests(TwoWorkersFixture workers) : IClassFixture<Tw
         static string Minute(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
         var now = DateTimeOffset.UtcNow;
 
-        async Task<bool> Lists(string query) => (await workers.B.GetJsonAsync("/api/tasks?limit=10000&" + query)).AsObject().ContainsKey(id);
-        await Eventually.TrueAsync(() => Lists("state=SUCCESS"), "the task in the index as SUCCESS");
-        Assert.True(await Lists("state=success")); // Flower compares states, names and workers ignoring case
-        Assert.True(await Lists($"received_start={Minute(now.AddMinutes(-5))}&received_end={Minute(now.AddMinutes(5))}"));
-        Assert.False(await Lists($"received_start={Minute(now.AddMinutes(5))}"));
-        Assert.False(await Lists($"received_end={Minute(now.AddMinutes(-5))}"));
-        Assert.True(await Lists($"started_start={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
-        Assert.False(await Lists($"started_end={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
-        Assert.True(await Lists("search=" + id[..8]));
-        Assert.True(await Lists("search=" + Uri.EscapeDataString("name:ECHO state:success")));
-        Assert.True(await Lists("search=" + Uri.EscapeDataString($"(name:noop OR name:echo) AND worker:{workers.A.Name}")));
-        Assert.False(await Lists("search=" + Uri.EscapeDataString($"name:echo worker:{workers.B.Name}")));
-        Assert.False(await Lists("search=" + Uri.EscapeDataString("\"diagnostics.echo FAILURE\"")));
+        async Task<bool> ListsAsync(string query) => (await workers.B.GetJsonAsync("/api/tasks?limit=10000&" + query)).AsObject().ContainsKey(id);
+        await Eventually.TrueAsync(() => ListsAsync("state=SUCCESS"), "the task in the index as SUCCESS");
+        Assert.True(await ListsAsync("state=success")); // Flower compares states, names and workers ignoring case
+        Assert.True(await ListsAsync($"received_start={Minute(now.AddMinutes(-5))}&received_end={Minute(now.AddMinutes(5))}"));
+        Assert.False(await ListsAsync($"received_start={Minute(now.AddMinutes(5))}"));
+        Assert.False(await ListsAsync($"received_end={Minute(now.AddMinutes(-5))}"));
+        Assert.True(await ListsAsync($"started_start={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
+        Assert.False(await ListsAsync($"started_end={Uri.EscapeDataString(now.AddMinutes(-5).ToString("O"))}"));
+        Assert.True(await ListsAsync("search=" + id[..8]));
+        Assert.True(await ListsAsync("search=" + Uri.EscapeDataString("name:ECHO state:success")));
+        Assert.True(await ListsAsync("search=" + Uri.EscapeDataString($"(name:noop OR name:echo) AND worker:{workers.A.Name}")));
+        Assert.False(await ListsAsync("search=" + Uri.EscapeDataString($"name:echo worker:{workers.B.Name}")));
+        Assert.False(await ListsAsync("search=" + Uri.EscapeDataString("\"diagnostics.echo FAILURE\"")));
 
         foreach (var (query, wanted) in new[]
         {

@@ -15,6 +15,7 @@ namespace Afirgen.TaskProcessor.Cli.Tests.Monitoring;
 /// </summary>
 public sealed class LaneMonitoringTests : IAsyncLifetime
 {
+    private static readonly string[] FirstHighMessage = ["m-high-1"];
     private readonly LanedStatistics _statistics = new();
     private readonly LanedDeadLetters _deadLetters = new();
     private RedisServer _redis = null!;
@@ -138,7 +139,7 @@ public sealed class LaneMonitoringTests : IAsyncLifetime
         _deadLetters.Add("reports", "m-base-1", "t-base-1");
     }
 
-    private async Task<string[]> ListedAsync(HttpClient http, string query) =>
+    private static async Task<string[]> ListedAsync(HttpClient http, string query) =>
         (await http.GetFromJsonAsync<JsonArray>("/api/dead-letters?" + query))!.Select(d => d!["messageId"]!.GetValue<string>()).Order().ToArray();
 
     private static async Task<(int Status, JsonNode? Body)> PostAsync(HttpClient http, string path, object body)
@@ -162,7 +163,7 @@ public sealed class LaneMonitoringTests : IAsyncLifetime
     public async Task DeadLetters_ReplayAndPurgeOneLaneOnly()
     {
         SeedDeadLetters();
-        var (status, body) = await PostAsync(_http, "/api/dead-letters/replay", new { queue = "reports-high", messageIds = new[] { "m-high-1" } });
+        var (status, body) = await PostAsync(_http, "/api/dead-letters/replay", new { queue = "reports-high", messageIds = FirstHighMessage });
         Assert.Equal(200, status);
         Assert.Equal(1, body!["replayed"]!.GetValue<int>());
         Assert.Equal(["m-base-1", "m-high-2"], _deadLetters.Ids);

@@ -46,7 +46,7 @@ internal static class OtlpDecoder
     }
 
     /// <summary>KeyValue attributes (key 1, AnyValue 2: string 1, bool 2, int 3, double 4) as text.</summary>
-    private static IReadOnlyDictionary<string, string> Attributes(ProtoMessage? message, int field)
+    private static Dictionary<string, string> Attributes(ProtoMessage? message, int field)
     {
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var keyValue in message?.Messages(field) ?? [])

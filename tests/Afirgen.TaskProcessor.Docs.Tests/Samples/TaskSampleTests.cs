@@ -6,7 +6,7 @@ using Afirgen.TaskProcessor.Testing;
 namespace Afirgen.TaskProcessor.Docs.Tests.Samples;
 
 /// <summary>The samples the docs show do what the docs say, on the real engine with Redis results.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class TaskSampleTests(RedisFixture redis)
 {
     [Fact]

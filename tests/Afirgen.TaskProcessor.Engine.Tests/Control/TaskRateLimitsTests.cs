@@ -29,7 +29,7 @@ public sealed class TaskRateLimitsTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var limits = new TaskRateLimits(time);
-        Assert.True(limits.WaitAsync("t", CancellationToken.None).IsCompleted);
+        Assert.True(limits.WaitAsync("t", CancellationToken.None).AsTask().IsCompleted);
         Assert.False(limits.Any);
 
         Assert.True(limits.Set("t", "2/s"));
@@ -53,11 +53,11 @@ public sealed class TaskRateLimitsTests
 
         // After a pause the bucket holds one token, not more: one at once, the next an interval later.
         time.Advance(TimeSpan.FromSeconds(10));
-        Assert.True(limits.WaitAsync("t", CancellationToken.None).IsCompleted);
-        Assert.False(limits.WaitAsync("t", CancellationToken.None).IsCompleted);
+        Assert.True(limits.WaitAsync("t", CancellationToken.None).AsTask().IsCompleted);
+        Assert.False(limits.WaitAsync("t", CancellationToken.None).AsTask().IsCompleted);
 
         Assert.False(limits.Set("t", null));
         Assert.False(limits.Any);
-        Assert.True(limits.WaitAsync("t", CancellationToken.None).IsCompleted);
+        Assert.True(limits.WaitAsync("t", CancellationToken.None).AsTask().IsCompleted);
     }
 }

@@ -44,7 +44,7 @@ public sealed class PreciseDelayTests
     {
         using var cancel = new CancellationTokenSource();
         var longWait = PreciseDelay.WaitAsync(TimeSpan.FromHours(1), cancel.Token);
-        cancel.Cancel();
+        await cancel.CancelAsync();
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => longWait);
         Assert.Equal(cancel.Token, ex.CancellationToken);

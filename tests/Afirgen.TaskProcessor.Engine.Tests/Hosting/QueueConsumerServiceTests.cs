@@ -290,10 +290,10 @@ public sealed class QueueConsumerServiceTests
         var publisher = host.Services.GetRequiredService<TaskPublisher>();
         var consumer = host.Services.GetRequiredService<QueueConsumerService>();
         var broker = host.Services.GetRequiredService<EmbeddedBroker>();
-        Task Send(string label, string queue) => publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Queue = queue, Kwargs = new JsonObject { ["label"] = label } }, CancellationToken.None);
+        Task SendAsync(string label, string queue) => publisher.PublishAsync(new TaskRequest { TaskName = "test.record", Queue = queue, Kwargs = new JsonObject { ["label"] = label } }, CancellationToken.None);
 
-        await Send("first", "email");
-        await Send("marker-1", "default");
+        await SendAsync("first", "email");
+        await SendAsync("marker-1", "default");
         await Ran("marker-1").Task.WaitAsync(Timeout);
         Assert.False(Ran("first").Task.IsCompleted);
         Assert.Equal(["default"], consumer.Queues);
@@ -306,8 +306,8 @@ public sealed class QueueConsumerServiceTests
         Assert.True(consumer.CancelQueue("email"));
         Assert.False(consumer.CancelQueue("email"));
         Assert.Equal(["default"], consumer.Queues);
-        await Send("second", "email");
-        await Send("marker-2", "default");
+        await SendAsync("second", "email");
+        await SendAsync("marker-2", "default");
         await Ran("marker-2").Task.WaitAsync(Timeout);
         Assert.False(Ran("second").Task.IsCompleted);
         Assert.Equal(1, (await broker.GetStatisticsAsync(["email"], CancellationToken.None))[0].Waiting);

@@ -17,7 +17,7 @@ namespace Afirgen.TaskProcessor.Engine.Tests.Interop;
 /// write with <c>AsyncResult.get()</c>, Celery's own messages run here, and a Celery worker runs the
 /// messages we write.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class CeleryInteropTests(RedisFixture redis)
 {
     // Celery's conventional layout on one server: broker in db 1, results in db 2.

@@ -22,7 +22,7 @@ public sealed class LaneGateTests
         Assert.True((await high).IsReserved);
         Assert.Equal(3, gate.Running);
         // A queue without lanes has no reserved slot.
-        Assert.False(gate.EnterAsync(9, "email", CancellationToken.None).IsCompleted);
+        Assert.False(gate.EnterAsync(9, "email", CancellationToken.None).AsTask().IsCompleted);
         foreach (var slot in shared) slot.Dispose();
         (await normal.AsTask().WaitAsync(Timeout)).Dispose();
     }
@@ -37,7 +37,7 @@ public sealed class LaneGateTests
         foreach (var priority in new[] { 5, 5, 8, 8, 8, 8, 8 })
         {
             var pending = gate.EnterAsync(priority, "reports", CancellationToken.None).AsTask();
-            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(priority); t.Result.Dispose(); }, TaskContinuationOptions.ExecuteSynchronously));
+            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(priority); t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
         holder.Dispose();
         await Task.WhenAll(waiters).WaitAsync(Timeout);
@@ -56,7 +56,7 @@ public sealed class LaneGateTests
         foreach (var priority in new[] { 5, 5, 8, 8, 8, 8, 8 })
         {
             var pending = gate.EnterAsync(priority, "reports", CancellationToken.None).AsTask();
-            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(priority); t.Result.Dispose(); }, TaskContinuationOptions.ExecuteSynchronously));
+            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(priority); t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
         holder.Dispose();
         await Task.WhenAll(waiters).WaitAsync(Timeout);

@@ -34,7 +34,7 @@ public sealed class PriorityGateTests
         foreach (var (name, priority) in new[] { ("p1-a", 1), ("p1-b", 1), ("p5-a", 5), ("p10-a", 10), ("p5-b", 5), ("p10-b", 10), ("p3", 3) })
         {
             var pending = gate.EnterAsync(priority, "q", CancellationToken.None).AsTask();
-            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(name); t.Result.Dispose(); }, TaskContinuationOptions.ExecuteSynchronously));
+            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(name); t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
         holder.Dispose();
         await Task.WhenAll(waiters).WaitAsync(Timeout);
@@ -59,7 +59,7 @@ public sealed class PriorityGateTests
                 started.Enqueue(priority);
                 await Task.Yield();
                 t.Result.Dispose();
-            }).Unwrap());
+            }, TaskScheduler.Default).Unwrap());
             return ValueTask.CompletedTask;
         });
         Assert.Equal(400, gate.Waiting);
@@ -83,7 +83,7 @@ public sealed class PriorityGateTests
         foreach (var (name, seconds) in new[] { ("third", 3), ("first", 1), ("fourth", 4), ("second", 2) })
         {
             var pending = gate.EnterAsync(5, "q", t0.AddSeconds(seconds), CancellationToken.None).AsTask();
-            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(name); t.Result.Dispose(); }, TaskContinuationOptions.ExecuteSynchronously));
+            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(name); t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
         holder.Dispose();
         await Task.WhenAll(waiters).WaitAsync(Timeout);
@@ -112,7 +112,7 @@ public sealed class PriorityGateTests
         using var cts = new CancellationTokenSource();
         var cancelled = gate.EnterAsync(10, "q", cts.Token).AsTask();
         var next = gate.EnterAsync(1, "q", CancellationToken.None).AsTask();
-        cts.Cancel();
+        await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Timeout));
         Assert.Equal(1, gate.Waiting);
         holder.Dispose();

@@ -12,7 +12,7 @@ namespace Afirgen.TaskProcessor.Engine.Tests.Results;
 /// Which Redis database results go to: the configuration string's <c>defaultDatabase</c> (docs/celery-migration.md's
 /// <c>--redis host:port,defaultDatabase=2</c>) is honoured, and a database given twice and differently is refused.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class ResultDatabaseTests(RedisFixture redis)
 {
     [Fact]

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Hosting;
 namespace Afirgen.TaskProcessor.Engine.Tests.Revocation;
 
 /// <summary>Celery's revoke without remote control: before a run, for scheduled messages, and terminate while running.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class RevocationTests(RedisFixture redis)
 {
     private readonly RevokeRecorder _recorder = new();

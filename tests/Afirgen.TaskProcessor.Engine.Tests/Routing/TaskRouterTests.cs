@@ -14,7 +14,7 @@ public sealed class TaskRouterTests
 {
     private static TaskRouter Router(RoutingOptions? options = null) => new(Options.Create(options ?? AfirgenRouting.CreateOptions()));
 
-    private static IServiceProvider Configured(Dictionary<string, string?> settings)
+    private static ServiceProvider Configured(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);

@@ -16,7 +16,7 @@ namespace Afirgen.TaskProcessor.Engine.Tests.Running;
 /// Service Bus): header messages as Celery's canvas writes them (<c>group</c>, <c>group_index</c>, <c>embed.chord</c>),
 /// the chord's size in the result store as Celery's producer sets it.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class ChordJoinTests(RedisFixture redis)
 {
     [Fact]

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Afirgen.TaskProcessor.Engine.Tests.Running;
 
 /// <summary>What the runner tells its observers, in order, and that a failing observer cannot hurt a task.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class TaskObserverTests(RedisFixture redis)
 {
     [Fact]
@@ -121,11 +121,11 @@ public sealed class TaskObserverTests(RedisFixture redis)
     private sealed class RecordingObserver : ITaskObserver
     {
         private readonly ConcurrentQueue<Call> _calls = new();
-        public IReadOnlyList<Call> Calls => _calls.ToArray();
+        public Call[] Calls => _calls.ToArray();
         public void OnStarted(TaskEvent task) => _calls.Enqueue(new("started", task));
         public void OnSucceeded(TaskEvent task, JsonNode? result) => _calls.Enqueue(new("succeeded", task));
-        public void OnRetryScheduled(TaskEvent task, int retryNumber, string error, DateTimeOffset eta) => _calls.Enqueue(new("retry", task, retryNumber.ToString()));
-        public void OnFailed(TaskEvent task, string reason, string error) => _calls.Enqueue(new("failed", task, reason + "|" + error));
+        public void OnRetryScheduled(TaskEvent task, int retryNumber, string errorText, DateTimeOffset eta) => _calls.Enqueue(new("retry", task, retryNumber.ToString()));
+        public void OnFailed(TaskEvent task, string reason, string errorText) => _calls.Enqueue(new("failed", task, reason + "|" + errorText));
         public void OnRevoked(TaskEvent task, string reason) => _calls.Enqueue(new("revoked", task, reason));
         public void OnFinished(TaskEvent task) => _calls.Enqueue(new("finished", task));
     }

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Afirgen.TaskProcessor.Engine.Tests.Running;
 
 /// <summary>Every branch of the runner's order of truth, on the embedded broker with real Redis results.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class TaskRunnerTests(RedisFixture redis)
 {
     private EngineHarness Harness(Action<IServiceCollection>? tasks = null, Dictionary<string, string?>? settings = null) =>

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Afirgen.TaskProcessor.Engine.Tests.Scheduling;
 
 /// <summary>The beat replacement: when it fires, what it enqueues, and that one occurrence enqueues once.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class ScheduleTests(RedisFixture redis)
 {
     private EngineHarness Harness(Dictionary<string, string?>? settings = null) =>

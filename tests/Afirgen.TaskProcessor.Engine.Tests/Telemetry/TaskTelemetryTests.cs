@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Afirgen.TaskProcessor.Engine.Tests.Telemetry;
 
 /// <summary>One trace from producer through queue to run and on to child tasks; metrics by outcome.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class TaskTelemetryTests : IDisposable
 {
     private readonly ConcurrentQueue<Activity> _spans = new();

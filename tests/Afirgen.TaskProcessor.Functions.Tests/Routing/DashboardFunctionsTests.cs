@@ -15,15 +15,14 @@ public sealed partial class DashboardFunctionsTests
 
     private static async Task<(int Status, string ContentType, string Body)> ServeAsync(string path)
     {
-        var functions = new DashboardFunctions();
         var match = Assert.Single(await FunctionsAppRoutes.HostMatchesAsync("GET", path));
         var context = new DefaultHttpContext { RequestServices = Services };
         context.Response.Body = new MemoryStream();
         // What the worker binds: the trigger's request and the host's route values by parameter name.
         var result = match.Function.Name switch
         {
-            "Dashboard" => functions.Page(context.Request),
-            "DashboardAsset" => functions.Asset(context.Request, match.Values["path"] as string),
+            "Dashboard" => DashboardFunctions.Page(context.Request),
+            "DashboardAsset" => DashboardFunctions.Asset(context.Request, match.Values["path"] as string),
             var other => throw new InvalidOperationException($"GET {path} reached {other}, not a dashboard function."),
         };
         await result.ExecuteAsync(context);

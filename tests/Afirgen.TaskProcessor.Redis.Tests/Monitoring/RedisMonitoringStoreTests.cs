@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Afirgen.TaskProcessor.Redis.Tests.Monitoring;
 
 /// <summary>The task index and instance registry in a real Redis (each test under its own key prefix).</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class RedisMonitoringStoreTests(RedisFixture redis)
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
@@ -125,12 +125,12 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
             Update("queued", TaskStates.Pending, t0.AddMinutes(12)) with { Name = "reports.pdf", Sent = t0.AddMinutes(12) },
         ], CancellationToken.None);
 
-        async Task<string[]> Ids(TaskQuery q) => (await store.QueryTasksAsync(q with { Limit = 100 }, CancellationToken.None)).Select(e => e.TaskId).ToArray();
-        Assert.Equal(["queued", "late"], await Ids(new TaskQuery { ReceivedFrom = t0.AddMinutes(5) }));
-        Assert.Equal(["queued", "early"], await Ids(new TaskQuery { ReceivedTo = t0.AddMinutes(5) }));
-        Assert.Equal(["queued", "late"], await Ids(new TaskQuery { StartedFrom = t0.AddMinutes(10), StartedTo = t0.AddMinutes(10) }));
-        Assert.Equal(["late", "early"], await Ids(new TaskQuery { TaskName = "REPORTS.PDF", Worker = "w1" }));
-        Assert.Equal(["early"], await Ids(new TaskQuery { State = TaskStates.Success, Where = e => e.Worker == "W1" }));
+        async Task<string[]> IdsAsync(TaskQuery q) => (await store.QueryTasksAsync(q with { Limit = 100 }, CancellationToken.None)).Select(e => e.TaskId).ToArray();
+        Assert.Equal(["queued", "late"], await IdsAsync(new TaskQuery { ReceivedFrom = t0.AddMinutes(5) }));
+        Assert.Equal(["queued", "early"], await IdsAsync(new TaskQuery { ReceivedTo = t0.AddMinutes(5) }));
+        Assert.Equal(["queued", "late"], await IdsAsync(new TaskQuery { StartedFrom = t0.AddMinutes(10), StartedTo = t0.AddMinutes(10) }));
+        Assert.Equal(["late", "early"], await IdsAsync(new TaskQuery { TaskName = "REPORTS.PDF", Worker = "w1" }));
+        Assert.Equal(["early"], await IdsAsync(new TaskQuery { State = TaskStates.Success, Where = e => e.Worker == "W1" }));
     }
 
     [Fact]

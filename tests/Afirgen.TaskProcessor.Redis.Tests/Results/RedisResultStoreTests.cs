@@ -8,7 +8,7 @@ using StackExchange.Redis;
 
 namespace Afirgen.TaskProcessor.Redis.Tests.Results;
 
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class RedisResultStoreTests(RedisFixture redis)
 {
     private RedisResultStore Store(TimeSpan? expires = null, bool extended = false) => new(

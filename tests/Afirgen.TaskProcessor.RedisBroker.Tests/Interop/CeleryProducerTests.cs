@@ -3,7 +3,7 @@ using Afirgen.TaskProcessor.Testing;
 namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 
 /// <summary>A real Celery producer feeds our worker through Celery's Redis broker, and Celery reads the results.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class CeleryProducerTests(RedisFixture redis)
 {
     [Fact]

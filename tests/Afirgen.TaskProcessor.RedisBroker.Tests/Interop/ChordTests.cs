@@ -6,7 +6,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 /// Chords started by Celery's canvas complete on our workers, on a mixed fleet, and fail as Celery fails them: the join
 /// is Celery's own Redis backend's (<c>celery-taskset-meta-&lt;group&gt;.j/.s/.t</c>).
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class ChordTests(RedisFixture redis)
 {
     [Theory]
@@ -41,7 +41,7 @@ public sealed class ChordTests(RedisFixture redis)
         var result = await CeleryTools.ResultAsync(redis.Server, 2, body, TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", result["state"]!.GetValue<string>());
         Assert.Equal(SumOfSquares(size), result["result"]!.GetValue<long>());
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         var ranBy = (await records.HashGetAllAsync(fleet.KeyPrefix + "squares")).Select(e => (string)e.Value!).ToArray();
         Assert.Equal(header.Length, ranBy.Length);
         // A hundred tasks are shared (ten may all go to whichever worker polls first).
@@ -73,8 +73,8 @@ public sealed class ChordTests(RedisFixture redis)
         Assert.Equal("celery.exceptions", stored["result"]!["exc_module"]!.GetValue<string>());
         Assert.StartsWith("Traceback (most recent call last):", stored["traceback"]!.GetValue<string>());
         // The body never ran; the other header tasks did.
-        Assert.Equal(0, await fleet.Records(redis.Connection).HashLengthAsync(fleet.KeyPrefix + "totals"));
-        Assert.Equal(3, await fleet.Records(redis.Connection).HashLengthAsync(fleet.KeyPrefix + "squares"));
+        Assert.Equal(0, await Fleet.Records(redis.Connection).HashLengthAsync(fleet.KeyPrefix + "totals"));
+        Assert.Equal(3, await Fleet.Records(redis.Connection).HashLengthAsync(fleet.KeyPrefix + "squares"));
         Assert.False(await redis.Connection.GetDatabase(2).KeyExistsAsync($"celery-taskset-meta-{group}.j"));
     }
 
@@ -89,7 +89,7 @@ public sealed class ChordTests(RedisFixture redis)
 
     private async Task AssertBodyRanOnceAsync(Fleet fleet, string body, string? by)
     {
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         var totals = await records.HashGetAllAsync(fleet.KeyPrefix + "totals");
         Assert.Equal(body, (string)Assert.Single(totals).Name!);
         Assert.Equal(1, (int)totals[0].Value);

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 
 /// <summary>ETA and priority as Celery's producer sends them, served by our worker from Celery's Redis broker.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class EtaAndPriorityTests(RedisFixture redis)
 {
     [Fact]
@@ -13,7 +13,7 @@ public sealed class EtaAndPriorityTests(RedisFixture redis)
     {
         // Celery would hold these in worker memory, unacknowledged, and kombu's restore would run them twice.
         await using var fleet = new Fleet(redis.Server);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(5));
         var sentAt = DateTimeOffset.UtcNow;
         var ids = await fleet.ProduceAsync("--count", "3", "--countdown", "8");
@@ -33,7 +33,7 @@ public sealed class EtaAndPriorityTests(RedisFixture redis)
     public async Task Priority10_BehindABacklogOf1000Priority1Tasks_StartsAtTheNextFreeSlot()
     {
         await using var fleet = new Fleet(redis.Server);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         var broker = redis.Connection.GetDatabase(1);
         await fleet.ProduceAsync("--count", "1000", "--priority", "1", "--kwargs", """{"sleep_ms": 20}""");
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromMinutes(1), concurrency: 1, prefetchMultiplier: 1);

@@ -9,7 +9,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 /// Our workers' Celery events, read by Celery 5.2's own consumer (<c>app.events.Receiver</c>, what Flower and
 /// <c>celery events</c> run on) and its <c>celery events --dump</c>, beside a Celery worker sending its own.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class EventTests(RedisFixture redis)
 {
     private static readonly string[] EveryKind =
@@ -52,7 +52,7 @@ public sealed class EventTests(RedisFixture redis)
         }.ToJsonString());
         await Fleet.WaitForAsync(() => Task.FromResult(listener.Has(ours, "task-rejected") && listener.Has(ours, "task-succeeded", retried)),
             TimeSpan.FromSeconds(40), "our task events");
-        Process.Start("kill", ["-INT", worker.Id.ToString()])!.WaitForExit();
+        await Process.Start("kill", ["-INT", worker.Id.ToString()])!.WaitForExitAsync();
         var events = await listener.FinishAsync();
 
         var fromOurs = events.Where(e => e["hostname"]?.GetValue<string>() == ours).ToArray();
@@ -147,7 +147,7 @@ public sealed class EventTests(RedisFixture redis)
         try
         {
             var ids = await fleet.ProduceAsync("--count", "300", "--rate", "100");
-            var records = fleet.Records(redis.Connection);
+            var records = Fleet.Records(redis.Connection);
             await Fleet.WaitForAsync(async () => await records.SetLengthAsync(fleet.KeyPrefix + "done") == ids.Length, TimeSpan.FromSeconds(60), "the tasks to run");
             await Task.Delay(TimeSpan.FromSeconds(2.5)); // a heartbeat at least, so the monitor is seen to work
         }

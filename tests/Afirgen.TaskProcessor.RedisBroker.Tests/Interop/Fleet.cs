@@ -13,11 +13,12 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
 {
     private const string Python = "/usr/bin/python3";
+    private static readonly string[] CeleryApp = ["-m", "celery", "-A", "fleet_app"];
     private readonly List<Process> _processes = [];
 
     public string KeyPrefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8] + ":";
     public string Broker => redis.Url(1);
-    public IDatabase Records(IConnectionMultiplexer connection) => connection.GetDatabase(3);
+    public static IDatabase Records(IConnectionMultiplexer connection) => connection.GetDatabase(3);
 
     /// <summary>
     /// Starts our worker (afirgen-tasks <c>run</c>, with the fleet's task added) on <paramref name="queues"/>; it is
@@ -98,7 +99,7 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
     public async Task<(int ExitCode, string StdOut, string StdErr)> CeleryAsync(TimeSpan timeout, params string[] arguments)
     {
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-m", "celery", "-A", "fleet_app" }.Concat(arguments))
+        foreach (var a in CeleryApp.Concat(arguments))
         {
             start.ArgumentList.Add(a);
         }

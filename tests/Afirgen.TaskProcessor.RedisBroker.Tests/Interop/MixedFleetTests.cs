@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 
 /// <summary>Our worker and Celery's on one queue of Celery's Redis broker: they share the work and recover each other's.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class MixedFleetTests(RedisFixture redis)
 {
     [Fact]
@@ -12,7 +12,7 @@ public sealed class MixedFleetTests(RedisFixture redis)
     {
         const int Count = 2000;
         await using var fleet = new Fleet(redis.Server);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromMinutes(1));
         await fleet.StartCeleryAsync("fleet", TimeSpan.FromMinutes(1));
 
@@ -61,7 +61,7 @@ public sealed class MixedFleetTests(RedisFixture redis)
         await Fleet.KillAsync(celery);
 
         await fleet.StartOursAsync(["fleet"], visibility);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         await Fleet.WaitForAsync(async () => await records.SetContainsAsync(fleet.KeyPrefix + "done", id), TimeSpan.FromSeconds(60),
             "our worker to restore and run the task");
         Assert.Equal(1, (int)await records.HashGetAsync(fleet.KeyPrefix + "runs", id));
@@ -80,7 +80,7 @@ public sealed class MixedFleetTests(RedisFixture redis)
         var visibility = TimeSpan.FromSeconds(5);
         await using var fleet = new Fleet(redis.Server);
         var broker = redis.Connection.GetDatabase(1);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         var ours = await fleet.StartOursAsync(["fleet"], visibility, concurrency: 1, prefetchMultiplier: 1);
         var id = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 4000}"""))[0];
         await Fleet.WaitForAsync(async () => await IsUnackedAsync(broker, fleet, id), TimeSpan.FromSeconds(30), "our worker to take the task");
@@ -111,7 +111,7 @@ public sealed class MixedFleetTests(RedisFixture redis)
         var lease = TimeSpan.FromSeconds(5);
         var celeryTimeout = TimeSpan.FromHours(1);
         await using var fleet = new Fleet(redis.Server);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         var broker = redis.Connection.GetDatabase(1);
         await fleet.StartCeleryAsync("fleet", celeryTimeout);
         var sentAt = DateTimeOffset.UtcNow;

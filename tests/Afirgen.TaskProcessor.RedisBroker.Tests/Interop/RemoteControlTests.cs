@@ -7,7 +7,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Interop;
 /// Celery's remote control (kombu's pidbox on the Redis broker) reaches our workers: Debian's Celery 5.2.6 command line
 /// and <c>app.control</c> against <c>afirgen-tasks run</c> on a real redis-server, beside a Celery worker.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class RemoteControlTests(RedisFixture redis)
 {
     private static readonly TimeSpan Cli = TimeSpan.FromSeconds(60);
@@ -30,30 +30,30 @@ public sealed class RemoteControlTests(RedisFixture redis)
         // One task counting down (scheduled: it waits in the broker), one running (concurrency 1), one held behind it (reserved).
         await fleet.CallAsync("add_consumer", """{"queue": "solo"}""", "--destination", ours);
         var scheduled = (await fleet.ProduceAsync("--countdown", "60", "--queue", "solo"))[0];
-        await Fleet.WaitForAsync(async () => (await Inspect(fleet, "scheduled", ours)).AsArray().Count == 1, TimeSpan.FromSeconds(30), "the countdown task to wait in the broker");
+        await Fleet.WaitForAsync(async () => (await InspectAsync(fleet, "scheduled", ours)).AsArray().Count == 1, TimeSpan.FromSeconds(30), "the countdown task to wait in the broker");
         var running = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 20000}""", "--queue", "solo"))[0];
-        await Fleet.WaitForAsync(async () => (await Inspect(fleet, "active", ours)).AsArray().Count == 1, TimeSpan.FromSeconds(30), "the task to run on ours");
+        await Fleet.WaitForAsync(async () => (await InspectAsync(fleet, "active", ours)).AsArray().Count == 1, TimeSpan.FromSeconds(30), "the task to run on ours");
         var held = (await fleet.ProduceAsync("--queue", "solo"))[0];
-        await Fleet.WaitForAsync(async () => (await Inspect(fleet, "reserved", ours)).AsArray().Count == 1, TimeSpan.FromSeconds(30), "ours to hold the second task");
+        await Fleet.WaitForAsync(async () => (await InspectAsync(fleet, "reserved", ours)).AsArray().Count == 1, TimeSpan.FromSeconds(30), "ours to hold the second task");
 
-        var active = (await Inspect(fleet, "active", ours)).AsArray().Single()!;
+        var active = (await InspectAsync(fleet, "active", ours)).AsArray().Single()!;
         Assert.Equal(running, active["id"]!.GetValue<string>());
         Assert.Equal("fleet.record", active["name"]!.GetValue<string>());
         Assert.Equal(ours, active["hostname"]!.GetValue<string>());
         Assert.Equal("solo", active["delivery_info"]!["routing_key"]!.GetValue<string>());
         Assert.True(active["time_start"]!.GetValue<double>() > 1.7e9);
-        Assert.Equal(held, (await Inspect(fleet, "reserved", ours)).AsArray().Single()!["id"]!.GetValue<string>());
-        var inSchedule = (await Inspect(fleet, "scheduled", ours)).AsArray().Single()!;
+        Assert.Equal(held, (await InspectAsync(fleet, "reserved", ours)).AsArray().Single()!["id"]!.GetValue<string>());
+        var inSchedule = (await InspectAsync(fleet, "scheduled", ours)).AsArray().Single()!;
         Assert.Equal(scheduled, inSchedule["request"]!["id"]!.GetValue<string>());
         Assert.True(DateTimeOffset.Parse(inSchedule["eta"]!.GetValue<string>()) > DateTimeOffset.UtcNow.AddSeconds(30));
 
-        Assert.Contains("fleet.record", (await Inspect(fleet, "registered", ours)).AsArray().Select(n => n!.GetValue<string>()));
-        var stats = await Inspect(fleet, "stats", ours);
+        Assert.Contains("fleet.record", (await InspectAsync(fleet, "registered", ours)).AsArray().Select(n => n!.GetValue<string>()));
+        var stats = await InspectAsync(fleet, "stats", ours);
         Assert.Equal(1, stats["pool"]!["max-concurrency"]!.GetValue<int>());
         Assert.Equal("redis", stats["broker"]!["transport"]!.GetValue<string>());
-        Assert.Equal(["fleet", "solo"], (await Inspect(fleet, "active_queues", ours)).AsArray().Select(q => q!["name"]!.GetValue<string>()));
+        Assert.Equal(["fleet", "solo"], (await InspectAsync(fleet, "active_queues", ours)).AsArray().Select(q => q!["name"]!.GetValue<string>()));
         await fleet.ControlAsync("revoke", scheduled);
-        Assert.Contains(scheduled, (await Inspect(fleet, "revoked", ours)).AsArray().Select(i => i!.GetValue<string>()));
+        Assert.Contains(scheduled, (await InspectAsync(fleet, "revoked", ours)).AsArray().Select(i => i!.GetValue<string>()));
 
         // The command line prints our answers as it prints Celery's.
         foreach (var method in new[] { "ping", "active", "registered", "stats", "active_queues", "scheduled", "reserved", "revoked" })
@@ -75,7 +75,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
     public async Task AfirgensCancelButton_RevokesAQueuedAScheduledAndARunningTask()
     {
         await using var fleet = new Fleet(redis.Server);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), concurrency: 1, prefetchMultiplier: 2);
 
         var running = (await fleet.ProduceAsync("--kwargs", """{"sleep_ms": 30000}"""))[0];
@@ -119,7 +119,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
 
         await Task.Delay(TimeSpan.FromSeconds(6));
         Assert.Equal("REVOKED", await StateAsync(id));
-        Assert.False(await fleet.Records(redis.Connection).SetContainsAsync(fleet.KeyPrefix + "done", id));
+        Assert.False(await Fleet.Records(redis.Connection).SetContainsAsync(fleet.KeyPrefix + "done", id));
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
         var theirs = Name("celery");
         await fleet.StartCeleryAsync("fleet", TimeSpan.FromSeconds(30), name: theirs, mingle: true);
 
-        Assert.Contains(revoked, (await Inspect(fleet, "revoked", theirs)).AsArray().Select(i => i!.GetValue<string>()));
+        Assert.Contains(revoked, (await InspectAsync(fleet, "revoked", theirs)).AsArray().Select(i => i!.GetValue<string>()));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
         await using var fleet = new Fleet(redis.Server);
         var name = Name("ours");
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), concurrency: 8, name: name);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         // A first run compiles the task and opens its connection (a quarter of a second here): not part of the measure,
         // which reads when each run ended.
         var warmUp = (await fleet.ProduceAsync())[0];
@@ -149,7 +149,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
         await records.KeyDeleteAsync(fleet.KeyPrefix + "done");
         var reply = await fleet.CallAsync("rate_limit", """{"task_name": "fleet.record", "rate_limit": "4/s"}""");
         Assert.Equal("new rate limit set successfully", reply[name]!["ok"]!.GetValue<string>());
-        Assert.Contains("fleet.record [rate_limit=4/s]", (await Inspect(fleet, "registered", name)).AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Contains("fleet.record [rate_limit=4/s]", (await InspectAsync(fleet, "registered", name)).AsArray().Select(n => n!.GetValue<string>()));
 
         var ids = await fleet.ProduceAsync("--count", "8");
         await Fleet.WaitForAsync(async () => await records.SetLengthAsync(fleet.KeyPrefix + "done") == ids.Length, TimeSpan.FromSeconds(30), "the limited tasks to run");
@@ -180,7 +180,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
         await using var fleet = new Fleet(redis.Server);
         var name = Name("ours");
         await fleet.StartOursAsync(["fleet"], TimeSpan.FromSeconds(30), name: name);
-        var records = fleet.Records(redis.Connection);
+        var records = Fleet.Records(redis.Connection);
         var broker = redis.Connection.GetDatabase(1);
 
         var first = (await fleet.ProduceAsync("--queue", "extra"))[0];
@@ -190,11 +190,11 @@ public sealed class RemoteControlTests(RedisFixture redis)
         var added = await fleet.CallAsync("add_consumer", """{"queue": "extra"}""");
         Assert.Equal("add consumer extra", added[name]!["ok"]!.GetValue<string>());
         await Fleet.WaitForAsync(async () => await records.SetContainsAsync(fleet.KeyPrefix + "done", first), TimeSpan.FromSeconds(20), "the added queue's task to run");
-        Assert.Contains("extra", (await Inspect(fleet, "active_queues", name)).AsArray().Select(q => q!["name"]!.GetValue<string>()));
+        Assert.Contains("extra", (await InspectAsync(fleet, "active_queues", name)).AsArray().Select(q => q!["name"]!.GetValue<string>()));
 
         var cancelled = await fleet.CallAsync("cancel_consumer", """{"queue": "extra"}""");
         Assert.Equal("no longer consuming from extra", cancelled[name]!["ok"]!.GetValue<string>());
-        Assert.DoesNotContain("extra", (await Inspect(fleet, "active_queues", name)).AsArray().Select(q => q!["name"]!.GetValue<string>()));
+        Assert.DoesNotContain("extra", (await InspectAsync(fleet, "active_queues", name)).AsArray().Select(q => q!["name"]!.GetValue<string>()));
         var second = (await fleet.ProduceAsync("--queue", "extra"))[0];
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.False(await records.SetContainsAsync(fleet.KeyPrefix + "done", second));
@@ -211,11 +211,11 @@ public sealed class RemoteControlTests(RedisFixture redis)
         await fleet.StartCeleryAsync("fleet", TimeSpan.FromSeconds(30), name: theirs);
 
         Assert.Equal("pool will grow", (await fleet.CallAsync("pool_grow", """{"n": 3}""", "--destination", ours))[ours]!["ok"]!.GetValue<string>());
-        Assert.Equal(7, (await Inspect(fleet, "stats", ours))["pool"]!["max-concurrency"]!.GetValue<int>());
+        Assert.Equal(7, (await InspectAsync(fleet, "stats", ours))["pool"]!["max-concurrency"]!.GetValue<int>());
         Assert.Equal("pool will shrink", (await fleet.CallAsync("pool_shrink", """{"n": 5}""", "--destination", ours))[ours]!["ok"]!.GetValue<string>());
-        Assert.Equal(2, (await Inspect(fleet, "stats", ours))["pool"]!["max-concurrency"]!.GetValue<int>());
+        Assert.Equal(2, (await InspectAsync(fleet, "stats", ours))["pool"]!["max-concurrency"]!.GetValue<int>());
         Assert.Equal("autoscale now max=6 min=2", (await fleet.CallAsync("autoscale", """{"max": 6, "min": 2}""", "--destination", ours))[ours]!["ok"]!.GetValue<string>());
-        Assert.Equal(24, (await Inspect(fleet, "stats", ours))["prefetch_count"]!.GetValue<int>());
+        Assert.Equal(24, (await InspectAsync(fleet, "stats", ours))["prefetch_count"]!.GetValue<int>());
 
         // A soft time limit set at run time cancels the task there.
         Assert.Equal("time limits set successfully", (await fleet.CallAsync("time_limit", """{"task_name": "fleet.record", "soft": 1, "hard": 30}""", "--destination", ours))[ours]!["ok"]!.GetValue<string>());
@@ -243,7 +243,7 @@ public sealed class RemoteControlTests(RedisFixture redis)
 
     private async Task<string?> StateAsync(string id) => (string?)(await Fleet.ResultAsync(redis.Connection, id))?["status"];
 
-    private static async Task<JsonNode> Inspect(Fleet fleet, string method, string worker)
+    private static async Task<JsonNode> InspectAsync(Fleet fleet, string method, string worker)
     {
         var replies = await fleet.InspectAsync(method, "--destination", worker);
         Assert.True(replies.ContainsKey(worker), $"inspect {method}: no reply from {worker}");

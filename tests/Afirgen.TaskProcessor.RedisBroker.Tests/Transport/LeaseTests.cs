@@ -11,7 +11,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Transport;
 /// Our workers' leases on what they hold, beside Celery workers' deliveries, which nobody renews: a lease that ends
 /// unrenewed is restored then; one that is renewed is not; a Celery worker's delivery waits for Celery's own timeout.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class LeaseTests(RedisFixture redis)
 {
     private const string Queue = "leased";

@@ -6,7 +6,7 @@ using Afirgen.TaskProcessor.Testing;
 namespace Afirgen.TaskProcessor.RedisBroker.Tests.Transport;
 
 /// <summary>The order the transport serves a queue's priority lists in, for each <see cref="PriorityOrder"/>.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class PriorityOrderTests(RedisFixture redis)
 {
     private const string Queue = "ordered";

@@ -10,7 +10,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Transport;
 /// One receive takes a whole batch across a queue's priority lists (one read and one trim per list, the records written
 /// together): what it returns, records and leaves behind must be what popping and recording one message at a time did.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class ReceiveBatchTests(RedisFixture redis)
 {
     private const string Queue = "batched";

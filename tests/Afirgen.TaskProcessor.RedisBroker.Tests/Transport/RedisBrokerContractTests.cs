@@ -11,7 +11,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Transport;
 /// a lock is lost when another delivery has replaced it (restore, then pop), not merely when its time passed, as
 /// kombu's own acknowledgement also succeeds until a restore happens.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class RedisBrokerContractTests(RedisFixture redis) : BrokerContract
 {
     protected override Task<BrokerUnderTest> CreateAsync(BrokerQueueOptions settings)

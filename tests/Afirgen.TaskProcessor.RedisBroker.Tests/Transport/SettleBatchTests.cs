@@ -8,7 +8,7 @@ namespace Afirgen.TaskProcessor.RedisBroker.Tests.Transport;
 /// Settlements of concurrent tasks go to Redis together (one script run per batch): each is still decided on its own
 /// record, so one whose lock was lost fails alone and the rest of its batch settles.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisCollectionDefinition.Name)]
 public sealed class SettleBatchTests(RedisFixture redis)
 {
     private const string Queue = "settled";

@@ -73,7 +73,7 @@ public sealed class WakeUpTests
     }
 
     /// <summary>How long after a kombu producer's LPUSH an idle receiver returned the message.</summary>
-    private static async Task<TimeSpan> PushToAnIdleReceiverAsync(RedisServer server, IConnectionMultiplexer connection)
+    private static async Task<TimeSpan> PushToAnIdleReceiverAsync(RedisServer server, ConnectionMultiplexer connection)
     {
         var prefix = TestBrokers.FreshPrefix();
         await using var broker = Create(server, prefix, logger: null);

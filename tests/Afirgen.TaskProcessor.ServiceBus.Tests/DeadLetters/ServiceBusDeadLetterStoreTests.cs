@@ -10,7 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Afirgen.TaskProcessor.ServiceBus.Tests.DeadLetters;
 
 /// <summary>Browse, replay and purge through the dead-letter sub-queue (the SDK's receiver and sender faked).</summary>
-public sealed class ServiceBusDeadLetterStoreTests : IAsyncLifetime
+public sealed class ServiceBusDeadLetterStoreTests : IAsyncLifetime, IAsyncDisposable
 {
     private const string Queue = "email";
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
@@ -30,7 +30,14 @@ public sealed class ServiceBusDeadLetterStoreTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _sender.DisposeAsync();
+    // xunit 2 disposes a test class through IAsyncLifetime, never IAsyncDisposable.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sender.DisposeAsync();
+        await _client.DisposeAsync();
+    }
 
     /// <summary>A message our sender wrote and our settlement dead-lettered.</summary>
     private static ServiceBusReceivedMessage Ours(long sequence, string id, DateTimeOffset enqueued, string reason = DeadLetterReasons.TaskFailed) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Azure.Messaging.ServiceBus;
 
 namespace Afirgen.TaskProcessor.ServiceBus.Tests.Fakes;
@@ -81,5 +82,6 @@ internal sealed class FakeDeadLetterReceiver(FakeDeadLetterQueue queue) : Servic
         return Task.CompletedTask;
     }
 
+    [SuppressMessage("Usage", "CA2215:Dispose methods should call base class dispose", Justification = FakeServiceBusClient.NothingToClose)]
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

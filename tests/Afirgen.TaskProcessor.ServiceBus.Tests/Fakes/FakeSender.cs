@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Azure.Messaging.ServiceBus;
 
 namespace Afirgen.TaskProcessor.ServiceBus.Tests.Fakes;
@@ -64,5 +65,6 @@ internal sealed class FakeSender(string queue) : ServiceBusSender
         return Task.FromResult(Interlocked.Increment(ref _sequence));
     }
 
+    [SuppressMessage("Usage", "CA2215:Dispose methods should call base class dispose", Justification = FakeServiceBusClient.NothingToClose)]
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

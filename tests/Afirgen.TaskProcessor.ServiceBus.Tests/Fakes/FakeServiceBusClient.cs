@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Azure.Messaging.ServiceBus;
 
 namespace Afirgen.TaskProcessor.ServiceBus.Tests.Fakes;
@@ -9,6 +10,10 @@ namespace Afirgen.TaskProcessor.ServiceBus.Tests.Fakes;
 /// </summary>
 internal sealed class FakeServiceBusClient : ServiceBusClient
 {
+    // Why the fakes' DisposeAsync (here, FakeSender's, FakeDeadLetterReceiver's) does not call the SDK's.
+    internal const string NothingToClose =
+        "Made with the SDK's constructor for mocking, which leaves no connection: the base DisposeAsync would throw NullReferenceException, and a fake holds nothing to close.";
+
     private int _sendersCreated;
 
     public ConcurrentDictionary<string, FakeSender> Senders { get; } = new(StringComparer.Ordinal);
@@ -30,5 +35,6 @@ internal sealed class FakeServiceBusClient : ServiceBusClient
         return new FakeDeadLetterReceiver(DeadLetterQueues.GetOrAdd(queueName, _ => new FakeDeadLetterQueue()));
     }
 
+    [SuppressMessage("Usage", "CA2215:Dispose methods should call base class dispose", Justification = FakeServiceBusClient.NothingToClose)]
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

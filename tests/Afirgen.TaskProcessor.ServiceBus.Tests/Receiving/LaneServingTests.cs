@@ -27,7 +27,7 @@ namespace Afirgen.TaskProcessor.ServiceBus.Tests.Receiving;
 /// take that queue's messages in order. Tasks run until the test ends them, oldest first, one at a time, and each
 /// ending frees exactly one slot, so the order of starts is the rule's and not the machine's.
 /// </summary>
-public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime, IAsyncDisposable
 {
     private const string Report = "afirgen_tasks.reports.generate_pdf";
     private const int MaxConcurrentCalls = 4;
@@ -67,7 +67,10 @@ public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime
         _services = builder.Services.BuildServiceProvider();
     }
 
-    public async Task DisposeAsync()
+    // xunit 2 disposes a test class through IAsyncLifetime, never IAsyncDisposable.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         foreach (var release in _release.Values)
@@ -76,6 +79,8 @@ public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime
         }
         await Task.WhenAll(_triggers).WaitAsync(Patience);
         await _services.DisposeAsync();
+        await _client.DisposeAsync();
+        _stop.Dispose();
     }
 
     private async Task PublishAsync(string id, int priority) =>

@@ -29,8 +29,8 @@ namespace Afirgen.TaskProcessor.ServiceBus.Tests.Receiving;
 /// A trigger's message through the adapter and the real engine to a result in real Redis, and what the
 /// engine sends back out through the Service Bus sender (retries, children, ETA deferrals).
 /// </summary>
-[Collection(RedisCollection.Name)]
-public sealed class ServiceBusMessageHandlerTests(RedisFixture redis) : IAsyncLifetime
+[Collection(RedisCollectionDefinition.Name)]
+public sealed class ServiceBusMessageHandlerTests(RedisFixture redis) : IAsyncLifetime, IAsyncDisposable
 {
     private const string Parent = "afirgen_tasks.reports.generate_bulk";
     private const string Child = "afirgen_tasks.email.notify";
@@ -63,7 +63,15 @@ public sealed class ServiceBusMessageHandlerTests(RedisFixture redis) : IAsyncLi
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _services.DisposeAsync();
+    // xunit 2 disposes a test class through IAsyncLifetime, never IAsyncDisposable.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        // Registered as an instance, so the container leaves it to us.
+        await _client.DisposeAsync();
+    }
 
     private ServiceBusMessageHandler Handler => _services.GetRequiredService<ServiceBusMessageHandler>();
     private IResultStore Results => _services.GetRequiredService<IResultStore>();

@@ -8,10 +8,17 @@ using Microsoft.Extensions.Time.Testing;
 namespace Afirgen.TaskProcessor.ServiceBus.Tests.Sending;
 
 /// <summary>Which Service Bus queue a message goes to: the lane its priority falls in, for every priority and setting.</summary>
-public sealed class LaneSendingTests
+public sealed class LaneSendingTests : IAsyncLifetime, IAsyncDisposable
 {
     private readonly FakeServiceBusClient _client = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 disposes a test class through IAsyncLifetime, never IAsyncDisposable.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
 
     private static OutgoingMessage Message(int priority) =>
         new($"m-{priority}", $"t-{priority}", "afirgen_tasks.reports.generate_pdf", priority, Encoding.UTF8.GetBytes("{}"));

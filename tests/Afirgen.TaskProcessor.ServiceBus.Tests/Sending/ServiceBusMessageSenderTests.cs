@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Afirgen.TaskProcessor.ServiceBus.Tests.Sending;
 
 /// <summary>What reaches the SDK's sender: fields, scheduling, one sender per queue, batching.</summary>
-public sealed class ServiceBusMessageSenderTests : IAsyncLifetime
+public sealed class ServiceBusMessageSenderTests : IAsyncLifetime, IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private readonly FakeServiceBusClient _client = new();
@@ -18,7 +18,14 @@ public sealed class ServiceBusMessageSenderTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _sender.DisposeAsync();
+    // xunit 2 disposes a test class through IAsyncLifetime, never IAsyncDisposable.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sender.DisposeAsync();
+        await _client.DisposeAsync();
+    }
 
     private static OutgoingMessage Message(string id, int priority = 3, string body = "{\"body\":\"...\"}") =>
         new(id, "task-" + id, "afirgen_tasks.email.send_fir_confirmation", priority, Encoding.UTF8.GetBytes(body));

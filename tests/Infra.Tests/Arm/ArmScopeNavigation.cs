@@ -14,7 +14,7 @@ public static class ArmScopeNavigation
     public static IReadOnlyList<ArmResource> OfType(this ArmScope scope, string type) =>
         scope.Resources().Where(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
 
-    public static ArmResource Single(this ArmScope scope, string type) => scope.OfType(type).Single();
+    public static ArmResource SingleOfType(this ArmScope scope, string type) => scope.OfType(type).Single();
 
     public static string LastSegment(object? name) => ArmEvaluator.Text(name).Split('/')[^1];
 }

@@ -18,7 +18,7 @@ public sealed record BicepRun(int ExitCode, string StandardOutput, string Standa
 /// <summary>Runs the real Bicep compiler (offline: our templates use local modules only).</summary>
 public static class BicepCli
 {
-    public static BicepRun Run(params string[] arguments)
+    public static async Task<BicepRun> RunAsync(params string[] arguments)
     {
         var executable = Repository.BicepExecutable;
         if (!File.Exists(executable))
@@ -43,12 +43,19 @@ public static class BicepCli
         using var process = Process.Start(start) ?? throw new InvalidOperationException("bicep did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"bicep {string.Join(' ', arguments)} ran for more than 3 minutes");
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"bicep {string.Join(' ', arguments)} ran for more than 3 minutes");
+            }
         }
-        return new BicepRun(process.ExitCode, stdout.Result, stderr.Result);
+        return new BicepRun(process.ExitCode, await stdout, await stderr);
     }
 
     private static void EnsureExecutable(string path)

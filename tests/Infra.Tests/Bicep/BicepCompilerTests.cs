@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Afirgen.TaskProcessor.Infra.Tests.Bicep;
 
 /// <summary>The templates build and lint with the real compiler and not a single diagnostic.</summary>
-[Collection(CompiledTemplateCollection.Name)]
+[Collection(CompiledTemplateCollectionDefinition.Name)]
 public sealed class BicepCompilerTests(CompiledTemplate compiled)
 {
     /// <summary>Rules left off, each for a reason: use-recent-module-versions asks the public registry.</summary>
@@ -30,9 +30,9 @@ public sealed class BicepCompilerTests(CompiledTemplate compiled)
 
     [Theory]
     [MemberData(nameof(BicepFiles))]
-    public void Lint_ReportsNothing(string file)
+    public async Task Lint_ReportsNothing(string file)
     {
-        var run = BicepCli.Run("lint", Repository.InfraFile(file));
+        var run = await BicepCli.RunAsync("lint", Repository.InfraFile(file));
 
         Assert.True(run.ExitCode == 0, $"bicep lint {file} exited {run.ExitCode}:\n{run.StandardError}{run.StandardOutput}");
         Assert.Empty(run.Diagnostics);
@@ -68,16 +68,16 @@ public sealed class BicepCompilerTests(CompiledTemplate compiled)
 
     /// <summary>The gate itself works: a warning-level finding in a template fails lint under our config.</summary>
     [Fact]
-    public void Lint_Fails_WhenATemplateHasAFinding()
+    public async Task Lint_Fails_WhenATemplateHasAFinding()
     {
         var directory = Directory.CreateTempSubdirectory("afirgen-bicep-lint-").FullName;
         try
         {
             File.Copy(Repository.InfraFile("bicepconfig.json"), Path.Combine(directory, "bicepconfig.json"));
             var file = Path.Combine(directory, "unused.bicep");
-            File.WriteAllText(file, "@description('Never used.')\nparam unused string\n");
+            await File.WriteAllTextAsync(file, "@description('Never used.')\nparam unused string\n");
 
-            var run = BicepCli.Run("lint", file);
+            var run = await BicepCli.RunAsync("lint", file);
 
             Assert.NotEqual(0, run.ExitCode);
             Assert.Contains(run.Diagnostics, d => d.Contains("no-unused-params", StringComparison.Ordinal) && d.Contains(" : Error ", StringComparison.Ordinal));

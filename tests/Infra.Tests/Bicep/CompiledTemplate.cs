@@ -7,21 +7,20 @@ namespace Afirgen.TaskProcessor.Infra.Tests.Bicep;
 /// infra/main.bicep compiled once per test run by the real compiler (bicep build) into a temporary
 /// folder; tests read the ARM JSON it wrote.
 /// </summary>
-public sealed class CompiledTemplate : IDisposable
+public sealed class CompiledTemplate : IAsyncLifetime
 {
-    private readonly string _outputDirectory;
+    private readonly string _outputDirectory = Directory.CreateTempSubdirectory("afirgen-bicep-").FullName;
 
-    public CompiledTemplate()
+    public async Task InitializeAsync()
     {
-        _outputDirectory = Directory.CreateTempSubdirectory("afirgen-bicep-").FullName;
-        Build = BicepCli.Run("build", Repository.MainBicep, "--outdir", _outputDirectory);
+        Build = await BicepCli.RunAsync("build", Repository.MainBicep, "--outdir", _outputDirectory);
         var json = Path.Combine(_outputDirectory, "main.json");
-        Document = File.Exists(json) ? JsonDocument.Parse(File.ReadAllText(json)) : null;
+        Document = File.Exists(json) ? JsonDocument.Parse(await File.ReadAllTextAsync(json)) : null;
     }
 
-    public BicepRun Build { get; }
+    public BicepRun Build { get; private set; } = null!;
 
-    public JsonDocument? Document { get; }
+    public JsonDocument? Document { get; private set; }
 
     public JsonElement Template => (Document ?? throw new InvalidOperationException(
         $"bicep build wrote no template:\n{Build.StandardError}")).RootElement;
@@ -39,15 +38,16 @@ public sealed class CompiledTemplate : IDisposable
         return new ArmScope(Template, parameters);
     }
 
-    public void Dispose()
+    public Task DisposeAsync()
     {
         Document?.Dispose();
         Directory.Delete(_outputDirectory, recursive: true);
+        return Task.CompletedTask;
     }
 }
 
 [CollectionDefinition(Name)]
-public sealed class CompiledTemplateCollection : ICollectionFixture<CompiledTemplate>
+public sealed class CompiledTemplateCollectionDefinition : ICollectionFixture<CompiledTemplate>
 {
     public const string Name = "compiled main.bicep";
 }

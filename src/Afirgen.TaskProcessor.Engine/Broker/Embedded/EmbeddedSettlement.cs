@@ -13,7 +13,7 @@ internal sealed class EmbeddedSettlement(EmbeddedQueue queue, QueuedMessage mess
             return Task.FromCanceled(cancellationToken);
         }
 
-        return queue.TryComplete(message, deliveryCount) ? Task.CompletedTask : LockLost();
+        return queue.TryComplete(message, deliveryCount) ? Task.CompletedTask : LockLostAsync();
     }
 
     public Task AbandonAsync(CancellationToken cancellationToken)
@@ -23,7 +23,7 @@ internal sealed class EmbeddedSettlement(EmbeddedQueue queue, QueuedMessage mess
             return Task.FromCanceled(cancellationToken);
         }
 
-        return queue.TryAbandon(message, deliveryCount) ? Task.CompletedTask : LockLost();
+        return queue.TryAbandon(message, deliveryCount) ? Task.CompletedTask : LockLostAsync();
     }
 
     public Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken)
@@ -35,7 +35,7 @@ internal sealed class EmbeddedSettlement(EmbeddedQueue queue, QueuedMessage mess
             return Task.FromCanceled(cancellationToken);
         }
 
-        return queue.TryDeadLetter(message, deliveryCount, reason, description) ? Task.CompletedTask : LockLost();
+        return queue.TryDeadLetter(message, deliveryCount, reason, description) ? Task.CompletedTask : LockLostAsync();
     }
 
     public Task<DateTimeOffset> RenewLockAsync(CancellationToken cancellationToken)
@@ -50,5 +50,5 @@ internal sealed class EmbeddedSettlement(EmbeddedQueue queue, QueuedMessage mess
             : Task.FromException<DateTimeOffset>(new MessageLockLostException(queue.Name, message.Message.MessageId));
     }
 
-    private Task LockLost() => Task.FromException(new MessageLockLostException(queue.Name, message.Message.MessageId));
+    private Task LockLostAsync() => Task.FromException(new MessageLockLostException(queue.Name, message.Message.MessageId));
 }

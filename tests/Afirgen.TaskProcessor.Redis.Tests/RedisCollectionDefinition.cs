@@ -1,10 +1,10 @@
 using Afirgen.TaskProcessor.Testing;
 
-namespace Afirgen.TaskProcessor.ServiceBus.Tests;
+namespace Afirgen.TaskProcessor.Redis.Tests;
 
 /// <summary>Tests that share one redis-server (xunit wants the definition in the test assembly).</summary>
 [CollectionDefinition(Name)]
-public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+public sealed class RedisCollectionDefinition : ICollectionFixture<RedisFixture>
 {
     public const string Name = "Redis";
 }

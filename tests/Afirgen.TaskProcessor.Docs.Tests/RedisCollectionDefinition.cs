@@ -3,7 +3,7 @@ using Afirgen.TaskProcessor.Testing;
 namespace Afirgen.TaskProcessor.Docs.Tests;
 
 [CollectionDefinition(Name)]
-public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+public sealed class RedisCollectionDefinition : ICollectionFixture<RedisFixture>
 {
     public const string Name = "Redis";
 }
