@@ -40,30 +40,17 @@ public static class CeleryTools
         {
             throw new InvalidOperationException("Debian's python3 is missing: run the README's test command, or apt-get install -y python3-celery python3-redis.");
         }
-        var start = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(Python);
         start.ArgumentList.Add(System.IO.Path.Combine(RepositoryRoot.Path, "tools", "celery", script));
         foreach (var a in arguments)
         {
             start.ArgumentList.Add(a);
         }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
+        var run = await ChildProcess.RunAsync(start, timeout);
+        if (run.TimedOut)
         {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{script} did not finish within {timeout}.");
         }
-        return (process.ExitCode, await stdout, await stderr);
+        return (run.ExitCode, run.StdOut, run.StdErr);
     }
 }

@@ -31,16 +31,7 @@ public sealed class LaneGateTests
     public async Task AfterTheStreak_TheNextSharedSlotGoesToTheLowerLane()
     {
         var gate = new PriorityGate(1, lanes: Lanes(reserved: 0, streak: 2));
-        var holder = await gate.EnterAsync(5, "reports", CancellationToken.None);
-        var order = new List<int>();
-        var waiters = new List<Task>();
-        foreach (var priority in new[] { 5, 5, 8, 8, 8, 8, 8 })
-        {
-            var pending = gate.EnterAsync(priority, "reports", CancellationToken.None).AsTask();
-            waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(priority); t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
-        }
-        holder.Dispose();
-        await Task.WhenAll(waiters).WaitAsync(Timeout);
+        var order = await OrderOfEntryAsync(gate, [5, 5, 8, 8, 8, 8, 8]);
 
         // Strict preference, two in a row at most while the lower lane waits, then one of the lower lane's.
         Assert.Equal([8, 8, 5, 8, 8, 5, 8], order);
@@ -50,17 +41,27 @@ public sealed class LaneGateTests
     public async Task WithoutLanes_PriorityAloneDecides()
     {
         var gate = new PriorityGate(1);
+        var order = await OrderOfEntryAsync(gate, [5, 5, 8, 8, 8, 8, 8]);
+
+        Assert.Equal([8, 8, 8, 8, 8, 5, 5], order);
+    }
+
+    /// <summary>
+    /// Holds the gate's one slot, queues a waiter per priority (in the order given), releases the slot and returns the
+    /// priorities in the order the gate let them in, each waiter leaving at once.
+    /// </summary>
+    private static async Task<List<int>> OrderOfEntryAsync(PriorityGate gate, int[] priorities)
+    {
         var holder = await gate.EnterAsync(5, "reports", CancellationToken.None);
         var order = new List<int>();
         var waiters = new List<Task>();
-        foreach (var priority in new[] { 5, 5, 8, 8, 8, 8, 8 })
+        foreach (var priority in priorities)
         {
             var pending = gate.EnterAsync(priority, "reports", CancellationToken.None).AsTask();
             waiters.Add(pending.ContinueWith(t => { lock (order) order.Add(priority); t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
         holder.Dispose();
         await Task.WhenAll(waiters).WaitAsync(Timeout);
-
-        Assert.Equal([8, 8, 8, 8, 8, 5, 5], order);
+        return order;
     }
 }

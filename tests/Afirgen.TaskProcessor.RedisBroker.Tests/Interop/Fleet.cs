@@ -98,27 +98,15 @@ internal sealed class Fleet(RedisServer redis) : IAsyncDisposable
     /// <summary>Celery's command line on this fleet's broker (<c>python3 -m celery -A fleet_app …</c>): inspect, status, control, events.</summary>
     public async Task<(int ExitCode, string StdOut, string StdErr)> CeleryAsync(TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(Python);
         foreach (var a in CeleryApp.Concat(arguments))
         {
             start.ArgumentList.Add(a);
         }
         SetCeleryEnvironment(start, TimeSpan.FromHours(1));
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Commands that run until stopped (celery events --dump): stop them as Ctrl+C would.
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        // Commands that run until stopped (celery events --dump) end at the timeout, stopped as Ctrl+C would stop them.
+        var run = await ChildProcess.RunAsync(start, timeout);
+        return (run.ExitCode, run.StdOut, run.StdErr);
     }
 
     /// <summary>Celery's remote control through <c>tools/celery/fleet_control.py</c> (app.control, as AFIRGen calls it).</summary>
