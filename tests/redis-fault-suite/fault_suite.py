@@ -143,6 +143,13 @@ class Suite:
             self.failed += 1
             print(f"FAIL {what}" + (f"\n     {detail}" if detail else ""), flush=True)
 
+    def check_each_ran_once(self, server, ids, done, tally, all_ran, none_twice):
+        """The two checks every phase makes of its tasks (all have a SUCCESS result, none ran twice), then its counts."""
+        succeeded, lost, duplicated = tally
+        self.check(done and lost == 0, f"{all_ran} ({succeeded}/{len(ids)})", self.describe_missing(server, ids))
+        self.check(duplicated == 0, f"{none_twice} ({duplicated})")
+        self.add(len(ids), succeeded, lost, duplicated, 0)
+
     def add(self, sent, succeeded, lost, duplicated, dead):
         for key, value in (("sent", sent), ("succeeded", succeeded), ("lost", lost), ("duplicated", duplicated), ("dead-lettered", dead)):
             self.totals[key] += value
@@ -301,12 +308,11 @@ class Suite:
               f"2 s after the last kill kombu's records held {len(held)} unsettled tasks (the dead workers' and the live one's), the last "
               f"of which finished {'-' if came_back is None else f'{came_back:.1f}'} s after that kill (the visibility timeout is {LEASE_S} s)")
         self.check(len(ids) == a.tasks, f"kills: the producer sent all {a.tasks} tasks", f"sent {len(ids)}")
-        self.check(done and lost == 0, f"kills: every task has a SUCCESS result ({succeeded}/{len(ids)})", self.describe_missing(server, ids))
-        self.check(duplicated == 0, f"kills: no task completed twice without a kill forcing it ({duplicated})")
+        self.check_each_ran_once(server, ids, done, (succeeded, lost, duplicated),
+                                 "kills: every task has a SUCCESS result", "kills: no task completed twice without a kill forcing it")
         self.check(came_back is not None and came_back <= LEASE_S + 10,
                    f"kills: the dead workers' tasks came back within about one visibility timeout of the last kill ({'-' if came_back is None else f'{came_back:.1f}'} s)",
                    "nothing was held when it was killed" if came_back is None else "")
-        self.add(len(ids), succeeded, lost, duplicated, 0)
         server.stop()
 
     def ctrl_c(self):
@@ -344,11 +350,9 @@ class Suite:
         self.check(all(c == 0 for c in codes), f"ctrl-c: every stop exited 0 by itself ({codes.count(0)}/{len(codes)})")
         self.check(all(lines), f"ctrl-c: every stop logged its counts in one line ({sum(1 for l in lines if l)}/{len(lines)})",
                    "a stop without its line; see the worker logs")
-        self.check(done and lost == 0, f"ctrl-c: every task, scheduled ones included, has a SUCCESS result ({succeeded}/{len(ids)})",
-                   self.describe_missing(server, ids))
-        self.check(duplicated == 0, f"ctrl-c: no task ran twice ({duplicated})")
+        self.check_each_ran_once(server, ids, done, (succeeded, lost, duplicated),
+                                 "ctrl-c: every task, scheduled ones included, has a SUCCESS result", "ctrl-c: no task ran twice")
         self.check(not early_runs, f"ctrl-c: no countdown task ran before its time ({len(early_runs)})")
-        self.add(len(ids), succeeded, lost, duplicated, 0)
         server.stop()
 
     def restart(self):
@@ -367,10 +371,9 @@ class Suite:
         done = self.wait_done(server, ids, timeout=240)
         self.stop_workers()
         succeeded, lost, duplicated, _ = self.tally(server, ids)
-        self.check(done and lost == 0, f"restart: the worker reconnected and every task has a SUCCESS result ({succeeded}/{len(ids)})",
-                   self.describe_missing(server, ids))
-        self.check(duplicated == 0, f"restart: no task ran twice across a restart shorter than a lease ({duplicated})")
-        self.add(len(ids), succeeded, lost, duplicated, 0)
+        self.check_each_ran_once(server, ids, done, (succeeded, lost, duplicated),
+                                 "restart: the worker reconnected and every task has a SUCCESS result",
+                                 "restart: no task ran twice across a restart shorter than a lease")
         server.stop()
 
     def hostile(self):
@@ -445,12 +448,11 @@ class Suite:
                 if c:
                     by[c[0].split(":")[0]] = by.get(c[0].split(":")[0], 0) + 1
             print(f"   countdown {name}: run by " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))
-            self.check(done and lost == 0, f"countdown {name}: every task ran ({succeeded}/{len(task_ids)})", self.describe_missing(server, task_ids))
-            self.check(duplicated == 0, f"countdown {name}: each ran exactly once ({duplicated} ran twice)")
+            self.check_each_ran_once(server, task_ids, done, (succeeded, lost, duplicated),
+                                     f"countdown {name}: every task ran", f"countdown {name}: each ran exactly once, none twice")
             self.check(early == 0, f"countdown {name}: none ran before its time ({early})")
             if name == "mixed":
                 self.check(by.get("celery", 0) > 0, f"countdown mixed: the Celery worker took part ({by.get('celery', 0)})")
-            self.add(len(task_ids), succeeded, lost, duplicated, 0)
         alone.stop()
         mixed.stop()
 
