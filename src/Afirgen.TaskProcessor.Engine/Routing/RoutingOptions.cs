@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Afirgen.TaskProcessor.Engine.Routing;
 
 /// <summary>
@@ -24,7 +22,6 @@ public sealed class RoutingOptions
     public List<RouteRule> Routes { get; set; } = [];
 
     /// <summary>Where a task no route matches goes (Celery's <c>task_default_queue</c>).</summary>
-    [Required]
     public string DefaultQueue { get; set; } = "default";
 
     /// <summary>
@@ -41,7 +38,6 @@ public sealed class RoutingOptions
 public sealed class QueueOptions
 {
     /// <summary>The priority a task on this queue gets when neither the producer nor the task sets one.</summary>
-    [Range(1, 10)]
     public int DefaultPriority { get; set; } = 5;
 
     /// <summary>
@@ -57,11 +53,9 @@ public sealed class QueueOptions
 public sealed class LaneOptions
 {
     /// <summary>The lowest priority this lane takes; at least 2, so that the queue itself keeps priority 1.</summary>
-    [Range(2, 10)]
     public int MinPriority { get; set; } = 7;
 
     /// <summary>The highest priority this lane takes.</summary>
-    [Range(2, 10)]
     public int MaxPriority { get; set; } = 10;
 
     /// <summary>False turns the lane off (a lane the application gives a queue cannot be removed from configuration otherwise).</summary>
@@ -72,14 +66,11 @@ public sealed class LaneOptions
 public sealed class RouteRule
 {
     /// <summary>A Celery (fnmatch) glob: <c>*</c> any run of characters, <c>?</c> one, <c>[abc]</c>/<c>[!abc]</c> a set.</summary>
-    [Required]
     public string Pattern { get; set; } = "";
 
     /// <summary>The queue matching tasks go to.</summary>
-    [Required]
     public string Queue { get; set; } = "";
 
     /// <summary>A priority for matching tasks, above the queue's default (Celery routes may carry one).</summary>
-    [Range(1, 10)]
     public int? Priority { get; set; }
 }
