@@ -32,7 +32,7 @@ notifications (notify-keyspace-events Klg, what ./run.sh's Redis runs with; Cele
 are turned on for the run and set back afterwards.
 
   redis_broker_bench.py --redis redis://127.0.0.1:PORT --afirgen-tasks PATH/afirgen-tasks.dll
-      [--celery-count 2000] [--ours-count 10000] [--rounds 3] [--workload noop|sleep10|latency|both|all]
+      [--celery-count 2000] [--ours-count 10000] [--rounds 3] [--starts 1] [--workload noop|sleep10|latency|both|all]
       [--latency-samples 1000] [--settings celery|afirgen] [--json]
 Exit codes: 0 both measured, 1 a worker or round failed, 2 bad arguments.
 """
@@ -363,7 +363,25 @@ def start_ours(base, dll, concurrency, settings, log, broker=None, port=None):
                             start_new_session=True)
 
 
-def measure(system, base, start, count, rounds, warmup, workloads):
+def measure(system, base, start, count, rounds, warmup, workloads, starts=1):
+    """Each workload's median over every timed round of every start. A worker settles at a rate of its own on a
+    two-core machine (the same code read 16,000 to 23,000 no-op tasks/s from one start to the next), so a figure
+    meant to stand for the code takes several starts (--starts)."""
+    rounds_of = {name: [] for name in workloads}
+    for s in range(starts):
+        if starts > 1:
+            print(f"  {system}: start {s + 1} of {starts}", file=sys.stderr)
+        one = measure_start(system, base, start, count, rounds, warmup, workloads)
+        for name in workloads:
+            rounds_of[name].extend(one[name])
+            if starts > 1:
+                print(f"  {system} {name} start {s + 1}: median {statistics.median(r['tasks_per_s'] for r in one[name]):8.1f} tasks/s",
+                      file=sys.stderr)
+    return {name: {k: round(statistics.median(r[k] for r in rs), 1) for k in rs[0]} for name, rs in rounds_of.items()}
+
+
+def measure_start(system, base, start, count, rounds, warmup, workloads):
+    """One start of a worker: per workload, an untimed warm-up until it settles, then the timed rounds."""
     staging_app = producer_app(base, STAGING_DB)
     results = {}
     with worker_session(system, base, start) as (clients, proc, _):
@@ -400,7 +418,7 @@ def measure(system, base, start, count, rounds, warmup, workloads):
                       f"p99 {r['p99_ms']:7.1f} ms  cpu {r['cpu_us_per_task']:7.1f} us/task  "
                       f"redis {r['redis_cpu_us_per_task']:6.1f} us/task  "
                       f"(producer {r['producer_per_s']:.0f}/s)", file=sys.stderr)
-            results[name] = {k: round(statistics.median(r[k] for r in rs), 1) for k in rs[0]}
+            results[name] = rs
         return results
 
 
@@ -411,6 +429,8 @@ def main(argv=None):
     p.add_argument("--celery-count", type=int, default=2000)
     p.add_argument("--ours-count", type=int, default=10000)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--starts", type=int, default=1,
+                   help="starts of each worker, each warmed up and timed for --rounds; the median is over all their rounds")
     p.add_argument("--warmup", type=int, default=200, help="untimed tasks per worker and workload before the timed ones")
     p.add_argument("--concurrency", type=int, default=100, help="our worker's concurrency (Celery's stays the seed's 2)")
     p.add_argument("--workload", choices=["noop", "sleep10", "latency", "both", "all"], default="both",
@@ -421,8 +441,8 @@ def main(argv=None):
                         "no task events) or afirgen (AFIRGen's settings)")
     p.add_argument("--json", action="store_true", help="last line: one JSON object")
     a = p.parse_args(argv)
-    if min(a.celery_count, a.ours_count, a.rounds, a.warmup, a.concurrency, a.latency_samples) < 1:
-        p.error("counts, --rounds, --warmup, --concurrency and --latency-samples must be at least 1")
+    if min(a.celery_count, a.ours_count, a.rounds, a.starts, a.warmup, a.concurrency, a.latency_samples) < 1:
+        p.error("counts, --rounds, --starts, --warmup, --concurrency and --latency-samples must be at least 1")
     if not os.path.isfile(a.afirgen_tasks):
         p.error(f"--afirgen-tasks: {a.afirgen_tasks} does not exist; build src/Afirgen.TaskProcessor.Cli first")
     a.afirgen_tasks = os.path.abspath(a.afirgen_tasks)  # the worker runs in a scratch directory
@@ -443,10 +463,10 @@ def main(argv=None):
     try:
         if throughput:
             print(f"== Celery {celery.__version__} worker on the Redis broker: {a.celery_count} tasks x {a.rounds} rounds", file=sys.stderr)
-            cel = measure("celery", base, lambda log: start_celery(base, log), a.celery_count, a.rounds, a.warmup, throughput)
+            cel = measure("celery", base, lambda log: start_celery(base, log), a.celery_count, a.rounds, a.warmup, throughput, a.starts)
             print(f"== afirgen-tasks worker on the Redis broker ({a.settings} settings): {a.ours_count} tasks x {a.rounds} rounds", file=sys.stderr)
             ours = measure("afirgen-tasks", base, lambda log: start_ours(base, a.afirgen_tasks, a.concurrency, a.settings, log),
-                           a.ours_count, a.rounds, a.warmup, throughput)
+                           a.ours_count, a.rounds, a.warmup, throughput, a.starts)
         if "latency" in workloads:
             previous_events = set_keyspace_events(base, KEYSPACE_EVENTS)
             print(f"== latency: one no-op task at a time, {a.latency_samples} samples after {a.warmup} untimed "
@@ -475,7 +495,8 @@ def main(argv=None):
     names = {"celery": f"Celery {celery.__version__} (prefork x2, prefetch 4)",
              "ours": f"afirgen-tasks (concurrency {a.concurrency}, {a.settings} settings)"}
     if throughput:
-        print(f"Celery's Redis broker, one Celery producer, results in Redis; medians of {a.rounds} rounds; "
+        print(f"Celery's Redis broker, one Celery producer, results in Redis; medians of {a.rounds} rounds"
+              f"{f' x {a.starts} starts of each worker' if a.starts > 1 else ''}; "
               f"{os.cpu_count()} cores. CPU: the worker's process tree.")
         print(f"{'workload':<9} {'worker':<46} {'tasks':>6} {'tasks/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/task':>12} {'Redis µs/task':>14}")
         for w in throughput:
@@ -500,7 +521,7 @@ def main(argv=None):
     if a.json:
         print(json.dumps({"celery": {"system": names["celery"], "count": a.celery_count, "workloads": cel},
                           "ours": {"system": names["ours"], "count": a.ours_count, "workloads": ours},
-                          "latency": latency, "rounds": a.rounds, "settings": a.settings}))
+                          "latency": latency, "rounds": a.rounds, "starts": a.starts, "settings": a.settings}))
     return 0
 
 

@@ -20,6 +20,7 @@ internal static class BenchCommand
         var database = new Option<int>("--database") { Description = "Redis database for results.", DefaultValueFactory = _ => 3 };
         var count = new Option<int>("--count", "-n") { Description = "Tasks per round.", DefaultValueFactory = _ => 20_000 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per workload; the median is reported.", DefaultValueFactory = _ => 3 };
+        var starts = new Option<int>("--starts") { Description = "With --broker: starts of each worker, each warmed up and timed for --rounds; the median is over all their rounds (default 1). A worker settles at a rate of its own, so a figure meant for the code takes several." };
         var warmup = new Option<int>("--warmup") { Description = "Tasks per untimed warm-up round, at most --count; warm-up rounds run until the JIT has settled, at most 30 rounds or 30 s per workload (0: none).", DefaultValueFactory = _ => 10_000 };
         var workload = new Option<string>("--workload")
         {
@@ -42,7 +43,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Run N no-op and N 10 ms async-sleep tasks through the embedded broker with results in Redis.")
         {
-            redis, broker, database, count, celeryCount, rounds, warmup, workload, latencySamples, enqueueRate, enqueueSeconds, concurrency, settings, json,
+            redis, broker, database, count, celeryCount, rounds, starts, warmup, workload, latencySamples, enqueueRate, enqueueSeconds, concurrency, settings, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,7 +57,7 @@ internal static class BenchCommand
                     return 2;
                 }
                 return await BrokerBenchmark.RunAsync(brokerUrl, new BrokerBenchmark.Options(
-                    Given(count), Given(celeryCount), Given(rounds), Given(warmup), GivenText(workload),
+                    Given(count), Given(celeryCount), Given(rounds), Given(starts), Given(warmup), GivenText(workload),
                     Given(concurrency), Given(latencySamples), GivenText(settings), parse.GetValue(json)), cancellationToken);
             }
             if (parse.GetValue(redis) is not { Length: > 0 })

@@ -16,7 +16,7 @@ internal static class BrokerBenchmark
     private static readonly string ScriptPath = Path.Combine("tools", "celery", "redis_broker_bench.py");
 
     /// <summary>The options the script takes, only those given on our command line (the script has its own defaults).</summary>
-    public sealed record Options(int? OursCount, int? CeleryCount, int? Rounds, int? Warmup, string? Workload, int? Concurrency, int? LatencySamples, string? Settings, bool Json);
+    public sealed record Options(int? OursCount, int? CeleryCount, int? Rounds, int? Starts, int? Warmup, string? Workload, int? Concurrency, int? LatencySamples, string? Settings, bool Json);
 
     public static async Task<int> RunAsync(string brokerUrl, Options options, CancellationToken cancellationToken)
     {
@@ -45,6 +45,7 @@ internal static class BrokerBenchmark
         Add(start, "--ours-count", options.OursCount);
         Add(start, "--celery-count", options.CeleryCount);
         Add(start, "--rounds", options.Rounds);
+        Add(start, "--starts", options.Starts);
         Add(start, "--warmup", options.Warmup);
         Add(start, "--concurrency", options.Concurrency);
         Add(start, "--latency-samples", options.LatencySamples);
