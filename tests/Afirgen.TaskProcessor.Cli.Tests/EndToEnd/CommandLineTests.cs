@@ -19,11 +19,10 @@ public sealed class CommandLineTests
     public async Task Run_Enqueue_Status_WorkTogether_AndRunStopsCleanlyOnSigterm()
     {
         await using var redis = await RedisServer.StartAsync();
-        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        using var run = RunningHost.Start("run", "--redis", redis.Configuration, "--urls", url);
+        var (run, url) = await RunOnAsync(redis);
+        using var disposedAtEnd = run;
         try
         {
-            await WaitForApiAsync(url);
             var (code, stdout, stderr) = await ExecAsync("enqueue", "diagnostics.echo", "--queue", "email", "--kwargs", "{\"fir_id\": \"FIR-2026-0001\"}", "--api", url);
             Assert.True(code == 0, stderr);
             Assert.Contains("on queue email at priority 3", stdout);
@@ -62,11 +61,10 @@ public sealed class CommandLineTests
     public async Task TheCommandLine_AsANewUserMeetsIt_SaysWhatHappenedInPlainWords()
     {
         await using var redis = await RedisServer.StartAsync();
-        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
-        using var run = RunningHost.Start("run", "--redis", redis.Configuration, "--urls", url);
+        var (run, url) = await RunOnAsync(redis);
+        using var disposedAtEnd = run;
         try
         {
-            await WaitForApiAsync(url);
             Assert.Contains($"afirgen-tasks: ready: dashboard {url}/ , API {url}/api/", run.Output);
 
             // A second host on the same address: the sentence alone, no stack trace before it.
@@ -384,6 +382,24 @@ public sealed class CommandLineTests
             throw;
         }
         return (p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary><c>afirgen-tasks run --redis</c> on <paramref name="redis"/> at a free loopback address, once its API answers.</summary>
+    private static async Task<(RunningHost Run, string Url)> RunOnAsync(RedisServer redis)
+    {
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        var run = RunningHost.Start("run", "--redis", redis.Configuration, "--urls", url);
+        try
+        {
+            await WaitForApiAsync(url);
+        }
+        catch
+        {
+            run.Stop("TERM", TimeSpan.FromSeconds(30));
+            run.Dispose();
+            throw;
+        }
+        return (run, url);
     }
 
     private static async Task WaitForApiAsync(string url)
