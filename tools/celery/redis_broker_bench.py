@@ -207,8 +207,8 @@ def unsubscribe(pubsub, channel):
 
 
 def latency_samples(backend, send, samples, proc):
-    """Samples one-at-a-time no-op tasks, each (task id, start, send returned, published heard) in perf_counter
-    seconds; send(task_id) enqueues one."""
+    """Samples one-at-a-time no-op tasks, each (start, send returned, published heard) in perf_counter seconds;
+    send(task_id) enqueues one."""
     pubsub = backend.pubsub()
     out = []
     try:
@@ -222,7 +222,7 @@ def latency_samples(backend, send, samples, proc):
             send(tid)
             sent = time.perf_counter()
             t1 = wait_published(pubsub, channel, LATENCY_TIMEOUT_S)
-            out.append((tid, t0, sent, t1))
+            out.append((t0, sent, t1))
             unsubscribe(pubsub, channel)
             time.sleep(LATENCY_GAP_S)
     finally:
@@ -272,9 +272,9 @@ def wait_api(port, proc, timeout):
 def latency_figures(samples):
     """p50/p99/mean of send-to-published, of the send alone (until the producer's call returns, about when its push
     or POST is done) and of what follows it (the worker, and the subscriber hearing the PUBLISH), per sample."""
-    total = sorted((t1 - t0) * 1000.0 for _, t0, _, t1 in samples)
-    sends = sorted((sent - t0) * 1000.0 for _, t0, sent, _ in samples)
-    after = sorted((t1 - sent) * 1000.0 for _, _, sent, t1 in samples)
+    total = sorted((t1 - t0) * 1000.0 for t0, _, t1 in samples)
+    sends = sorted((sent - t0) * 1000.0 for t0, sent, _ in samples)
+    after = sorted((t1 - sent) * 1000.0 for _, sent, t1 in samples)
     return {"p50_ms": round(percentile(total, 0.50), 3), "p99_ms": round(percentile(total, 0.99), 3),
             "mean_ms": round(statistics.fmean(total), 3), "samples": len(total),
             "send_p50_ms": round(percentile(sends, 0.50), 3), "send_p99_ms": round(percentile(sends, 0.99), 3),
