@@ -3,9 +3,16 @@ namespace Afirgen.TaskProcessor.Engine.Revocation;
 /// <summary>The broadcast when results live in memory (no Redis): there is only this process to tell.</summary>
 public sealed class LocalRevocationBroadcast(RunningTasks running) : IRevocationBroadcast
 {
-    public Task BroadcastTerminateAsync(string taskId, CancellationToken cancellationToken)
+    public Task BroadcastRevokeAsync(string taskId, bool terminate, CancellationToken cancellationToken)
     {
-        running.Terminate(taskId);
+        if (terminate)
+        {
+            running.Terminate(taskId);
+        }
+        else
+        {
+            running.Revoke(taskId);
+        }
         return Task.CompletedTask;
     }
 }

@@ -4,16 +4,21 @@ namespace Afirgen.TaskProcessor.Engine.Revocation;
 
 /// <summary>
 /// The runs in progress in this process, so that a revoke with <c>terminate</c> (Celery's
-/// <c>revoke(id, terminate=True)</c>) can cancel the one that runs the task.
+/// <c>revoke(id, terminate=True)</c>) can cancel the one that runs the task; and the tasks already checked against
+/// the result store and waiting for a handler slot, so that a revoke that comes after their check still stops them.
 /// </summary>
 public sealed class RunningTasks
 {
     // Keyed by handle, not task id: two deliveries of one task may briefly run side by side, and both must
-    // be found. Terminate is rare, so it scans; register and unregister stay O(1).
+    // be found. Revoke and terminate are rare, so they scan; register, start and unregister stay O(1).
     private readonly ConcurrentDictionary<RunHandle, byte> _runs = new();
+    private readonly ConcurrentDictionary<RunHandle, byte> _waiting = new();
 
-    /// <summary>How many runs are in progress.</summary>
+    /// <summary>How many runs are in progress (not counting tasks waiting for a slot).</summary>
     public int Count => _runs.Count;
+
+    /// <summary>How many tasks checked ahead wait for a slot.</summary>
+    public int WaitingCount => _waiting.Count;
 
     /// <summary>Records a run of <paramref name="taskId"/>; unregister it when the run is over.</summary>
     public RunHandle Register(string taskId)
@@ -23,8 +28,31 @@ public sealed class RunningTasks
         return handle;
     }
 
-    /// <summary>Forgets a run.</summary>
-    public void Unregister(RunHandle handle) => _runs.TryRemove(handle, out _);
+    /// <summary>
+    /// Records a task of <paramref name="taskId"/> that waits for a slot after its check; <see cref="Start"/> it when it
+    /// gets one, or unregister it.
+    /// </summary>
+    public RunHandle RegisterWaiting(string taskId)
+    {
+        var handle = new RunHandle(taskId);
+        _waiting.TryAdd(handle, 0);
+        return handle;
+    }
+
+    /// <summary>A waiting task got its slot: from now on it is a run in progress, which a revoke without terminate leaves alone.</summary>
+    public void Start(RunHandle handle)
+    {
+        // Added to the runs before it leaves the waiting, so a terminate scanning both always finds it.
+        _runs.TryAdd(handle, 0);
+        _waiting.TryRemove(handle, out _);
+    }
+
+    /// <summary>Forgets a run, or a waiting task.</summary>
+    public void Unregister(RunHandle handle)
+    {
+        _runs.TryRemove(handle, out _);
+        _waiting.TryRemove(handle, out _);
+    }
 
     /// <summary>Whether a run of <paramref name="taskId"/> is in progress in this process.</summary>
     public bool IsRunning(string taskId)
@@ -39,15 +67,37 @@ public sealed class RunningTasks
         return false;
     }
 
-    /// <summary>Cancels every run of <paramref name="taskId"/> in this process; returns how many there were.</summary>
+    /// <summary>
+    /// Cancels every run of <paramref name="taskId"/> in this process, and stops every waiting one from starting;
+    /// returns how many runs there were.
+    /// </summary>
     public int Terminate(string taskId)
     {
+        Revoke(taskId);
         var count = 0;
         foreach (var handle in _runs.Keys)
         {
             if (string.Equals(handle.TaskId, taskId, StringComparison.Ordinal))
             {
                 handle.Terminate();
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Stops every task of <paramref name="taskId"/> that waits here for a slot from starting (a revoke without terminate:
+    /// runs in progress go on); returns how many there were.
+    /// </summary>
+    public int Revoke(string taskId)
+    {
+        var count = 0;
+        foreach (var handle in _waiting.Keys)
+        {
+            if (string.Equals(handle.TaskId, taskId, StringComparison.Ordinal))
+            {
+                handle.RevokeBeforeStart();
                 count++;
             }
         }
@@ -61,6 +111,7 @@ public sealed class RunHandle
     private readonly object _lock = new();
     private CancellationTokenSource? _cancellation;
     private volatile bool _terminated;
+    private volatile bool _revoked;
 
     internal RunHandle(string taskId) => TaskId = taskId;
 
@@ -69,6 +120,9 @@ public sealed class RunHandle
 
     /// <summary>Whether a revoke with terminate reached this run.</summary>
     public bool Terminated => _terminated;
+
+    /// <summary>Whether a revoke reached this task while it waited for a slot (it must not start).</summary>
+    public bool Revoked => _revoked || _terminated;
 
     /// <summary>Links the handler's token: a terminate cancels it (at once, if it came first).</summary>
     internal void Attach(CancellationTokenSource cancellation)
@@ -91,6 +145,8 @@ public sealed class RunHandle
             _cancellation = null;
         }
     }
+
+    internal void RevokeBeforeStart() => _revoked = true;
 
     internal void Terminate()
     {

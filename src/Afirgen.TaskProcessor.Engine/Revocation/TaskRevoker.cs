@@ -8,8 +8,9 @@ namespace Afirgen.TaskProcessor.Engine.Revocation;
 /// <summary>
 /// Celery's <c>revoke(task_id, terminate=…)</c>, without remote control: the id is remembered as revoked
 /// in the result store (every instance checks it before a run, in the same step that stores STARTED),
-/// REVOKED is stored at once unless the task is running or finished, and with <c>terminate</c> the run in
-/// progress on whichever instance has it is cancelled. The HTTP API, the CLI and Flower's route call this.
+/// REVOKED is stored at once unless the task is running or finished, and every instance is told, so a task it
+/// checked before the revocation and holds waiting for a slot does not start; with <c>terminate</c> the run in
+/// progress on whichever instance has it is cancelled too. The HTTP API, the CLI and Flower's route call this.
 /// </summary>
 public sealed partial class TaskRevoker(
     IResultStore results, IRevocationBroadcast broadcast, TaskObservers observers, IOptions<RevocationOptions> options,
@@ -34,12 +35,28 @@ public sealed partial class TaskRevoker(
         if (terminate && !finished)
         {
             // Also when not seen as STARTED: with track_started off a running task shows no state.
-            await broadcast.BroadcastTerminateAsync(taskId, cancellationToken).ConfigureAwait(false);
+            await broadcast.BroadcastRevokeAsync(taskId, terminate: true, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!finished)
+        {
+            // For the tasks already checked and waiting for a slot (track_started off: see TaskPipeline). The revocation is
+            // stored, which is what counts: a worker that misses this checks such a task again once its check is a second old.
+            try
+            {
+                await broadcast.BroadcastRevokeAsync(taskId, terminate: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ResultStoreUnavailableException ex)
+            {
+                LogBroadcastFailed(logger, ex, taskId);
+            }
         }
         observers.RevokeRequested(taskId, previous, terminate);
         LogRevoked(logger, taskId, previous ?? "unknown", terminate);
         return new RevokeOutcome(taskId, previous, terminate, AlreadyFinished: finished, StillRunning: running && !terminate);
     }
+
+    [LoggerMessage(1403, LogLevel.Warning, "Task {TaskId} is revoked, but the other workers could not be told at once: a copy of it they have already checked may still start within a second")]
+    private static partial void LogBroadcastFailed(ILogger logger, Exception exception, string taskId);
 
     [LoggerMessage(1402, LogLevel.Information, "Task {TaskId} revoked (it was {PreviousState}; terminate: {Terminate})")]
     private static partial void LogRevoked(ILogger logger, string taskId, string previousState, bool terminate);

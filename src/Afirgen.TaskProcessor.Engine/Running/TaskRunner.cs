@@ -64,6 +64,7 @@ public sealed class TaskRunner
         // that has not started goes back to the broker then, not when the grace period is over.
         var stopWaiting = control?.GiveBack ?? abortToken;
         GateSlot slot;
+        AheadCheck? ahead = null;
         try
         {
             stopWaiting.ThrowIfCancellationRequested();
@@ -71,6 +72,7 @@ public sealed class TaskRunner
             {
                 await _admission.WaitTurnAsync(message, stopWaiting).ConfigureAwait(false);
             }
+            ahead = _pipeline.CheckAhead(message, abortToken);
             slot = await _admission.EnterAsync(received, priority, stopWaiting).ConfigureAwait(false);
             if (stopWaiting.IsCancellationRequested)
             {
@@ -80,15 +82,21 @@ public sealed class TaskRunner
         }
         catch (OperationCanceledException) when (stopWaiting.IsCancellationRequested)
         {
+            ahead?.Abandon();
             await _settler.AbandonAsync(delivery, "the worker is stopping; given back unstarted", null, message).ConfigureAwait(false);
             return RunEnd.GivenBack;
+        }
+        catch
+        {
+            ahead?.Abandon();
+            throw;
         }
         control?.MarkStarted(_time.GetUtcNow());
 
         using (slot)
         using (TaskTelemetry.StartRun(message, received.Queue, priority, received.DeliveryCount))
         {
-            var running = _pipeline.RunAsync(new TaskAttempt(delivery, message, priority), slot, abortToken);
+            var running = _pipeline.RunAsync(new TaskAttempt(delivery, message, priority), slot, ahead, abortToken);
             return await GuardAsync(delivery, running, message, abortToken).ConfigureAwait(false);
         }
     }

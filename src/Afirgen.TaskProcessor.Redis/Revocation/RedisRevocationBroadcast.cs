@@ -8,28 +8,39 @@ using StackExchange.Redis;
 namespace Afirgen.TaskProcessor.Redis.Revocation;
 
 /// <summary>
-/// The terminate broadcast over a Redis pub/sub channel every instance subscribes to while it runs.
-/// An instance that is disconnected at that moment misses it; the task's revocation is still in Redis,
-/// so its next delivery is dropped, but the run in progress finishes (as with Celery's broadcast).
+/// The revocation broadcast over two Redis pub/sub channels every instance subscribes to while it runs: one for
+/// terminate (the task id alone, as instances before the revoke channel sent it) and one for revocations without it.
+/// An instance that is disconnected at that moment misses it; the task's revocation is still in Redis, so its next
+/// delivery is dropped and a task checked ahead is checked again once its check is a second old, but the run in
+/// progress finishes (as with Celery's broadcast).
 /// </summary>
 public sealed partial class RedisRevocationBroadcast(
     IConnectionMultiplexer redis, IOptions<RedisOptions> options, RunningTasks running, ILogger<RedisRevocationBroadcast> logger)
     : IRevocationBroadcast, IHostedService
 {
-    private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.KeyPrefix + "afirgen-tasks:terminate");
+    private readonly RedisChannel _terminateChannel = RedisChannel.Literal(options.Value.KeyPrefix + "afirgen-tasks:terminate");
+    private readonly RedisChannel _revokeChannel = RedisChannel.Literal(options.Value.KeyPrefix + "afirgen-tasks:revoke");
 
-    public async Task BroadcastTerminateAsync(string taskId, CancellationToken cancellationToken)
+    public async Task BroadcastRevokeAsync(string taskId, bool terminate, CancellationToken cancellationToken)
     {
         // Told directly too: this instance hears its own publish only when subscribed, and tests and
         // one-instance set-ups should not depend on the round trip.
-        running.Terminate(taskId);
+        if (terminate)
+        {
+            running.Terminate(taskId);
+        }
+        else
+        {
+            running.Revoke(taskId);
+        }
         try
         {
-            await redis.GetSubscriber().PublishAsync(_channel, taskId).ConfigureAwait(false);
+            await redis.GetSubscriber().PublishAsync(terminate ? _terminateChannel : _revokeChannel, taskId).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            throw new ResultStoreUnavailableException($"The terminate request for task {taskId} could not be sent to the other workers ({RedisFailures.Describe(ex)}).", ex);
+            var request = terminate ? "terminate request" : "revocation";
+            throw new ResultStoreUnavailableException($"The {request} for task {taskId} could not be sent to the other workers ({RedisFailures.Describe(ex)}).", ex);
         }
     }
 
@@ -37,14 +48,9 @@ public sealed partial class RedisRevocationBroadcast(
     {
         try
         {
-            await redis.GetSubscriber().SubscribeAsync(_channel, (_, value) =>
-            {
-                var taskId = (string?)value;
-                if (!string.IsNullOrEmpty(taskId) && running.Terminate(taskId) > 0)
-                {
-                    LogTerminated(logger, taskId);
-                }
-            }).ConfigureAwait(false);
+            var subscriber = redis.GetSubscriber();
+            await subscriber.SubscribeAsync(_terminateChannel, (_, value) => Heard((string?)value, terminate: true)).ConfigureAwait(false);
+            await subscriber.SubscribeAsync(_revokeChannel, (_, value) => Heard((string?)value, terminate: false)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -53,12 +59,32 @@ public sealed partial class RedisRevocationBroadcast(
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        redis.GetSubscriber().UnsubscribeAsync(_channel);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var subscriber = redis.GetSubscriber();
+        await subscriber.UnsubscribeAsync(_terminateChannel).ConfigureAwait(false);
+        await subscriber.UnsubscribeAsync(_revokeChannel).ConfigureAwait(false);
+    }
+
+    private void Heard(string? taskId, bool terminate)
+    {
+        if (string.IsNullOrEmpty(taskId))
+        {
+            return;
+        }
+        if (!terminate)
+        {
+            running.Revoke(taskId);
+        }
+        else if (running.Terminate(taskId) > 0)
+        {
+            LogTerminated(logger, taskId);
+        }
+    }
 
     [LoggerMessage(1400, LogLevel.Warning, "Task {TaskId} was revoked with terminate: its run here is cancelled")]
     private static partial void LogTerminated(ILogger logger, string taskId);
 
-    [LoggerMessage(1401, LogLevel.Warning, "Could not subscribe to the terminate channel yet; it is retried when Redis is reachable")]
+    [LoggerMessage(1401, LogLevel.Warning, "Could not subscribe to the revocation channels yet; it is retried when Redis is reachable")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
 }

@@ -153,6 +153,116 @@ public sealed class RevocationTests(RedisFixture redis)
         }
     }
 
+    // track_started off (Celery's default), one slot: a task waiting for the slot has been checked against the store already.
+    private static Dictionary<string, string?> ChecksAhead => new()
+    {
+        [$"{ResultOptions.Section}:TrackStarted"] = "false",
+        ["TaskProcessor:Worker:Concurrency"] = "1",
+    };
+
+    /// <summary>Holds the one slot with a task that runs until released, and sends a test.counted task to wait for it.</summary>
+    private static async Task<(string Target, Task Holding, Task Waiting)> HoldTheSlotAsync(EngineHarness worker)
+    {
+        await worker.Publisher.PublishAsync(new TaskRequest { TaskName = "test.hold" }, CancellationToken.None);
+        var target = await worker.Publisher.PublishAsync(new TaskRequest { TaskName = "test.counted" }, CancellationToken.None);
+        var running = worker.Services.GetRequiredService<RunningTasks>();
+        var holding = worker.RunNextAsync();
+        await WaitForAsync(() => Task.FromResult(running.Count == 1));
+        var waiting = worker.RunNextAsync();
+        await WaitForAsync(() => Task.FromResult(running.WaitingCount == 1));
+        // Its check is one round trip to the local Redis: by now it has answered "go".
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted);
+        return (target.TaskId, holding, waiting);
+    }
+
+    private static void AddHoldAndCounted(IServiceCollection s, TaskCompletionSource release, Action counted)
+    {
+        s.AddTask("test.hold", async _ => { await release.Task; return null; });
+        s.AddTask("test.counted", _ => { counted(); return ValueTask.FromResult<JsonNode?>(null); });
+    }
+
+    [Fact]
+    public async Task ARevocationAfterItsCheck_StopsATaskWaitingForItsSlot_ThroughTheBroadcast()
+    {
+        // Two instances on one Redis: the task waits for its slot on "worker", the revoke comes in on "api".
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+        await using var worker = EngineHarness.Create(redis.Server.Configuration, s => AddHoldAndCounted(s, release, () => Interlocked.Increment(ref runs)), ChecksAhead);
+        await using var api = Harness();
+        var listener = worker.Services.GetServices<IHostedService>().OfType<RedisRevocationBroadcast>().Single();
+        await listener.StartAsync(CancellationToken.None);
+        try
+        {
+            var (target, holding, waiting) = await HoldTheSlotAsync(worker);
+
+            await Revoker(api).RevokeAsync(target, terminate: false, CancellationToken.None);
+            // What the revoke stored is deleted again (the REVOKED result and the revocation): only what the broadcast told
+            // the waiting task can stop it now.
+            var db = (await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration)).GetDatabase();
+            var resultKey = "celery-task-meta-" + target;
+            Assert.Equal(2, await db.KeyDeleteAsync([resultKey, "afirgen-revoked:{" + resultKey + "}"]));
+
+            release.SetResult();
+            await holding.WaitAsync(TimeSpan.FromSeconds(10));
+            await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, runs);
+            Assert.Equal(TaskStates.Revoked, (await worker.ResultAsync(target))!.Status);
+            Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await worker.StatsAsync());
+            Assert.Equal(0, worker.Services.GetRequiredService<RunningTasks>().WaitingCount);
+        }
+        finally
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ACheckOlderThanASecondWhenTheSlotComes_IsDoneAgain_AndSeesWhatChangedMeanwhile()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+        await using var worker = EngineHarness.Create(redis.Server.Configuration, s => AddHoldAndCounted(s, release, () => Interlocked.Increment(ref runs)), ChecksAhead);
+        var (target, holding, waiting) = await HoldTheSlotAsync(worker);
+
+        // While it waits, another delivery of the same task finishes (a duplicate message), and two seconds pass.
+        await worker.Results.StoreAsync(new TaskResultMeta { TaskId = target, Status = TaskStates.Success, DateDone = worker.Time.GetUtcNow() }, CancellationToken.None);
+        worker.Time.Advance(TimeSpan.FromSeconds(2));
+
+        release.SetResult();
+        await holding.WaitAsync(TimeSpan.FromSeconds(10));
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, runs);
+        Assert.Equal(TaskStates.Success, (await worker.ResultAsync(target))!.Status);
+        Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await worker.StatsAsync());
+    }
+
+    [Fact]
+    public async Task AWaitingTaskGivenBackAtAStop_IsNoLongerRegisteredAsWaiting()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+        await using var worker = EngineHarness.Create(redis.Server.Configuration, s => AddHoldAndCounted(s, release, () => Interlocked.Increment(ref runs)), ChecksAhead);
+        var holder = await worker.Publisher.PublishAsync(new TaskRequest { TaskName = "test.hold" }, CancellationToken.None);
+        await worker.Publisher.PublishAsync(new TaskRequest { TaskName = "test.counted" }, CancellationToken.None);
+        var running = worker.Services.GetRequiredService<RunningTasks>();
+        var holding = worker.RunNextAsync();
+        await WaitForAsync(() => Task.FromResult(running.Count == 1));
+        using var stop = new CancellationTokenSource();
+        var waiting = worker.Runner.RunAsync(await worker.ReceiveAsync(), new RunControl(stop.Token), CancellationToken.None);
+        await WaitForAsync(() => Task.FromResult(running.WaitingCount == 1));
+
+        await stop.CancelAsync();
+        Assert.Equal(RunEnd.GivenBack, await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, running.WaitingCount);
+        release.SetResult();
+        await holding.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, runs);
+        Assert.Equal(TaskStates.Success, (await worker.ResultAsync(holder.TaskId))!.Status);
+        // The given-back message is in its queue again, to run later or elsewhere.
+        Assert.Equal(1, (await worker.StatsAsync()).Waiting);
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
