@@ -192,8 +192,9 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
         var prefix = Prefix();
         var store = Store(prefix, maxIndexed: 100);
         var t0 = _time.GetUtcNow();
-        // 4,600 over the cap: three calls of at most 2,000 each. Half of them with a parent, so children's sets exist too.
-        var updates = Enumerable.Range(0, 4_700).Select(i => Update($"t{i:0000}", i % 3 == 0 ? TaskStates.Failure : TaskStates.Success, t0.AddMilliseconds(i))
+        // Two full calls' worth and a bit over the cap: three calls. Half of them with a parent, so children's sets exist too.
+        var total = 100 + 2 * RedisMonitoringStore.TrimBatch + RedisMonitoringStore.TrimBatch / 2;
+        var updates = Enumerable.Range(0, total).Select(i => Update($"t{i:0000}", i % 3 == 0 ? TaskStates.Failure : TaskStates.Success, t0.AddMilliseconds(i))
             with { ParentId = i % 2 == 0 ? $"t{i + 1:0000}" : null }).ToArray();
         for (var start = 0; start < updates.Length; start += 500)
         {
@@ -210,10 +211,11 @@ public sealed class RedisMonitoringStoreTests(RedisFixture redis)
         Assert.Equal(100, await db.HashLengthAsync(monitor + "index"));
         Assert.Equal(100, await db.SortedSetLengthAsync(monitor + "tasks"));
         Assert.Equal(100, await db.SortedSetLengthAsync(monitor + "tasks:SUCCESS") + await db.SortedSetLengthAsync(monitor + "tasks:FAILURE"));
-        Assert.Equal("t4600", (await store.QueryTasksAsync(new TaskQuery { Limit = 1_000 }, CancellationToken.None))[^1].TaskId);
+        Assert.Equal($"t{total - 100:0000}", (await store.QueryTasksAsync(new TaskQuery { Limit = 1_000 }, CancellationToken.None))[^1].TaskId);
         // A dropped parent's children go with it; a kept one's stay.
         Assert.False(await db.KeyExistsAsync(monitor + "children:t0001"));
-        Assert.True(await db.KeyExistsAsync(monitor + "children:t4699"));
+        var lastParent = (total - 1) % 2 == 1 ? total - 1 : total - 2; // every even task's parent is the next one
+        Assert.True(await db.KeyExistsAsync(monitor + $"children:t{lastParent:0000}"));
     }
 
     [Fact]
