@@ -5,9 +5,10 @@ namespace Afirgen.TaskProcessor.Engine.Revocation;
 
 /// <summary>
 /// The task ids revoked through this instance (its API, the CLI, or Celery's remote control, which reaches every
-/// worker), newest kept: what Celery's <c>inspect revoked</c> lists and its <c>hello</c> hands a starting worker
-/// (Celery keeps them in each worker's memory, a <c>LimitedSet</c> of at most 50,000). The revocations themselves
-/// live in the result store, where every instance checks them; this is only the list to show.
+/// worker) or heard of from another instance through the revocation broadcast, newest kept: what Celery's
+/// <c>inspect revoked</c> lists and its <c>hello</c> hands a starting worker (Celery keeps them in each worker's memory,
+/// a <c>LimitedSet</c> of at most 50,000). The revocations themselves live in the result store, where every instance
+/// checks them; this is only the list to show.
 /// </summary>
 public sealed class RecentRevocations(TimeProvider time, IOptions<RevocationOptions> options)
 {

@@ -15,7 +15,7 @@ namespace Afirgen.TaskProcessor.Redis.Revocation;
 /// progress finishes (as with Celery's broadcast).
 /// </summary>
 public sealed partial class RedisRevocationBroadcast(
-    IConnectionMultiplexer redis, IOptions<RedisOptions> options, RunningTasks running, ILogger<RedisRevocationBroadcast> logger)
+    IConnectionMultiplexer redis, IOptions<RedisOptions> options, RunningTasks running, RecentRevocations recent, ILogger<RedisRevocationBroadcast> logger)
     : IRevocationBroadcast, IHostedService
 {
     private readonly RedisChannel _terminateChannel = RedisChannel.Literal(options.Value.KeyPrefix + "afirgen-tasks:terminate");
@@ -72,6 +72,9 @@ public sealed partial class RedisRevocationBroadcast(
         {
             return;
         }
+        // Every worker lists every revocation it heard of (inspect revoked, and the hello a starting Celery worker asks),
+        // as Celery's workers do, not only the ones that came in through this instance.
+        recent.Add(taskId);
         if (!terminate)
         {
             running.Revoke(taskId);

@@ -15,7 +15,7 @@ internal sealed class MingleInspection(WorkerIdentity worker, RecentRevocations 
 
     public JsonNode Clock() => new JsonObject { ["clock"] = clock.Value };
 
-    /// <summary>The ids revoked through this worker (see <see cref="RecentRevocations"/>).</summary>
+    /// <summary>The ids revoked that reached this worker (see <see cref="RecentRevocations"/>).</summary>
     public JsonNode Revoked() => new JsonArray([.. revocations.Snapshot().Select(r => (JsonNode)r.Key)]);
 
     /// <summary>

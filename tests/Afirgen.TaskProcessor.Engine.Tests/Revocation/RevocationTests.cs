@@ -210,6 +210,8 @@ public sealed class RevocationTests(RedisFixture redis)
             Assert.Equal(TaskStates.Revoked, (await worker.ResultAsync(target))!.Status);
             Assert.Equal(new QueueStatistics("default", 0, 0, 0, 0), await worker.StatsAsync());
             Assert.Equal(0, worker.Services.GetRequiredService<RunningTasks>().WaitingCount);
+            // And the worker lists it among its revocations (inspect revoked), though it came in on the other instance.
+            Assert.Contains(worker.Services.GetRequiredService<RecentRevocations>().Snapshot(), r => r.Key == target);
         }
         finally
         {
