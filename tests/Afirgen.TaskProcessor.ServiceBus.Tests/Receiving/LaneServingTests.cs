@@ -212,11 +212,12 @@ public sealed class LaneServingTests(ITestOutputHelper output) : IAsyncLifetime,
             $"priority 5 took {normalStarts} of those {starts.Count} starts; longest run of priority 8 starts: {longestHighRun}");
 
         // Strict preference: the high lane holds the reserved slot and at least 4 of every 5 shared starts its calls can
-        // fill, so its 200 tasks all start within 250 completions (8 calls: 236 measured) or, when its 4 calls cap it at
-        // 4 running, within 500 (291-320 measured on an idle machine; each start is a race between a lane call fetching
-        // its next message and a slot's release, which load tilts: 330 in a busy CI-like run, 384 in a full ./test.sh on
-        // 2026-12-04), against 2,000 for the backlog alone, which is what a broken lane would read.
-        Assert.InRange(completions, 200, highLaneCalls > MaxConcurrentCalls ? 250 : 500);
+        // fill, so its 200 tasks all start within 300 completions (8 calls: 236 measured alone, 260 once in a full
+        // ./test.sh) or, when its 4 calls cap it at 4 running, within 500 (291-320 measured on an idle machine; each start
+        // is a race between a lane call fetching its next message and a slot's release, which load tilts: 330 in a busy
+        // CI-like run, 384 in a full ./test.sh on 2026-12-04), against 2,000 for the backlog alone, which is what a broken
+        // lane would read.
+        Assert.InRange(completions, 200, highLaneCalls > MaxConcurrentCalls ? 300 : 500);
         // No starvation: after 4 shared starts of the high lane while the queue itself waits, the next shared start is
         // the queue's. With 8 calls the high lane could fill every slot, and the rule is all that gives the queue its
         // share: 37 of 237 starts measured (1 in 5 of the shared starts; the reserved slot's are the rest).
