@@ -5,14 +5,7 @@ public sealed class LocalRevocationBroadcast(RunningTasks running) : IRevocation
 {
     public Task BroadcastRevokeAsync(string taskId, bool terminate, CancellationToken cancellationToken)
     {
-        if (terminate)
-        {
-            running.Terminate(taskId);
-        }
-        else
-        {
-            running.Revoke(taskId);
-        }
+        running.Revoke(taskId, terminate);
         return Task.CompletedTask;
     }
 }

@@ -68,40 +68,33 @@ public sealed class RunningTasks
     }
 
     /// <summary>
-    /// Cancels every run of <paramref name="taskId"/> in this process, and stops every waiting one from starting;
-    /// returns how many runs there were.
+    /// A revocation of <paramref name="taskId"/> reaching this process: every task of it waiting here for a slot will not
+    /// start, and with <paramref name="terminate"/> every run of it in progress is cancelled too (without, runs go on).
     /// </summary>
-    public int Terminate(string taskId)
+    /// <returns>How many runs in progress were cancelled.</returns>
+    public int Revoke(string taskId, bool terminate)
     {
-        Revoke(taskId);
-        var count = 0;
-        foreach (var handle in _runs.Keys)
-        {
-            if (string.Equals(handle.TaskId, taskId, StringComparison.Ordinal))
-            {
-                handle.Terminate();
-                count++;
-            }
-        }
-        return count;
-    }
-
-    /// <summary>
-    /// Stops every task of <paramref name="taskId"/> that waits here for a slot from starting (a revoke without terminate:
-    /// runs in progress go on); returns how many there were.
-    /// </summary>
-    public int Revoke(string taskId)
-    {
-        var count = 0;
         foreach (var handle in _waiting.Keys)
         {
             if (string.Equals(handle.TaskId, taskId, StringComparison.Ordinal))
             {
                 handle.RevokeBeforeStart();
-                count++;
             }
         }
-        return count;
+        if (!terminate)
+        {
+            return 0;
+        }
+        var cancelled = 0;
+        foreach (var handle in _runs.Keys)
+        {
+            if (string.Equals(handle.TaskId, taskId, StringComparison.Ordinal))
+            {
+                handle.Terminate();
+                cancelled++;
+            }
+        }
+        return cancelled;
     }
 }
 

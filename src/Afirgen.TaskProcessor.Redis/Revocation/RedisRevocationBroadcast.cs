@@ -25,14 +25,7 @@ public sealed partial class RedisRevocationBroadcast(
     {
         // Told directly too: this instance hears its own publish only when subscribed, and tests and
         // one-instance set-ups should not depend on the round trip.
-        if (terminate)
-        {
-            running.Terminate(taskId);
-        }
-        else
-        {
-            running.Revoke(taskId);
-        }
+        running.Revoke(taskId, terminate);
         try
         {
             await redis.GetSubscriber().PublishAsync(terminate ? _terminateChannel : _revokeChannel, taskId).ConfigureAwait(false);
@@ -75,11 +68,7 @@ public sealed partial class RedisRevocationBroadcast(
         // Every worker lists every revocation it heard of (inspect revoked, and the hello a starting Celery worker asks),
         // as Celery's workers do, not only the ones that came in through this instance.
         recent.Add(taskId);
-        if (!terminate)
-        {
-            running.Revoke(taskId);
-        }
-        else if (running.Terminate(taskId) > 0)
+        if (running.Revoke(taskId, terminate) > 0)
         {
             LogTerminated(logger, taskId);
         }

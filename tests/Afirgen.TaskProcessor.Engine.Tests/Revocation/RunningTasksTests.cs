@@ -13,7 +13,7 @@ public sealed class RunningTasksTests
         var other = tasks.RegisterWaiting("b");
         var running = tasks.Register("a");
 
-        Assert.Equal(1, tasks.Revoke("a"));
+        Assert.Equal(0, tasks.Revoke("a", terminate: false)); // no run cancelled
 
         Assert.True(waiting.Revoked);
         Assert.False(other.Revoked);
@@ -30,7 +30,7 @@ public sealed class RunningTasksTests
         var handle = tasks.RegisterWaiting("a");
         tasks.Start(handle);
 
-        Assert.Equal(0, tasks.Revoke("a"));
+        tasks.Revoke("a", terminate: false);
         Assert.False(handle.Revoked);
         Assert.True(tasks.IsRunning("a"));
         Assert.Equal((1, 0), (tasks.Count, tasks.WaitingCount));
@@ -46,7 +46,7 @@ public sealed class RunningTasksTests
         var waiting = tasks.RegisterWaiting("a");
         var running = tasks.Register("a");
 
-        Assert.Equal(1, tasks.Terminate("a"));
+        Assert.Equal(1, tasks.Revoke("a", terminate: true));
         Assert.True(running.Terminated);
         Assert.True(waiting.Revoked);
         Assert.False(tasks.IsRunning("b"));
