@@ -15,10 +15,10 @@ internal sealed class ResultRecorder(IResultStore results, TimeProvider time, IO
     private static readonly TimeSpan OutcomeRetryDelay = TimeSpan.FromMilliseconds(500);
     private readonly ResultOptions _options = options.Value;
 
-    /// <summary>The STARTED this attempt stores before its run, or null when STARTED is not tracked.</summary>
     /// <summary>Whether a run stores STARTED (track_started), so its begin writes and must wait for its slot.</summary>
     public bool TracksStarted => _options.TrackStarted;
 
+    /// <summary>The STARTED this attempt stores before its run, or null when STARTED is not tracked.</summary>
     public TaskResultMeta? StartedFor(in TaskAttempt attempt) =>
         _options.TrackStarted ? Meta(attempt.Message, attempt.Queue, TaskStates.Started, null, done: false) : null;
 
