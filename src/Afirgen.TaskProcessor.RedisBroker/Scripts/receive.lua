@@ -5,7 +5,10 @@
 --       8 delayed, 9 in-flight set, 10.. the queue's lists in the order to serve them.
 -- ARGV: 1 max, 2 now (Unix seconds), 3 now (Unix ms), 4 queue, 5 prefix, 6 separator, 7 promote limit.
 -- Returns per message: kind ('k' kombu envelope, 'r' anything else), tag, list, message, delivery count,
--- lock score, message id, opaque flag.
+-- lock score, message id, opaque flag, message length. For a kombu envelope the fourth is the record written to
+-- unacked, '[message, exchange, routing_key]', and the message is its message-length bytes from the second: the
+-- record is built in one concatenation and not copied again for the reply (each string a script makes costs
+-- about a microsecond per kilobyte). For anything else it is the message itself, and the length 0.
 local max = tonumber(ARGV[1])
 local queue, prefix, sep = ARGV[4], ARGV[5], ARGV[6]
 
@@ -53,7 +56,7 @@ for li = 10, #KEYS do
     local item = batch[bi]
     taken = taken + 1
 
-    local kind, tag, message, count, id, opaque = 'r', nil, item, 0, nil, '0'
+    local kind, tag, message, count, id, opaque, message_length = 'r', nil, item, 0, nil, '0', 0
     local ok, env = pcall(cjson.decode, item)
     if ok and type(env) == 'table' and type(env['properties']) == 'table' and type(env['headers']) == 'table'
         and type(env['properties']['delivery_tag']) == 'string'
@@ -77,25 +80,28 @@ for li = 10, #KEYS do
           if headers['redelivered'] == true or (type(info) == 'table' and info['redelivered'] == true) then previous = 1 else previous = 0 end
         end
         count = previous + 1
-        local rest
+        local joint, rest_at = '', hpos + 1
         if first_a then
-          rest = string.sub(item, first_b + 1)
-        elseif string.find(item, '^%s*}', hpos + 1) then
-          rest = string.sub(item, hpos + 1)
-        else
-          rest = ', ' .. string.sub(item, hpos + 1)
+          rest_at = first_b + 1
+        elseif not string.find(item, '^%s*}', hpos + 1) then
+          joint = ', '
         end
-        message = string.sub(item, 1, hpos) .. H .. ': ' .. count .. rest
         local info = props['delivery_info']
         local exchange, routing_key = '', queue
         if type(info) == 'table' then
           if type(info['exchange']) == 'string' then exchange = info['exchange'] end
           if type(info['routing_key']) == 'string' then routing_key = info['routing_key'] end
         end
-        table.insert(records, tag)
-        table.insert(records, '[' .. message .. ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(routing_key) .. ']')
-        table.insert(scored, ARGV[2])
-        table.insert(scored, tag)
+        local tail = ', ' .. cjson.encode(exchange) .. ', ' .. cjson.encode(routing_key) .. ']'
+        -- The record, with the message inside it (see the top): one string made, not three.
+        message = '[' .. string.sub(item, 1, hpos) .. H .. ': ' .. count .. joint .. string.sub(item, rest_at) .. tail
+        message_length = #message - #tail - 1
+        local nr = #records
+        records[nr + 1] = tag
+        records[nr + 2] = message
+        local ns = #scored
+        scored[ns + 1] = ARGV[2]
+        scored[ns + 2] = tag
         recorded[tag] = true
         if #records >= BULK then flush_records() end
         if type(props['x-afirgen-message-id']) == 'string' then id = props['x-afirgen-message-id']
@@ -121,14 +127,16 @@ for li = 10, #KEYS do
     table.insert(members, tag)
     if #members >= BULK then flush_members() end
 
-    table.insert(out, kind)
-    table.insert(out, tag)
-    table.insert(out, from)
-    table.insert(out, message)
-    table.insert(out, count)
-    table.insert(out, score)
-    table.insert(out, id)
-    table.insert(out, opaque)
+    local n = #out
+    out[n + 1] = kind
+    out[n + 2] = tag
+    out[n + 3] = from
+    out[n + 4] = message
+    out[n + 5] = count
+    out[n + 6] = score
+    out[n + 7] = id
+    out[n + 8] = opaque
+    out[n + 9] = message_length
   end
   flush_records()
   flush_members()

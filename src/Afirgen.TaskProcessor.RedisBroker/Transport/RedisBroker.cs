@@ -360,15 +360,19 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         }
 
         var lockedUntil = now + _options.VisibilityTimeout;
-        var settlements = new RedisSettlement[result.Length / 8];
+        const int PerMessage = 9;
+        var settlements = new RedisSettlement[result.Length / PerMessage];
         for (var i = 0; i < settlements.Length; i++)
         {
-            var r = result.AsSpan(i * 8, 8);
-            var popped = new PoppedMessage(queue, (string)r[0]! == "k", (string)r[1]!, (string)r[2]!);
-            var body = (byte[])r[3]!;
+            var r = result.AsSpan(i * PerMessage, PerMessage);
+            var kombu = (string)r[0]! == "k";
+            var popped = new PoppedMessage(queue, kombu, (string)r[1]!, (string)r[2]!);
+            // A kombu envelope comes inside the record written for it ('[message, exchange, routing_key]'), from its second byte.
+            var text = (byte[])r[3]!;
+            ReadOnlyMemory<byte> body = kombu ? text.AsMemory(1, (int)r[8]) : text;
             if ((string)r[7]! == "1")
             {
-                body = OutgoingEnvelope.Unwrap(body) ?? body;
+                body = OutgoingEnvelope.Unwrap(body.Span) ?? body;
             }
             // kombu keeps no enqueue time: the time of receipt stands in for it.
             var message = new ReceivedMessage(queue, (string)r[6]!, body, (int)r[4], now, lockedUntil);
