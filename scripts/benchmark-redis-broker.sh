@@ -4,7 +4,7 @@
 # redis-server (see tools/celery/redis_broker_bench.py, which that drives, for how both are fed and timed).
 # Prints both with the ratios; stops by itself (a few minutes at the defaults).
 #   scripts/benchmark-redis-broker.sh [--celery-count N] [--ours-count N] [--rounds R] [--starts S] [--workload noop|sleep10|both|latency|all]
-#       [--latency-samples N] [--settings celery|afirgen] [--configuration Debug|Release (default)] [--json]
+#       [--latency-samples N] [--latency-warmup-seconds S] [--settings celery|afirgen] [--configuration Debug|Release (default)] [--json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +14,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --configuration) configuration=$2; shift 2 ;;
     --ours-count) args+=(--count "$2"); shift 2 ;;
-    --celery-count|--rounds|--starts|--warmup|--workload|--concurrency|--latency-samples|--settings) args+=("$1" "$2"); shift 2 ;;
+    --celery-count|--rounds|--starts|--warmup|--workload|--concurrency|--latency-samples|--latency-warmup-seconds|--settings) args+=("$1" "$2"); shift 2 ;;
     --json) args+=("$1"); shift ;;
-    *) echo "usage: scripts/benchmark-redis-broker.sh [--celery-count N] [--ours-count N] [--rounds R] [--starts S] [--warmup N] [--workload noop|sleep10|both|latency|all] [--latency-samples N] [--settings celery|afirgen] [--concurrency C] [--configuration Debug|Release] [--json]" >&2; exit 2 ;;
+    *) echo "usage: scripts/benchmark-redis-broker.sh [--celery-count N] [--ours-count N] [--rounds R] [--starts S] [--warmup N] [--workload noop|sleep10|both|latency|all] [--latency-samples N] [--latency-warmup-seconds S] [--settings celery|afirgen] [--concurrency C] [--configuration Debug|Release] [--json]" >&2; exit 2 ;;
   esac
 done
 

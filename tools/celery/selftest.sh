@@ -155,7 +155,7 @@ fi
 dll="$here/../../src/Afirgen.TaskProcessor.Cli/bin/Debug/net10.0/afirgen-tasks.dll"
 if [ ! -f "$dll" ]; then
   fail "redis-broker bench: afirgen-tasks is not built ($dll); run ./test.sh, which builds it first"
-elif dotnet "$dll" bench --broker "redis://127.0.0.1:$port" --workload all --latency-samples 20 \
+elif dotnet "$dll" bench --broker "redis://127.0.0.1:$port" --workload all --latency-samples 20 --latency-warmup-seconds 0 \
     --celery-count 30 --count 30 --rounds 1 --warmup 10 --json >"$tmp/rbbench.out" 2>"$tmp/rbbench.err"; then
   if $py -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if all(d[s]["workloads"][w]["tasks_per_s"] > 0 and d[s]["workloads"][w]["cpu_us_per_task"] >= 0 for s in ("celery", "ours") for w in ("noop", "sleep10")) else 1)' "$tmp/rbbench.out" &&
      grep -q "ratio (ours / Celery)" "$tmp/rbbench.out"; then

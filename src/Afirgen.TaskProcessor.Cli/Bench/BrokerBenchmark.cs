@@ -16,7 +16,7 @@ internal static class BrokerBenchmark
     private static readonly string ScriptPath = Path.Combine("tools", "celery", "redis_broker_bench.py");
 
     /// <summary>The options the script takes, only those given on our command line (the script has its own defaults).</summary>
-    public sealed record Options(int? OursCount, int? CeleryCount, int? Rounds, int? Starts, int? Warmup, string? Workload, int? Concurrency, int? LatencySamples, string? Settings, bool Json);
+    public sealed record Options(int? OursCount, int? CeleryCount, int? Rounds, int? Starts, int? Warmup, string? Workload, int? Concurrency, int? LatencySamples, int? LatencyWarmupSeconds, string? Settings, bool Json);
 
     public static async Task<int> RunAsync(string brokerUrl, Options options, CancellationToken cancellationToken)
     {
@@ -49,6 +49,7 @@ internal static class BrokerBenchmark
         Add(start, "--warmup", options.Warmup);
         Add(start, "--concurrency", options.Concurrency);
         Add(start, "--latency-samples", options.LatencySamples);
+        Add(start, "--latency-warmup-seconds", options.LatencyWarmupSeconds);
         if (options.Workload is { } workload)
         {
             start.ArgumentList.Add("--workload");
