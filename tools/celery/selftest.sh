@@ -168,6 +168,13 @@ elif dotnet "$dll" bench --broker "redis://127.0.0.1:$port" --workload all --lat
   else
     fail "redis-broker bench: idle latency of Celery's worker, ours on the Redis transport and ours through the API, split at the send" "$(cat "$tmp/rbbench.out")"
   fi
+  # --warmup 10 and --latency-warmup-seconds 0: each of the three workers warms up with exactly 10 samples (the 20 s
+  # default would have sent about 1,700), so both options reach the script.
+  if [ "$(grep -c "latency warm-up: 10 untimed samples in" "$tmp/rbbench.err")" = 3 ]; then
+    ok "redis-broker bench: the latency warm-up follows --warmup and --latency-warmup-seconds"
+  else
+    fail "redis-broker bench: the latency warm-up follows --warmup and --latency-warmup-seconds" "$(grep "warm-up" "$tmp/rbbench.err")"
+  fi
 else
   fail "redis-broker bench: 30 tasks x 1 round for each worker" "$(tail -n 20 "$tmp/rbbench.err")"
 fi
