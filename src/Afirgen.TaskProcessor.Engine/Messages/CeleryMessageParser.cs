@@ -24,13 +24,6 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
 {
     private readonly MessageOptions _options = options.Value;
 
-    /// <summary>Headers mapped onto <see cref="TaskMessage"/> properties; any other header is kept in <see cref="TaskMessage.ExtraHeaders"/>.</summary>
-    internal static readonly HashSet<string> KnownHeaders =
-    [
-        "lang", "task", "id", "shadow", "eta", "expires", "group", "group_index", "retries", "timelimit",
-        "root_id", "parent_id", "argsrepr", "kwargsrepr", "origin", "ignore_result",
-    ];
-
     /// <summary>The longest task id, name or lineage id accepted (Celery writes 36-character UUIDs).</summary>
     public const int MaxIdLength = 255;
 
@@ -75,8 +68,9 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
                 "The envelope has no 'headers' object; Celery protocol v2 puts the task name and id there (protocol v1 messages are not supported).");
         }
 
-        var id = ReadHeaderString(headers, "id");
-        var name = ReadHeaderString(headers, "task");
+        var known = ReadHeaders(headers);
+        var id = ReadHeaderString(known.Id, "headers.id");
+        var name = ReadHeaderString(known.Task, "headers.task");
         if (id.Failed || string.IsNullOrWhiteSpace(id.Value))
         {
             return Reject(DeadLetterReasons.MalformedMessage, id.Problem ?? "The message has no task id (headers.id).", null, Usable(name.Value));
@@ -95,7 +89,7 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             return Reject(DeadLetterReasons.MalformedMessage, badName, id.Value, null);
         }
 
-        var message = ReadMessage(envelope, headers, id.Value, name.Value);
+        var message = ReadMessage(envelope, known, id.Value, name.Value);
         return message.Failed
             ? Reject(DeadLetterReasons.MalformedMessage, message.Problem!, id.Value, name.Value)
             : new ParseOutcome.Parsed(message.Value);
@@ -115,7 +109,7 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         }
     }
 
-    private ParseStep<TaskMessage> ReadMessage(JsonElement envelope, JsonElement headers, string id, string name)
+    private ParseStep<TaskMessage> ReadMessage(JsonElement envelope, HeaderValues headers, string id, string name)
     {
         var contentType = OptionalString(envelope, "content-type", "content-type");
         if (contentType.Failed)
@@ -139,7 +133,7 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         {
             return body.FailAs<TaskMessage>();
         }
-        var limits = ReadTimeLimit(headers);
+        var limits = ReadTimeLimit(headers.TimeLimit);
         if (limits.Failed)
         {
             return limits.FailAs<TaskMessage>();
@@ -157,17 +151,8 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         return ParseStep<TaskMessage>.Ok(Assemble(headers, id, name, body.Value, limits.Value, delivery.Value, fields.Value));
     }
 
-    private static TaskMessage Assemble(JsonElement headers, string id, string name, BodyParts body, TimeLimitPair limits, DeliveryProperties delivery, HeaderFields fields)
-    {
-        JsonObject? extra = null;
-        foreach (var header in headers.EnumerateObject())
-        {
-            if (!KnownHeaders.Contains(header.Name))
-            {
-                (extra ??= [])[header.Name] = JsonSerializer.SerializeToNode(header.Value);
-            }
-        }
-        return new TaskMessage
+    private static TaskMessage Assemble(HeaderValues headers, string id, string name, BodyParts body, TimeLimitPair limits, DeliveryProperties delivery, HeaderFields fields) =>
+        new()
         {
             Id = id,
             TaskName = name,
@@ -186,13 +171,57 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
             RoutingKey = delivery.RoutingKey,
             Origin = fields.Origin,
             ReplyTo = delivery.ReplyTo,
-            IgnoreResult = headers.TryGetProperty("ignore_result", out var ir) && ir.ValueKind == JsonValueKind.True,
+            IgnoreResult = headers.IgnoreResult.ValueKind == JsonValueKind.True,
             Chain = body.Embed.Chain,
             Callbacks = body.Embed.Callbacks,
             Errbacks = body.Embed.Errbacks,
             Chord = body.Embed.Chord,
-            ExtraHeaders = extra ?? [],
+            ExtraHeaders = headers.Extra ?? [],
         };
+
+    /// <summary>
+    /// The headers this parser reads, each as found (<see cref="JsonValueKind.Undefined"/> when absent), and every
+    /// header it does not know as <see cref="Extra"/>, kept for <see cref="TaskMessage.ExtraHeaders"/>.
+    /// </summary>
+    private struct HeaderValues
+    {
+        public JsonElement Task, Id, Eta, Expires, Group, GroupIndex, Retries, TimeLimit, RootId, ParentId, Origin, IgnoreResult;
+        public JsonObject? Extra;
+    }
+
+    /// <summary>
+    /// Sorts the headers in one pass by their UTF-8 names, without a string per name: every message passes through
+    /// here, and one lookup per header read would walk the whole object each time. A name given twice keeps its last
+    /// value, as <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> would.
+    /// </summary>
+    private static HeaderValues ReadHeaders(JsonElement headers)
+    {
+        var found = default(HeaderValues);
+        foreach (var header in headers.EnumerateObject())
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(header);
+            // A name written with escapes (rare) is compared unescaped.
+            ReadOnlySpan<byte> name = raw.IndexOf((byte)'\\') < 0 ? raw : System.Text.Encoding.UTF8.GetBytes(header.Name);
+            var value = header.Value;
+            if (name.SequenceEqual("task"u8)) found.Task = value;
+            else if (name.SequenceEqual("id"u8)) found.Id = value;
+            else if (name.SequenceEqual("eta"u8)) found.Eta = value;
+            else if (name.SequenceEqual("expires"u8)) found.Expires = value;
+            else if (name.SequenceEqual("group"u8)) found.Group = value;
+            else if (name.SequenceEqual("group_index"u8)) found.GroupIndex = value;
+            else if (name.SequenceEqual("retries"u8)) found.Retries = value;
+            else if (name.SequenceEqual("timelimit"u8)) found.TimeLimit = value;
+            else if (name.SequenceEqual("root_id"u8)) found.RootId = value;
+            else if (name.SequenceEqual("parent_id"u8)) found.ParentId = value;
+            else if (name.SequenceEqual("origin"u8)) found.Origin = value;
+            else if (name.SequenceEqual("ignore_result"u8)) found.IgnoreResult = value;
+            // Known to Celery and rewritten by our writer, not read: its language, shadow name and the reprs it shows.
+            else if (!(name.SequenceEqual("lang"u8) || name.SequenceEqual("shadow"u8) || name.SequenceEqual("argsrepr"u8) || name.SequenceEqual("kwargsrepr"u8)))
+            {
+                (found.Extra ??= [])[header.Name] = JsonSerializer.SerializeToNode(value);
+            }
+        }
+        return found;
     }
 
     /// <summary>The decoded body: Celery protocol v2's <c>[args, kwargs, embed]</c>.</summary>
@@ -230,44 +259,44 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
     }
 
     // Long only because each header is read and checked in turn; the order is the order problems are reported in.
-    private static ParseStep<HeaderFields> ReadHeaderFields(JsonElement headers)
+    private static ParseStep<HeaderFields> ReadHeaderFields(HeaderValues headers)
     {
-        var eta = ReadTime(headers, "eta");
+        var eta = ReadTime(headers.Eta, "headers.eta");
         if (eta.Failed)
         {
             return eta.FailAs<HeaderFields>();
         }
-        var expires = ReadTime(headers, "expires");
+        var expires = ReadTime(headers.Expires, "headers.expires");
         if (expires.Failed)
         {
             return expires.FailAs<HeaderFields>();
         }
-        var retries = ReadInt(headers, "retries");
+        var retries = ReadInt(headers.Retries, "headers.retries");
         if (retries.Failed)
         {
             return retries.FailAs<HeaderFields>();
         }
-        var rootId = OptionalId(headers, "root_id");
+        var rootId = OptionalId(headers.RootId, "headers.root_id");
         if (rootId.Failed)
         {
             return rootId.FailAs<HeaderFields>();
         }
-        var parentId = OptionalId(headers, "parent_id");
+        var parentId = OptionalId(headers.ParentId, "headers.parent_id");
         if (parentId.Failed)
         {
             return parentId.FailAs<HeaderFields>();
         }
-        var groupId = OptionalId(headers, "group");
+        var groupId = OptionalId(headers.Group, "headers.group");
         if (groupId.Failed)
         {
             return groupId.FailAs<HeaderFields>();
         }
-        var groupIndex = ReadInt(headers, "group_index");
+        var groupIndex = ReadInt(headers.GroupIndex, "headers.group_index");
         if (groupIndex.Failed)
         {
             return groupIndex.FailAs<HeaderFields>();
         }
-        var origin = OptionalString(headers, "origin", "headers.origin");
+        var origin = OptionalString(headers.Origin, "headers.origin");
         if (origin.Failed)
         {
             return origin.FailAs<HeaderFields>();
@@ -500,9 +529,9 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         return ParseStep<int?>.Ok(number == 0 ? null : (int)Math.Min(number, Priorities.Highest));
     }
 
-    private static ParseStep<TimeLimitPair> ReadTimeLimit(JsonElement headers)
+    private static ParseStep<TimeLimitPair> ReadTimeLimit(JsonElement node)
     {
-        if (!headers.TryGetProperty("timelimit", out var node) || node.ValueKind == JsonValueKind.Null)
+        if (node.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             return ParseStep<TimeLimitPair>.Ok(default);
         }
@@ -532,9 +561,9 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         return ParseStep<TimeSpan?>.Fail($"headers.timelimit's {which} limit must be a positive number of seconds or null; found {Describe(node)}.");
     }
 
-    private static ParseStep<DateTimeOffset?> ReadTime(JsonElement headers, string key)
+    private static ParseStep<DateTimeOffset?> ReadTime(JsonElement node, string where)
     {
-        var text = OptionalString(headers, key, $"headers.{key}");
+        var text = OptionalString(node, where);
         if (text.Failed || text.Value is null)
         {
             return text.Failed ? text.FailAs<DateTimeOffset?>() : ParseStep<DateTimeOffset?>.Ok(null);
@@ -544,12 +573,12 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         {
             return ParseStep<DateTimeOffset?>.Ok(time);
         }
-        return ParseStep<DateTimeOffset?>.Fail($"headers.{key} is '{text.Value}', which is not an ISO 8601 date and time.");
+        return ParseStep<DateTimeOffset?>.Fail($"{where} is '{text.Value}', which is not an ISO 8601 date and time.");
     }
 
-    private static ParseStep<int?> ReadInt(JsonElement headers, string key)
+    private static ParseStep<int?> ReadInt(JsonElement node, string where)
     {
-        if (!headers.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
+        if (node.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             return ParseStep<int?>.Ok(null);
         }
@@ -557,25 +586,25 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
         {
             return ParseStep<int?>.Ok((int)d);
         }
-        return ParseStep<int?>.Fail($"headers.{key} must be a non-negative whole number or null; found {Describe(node)}.");
+        return ParseStep<int?>.Fail($"{where} must be a non-negative whole number or null; found {Describe(node)}.");
     }
 
-    private static ParseStep<string?> ReadHeaderString(JsonElement headers, string key)
+    private static ParseStep<string?> ReadHeaderString(JsonElement node, string where)
     {
-        if (!headers.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
+        if (node.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             return ParseStep<string?>.Ok(null);
         }
         return node.ValueKind == JsonValueKind.String
             ? ParseStep<string?>.Ok(node.GetString())
-            : ParseStep<string?>.Fail($"headers.{key} must be a string; found {Describe(node)}.");
+            : ParseStep<string?>.Fail($"{where} must be a string; found {Describe(node)}.");
     }
 
     /// <summary>A lineage id (root, parent, group): a string fit to be a key, or null.</summary>
-    private static ParseStep<string?> OptionalId(JsonElement headers, string key)
+    private static ParseStep<string?> OptionalId(JsonElement node, string where)
     {
-        var value = OptionalString(headers, key, $"headers.{key}");
-        return value.Value is not null && IdProblem(value.Value, $"headers.{key}") is { } problem ? ParseStep<string?>.Fail(problem) : value;
+        var value = OptionalString(node, where);
+        return value.Value is not null && IdProblem(value.Value, where) is { } problem ? ParseStep<string?>.Fail(problem) : value;
     }
 
     /// <summary>Why <paramref name="value"/> cannot be an id (too long, control characters), or null when it can.</summary>
@@ -598,9 +627,13 @@ public sealed class CeleryMessageParser(IOptions<MessageOptions> options)
     /// <summary><paramref name="name"/> when it can be shown and stored, else null.</summary>
     private static string? Usable(string? name) => name is not null && IdProblem(name, "") is null ? name : null;
 
-    private static ParseStep<string?> OptionalString(JsonElement obj, string key, string where)
+    private static ParseStep<string?> OptionalString(JsonElement obj, string key, string where) =>
+        OptionalString(obj.TryGetProperty(key, out var node) ? node : default, where);
+
+    /// <summary><paramref name="node"/> as a string, null when absent or null, or why it is neither.</summary>
+    private static ParseStep<string?> OptionalString(JsonElement node, string where)
     {
-        if (!obj.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
+        if (node.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             return ParseStep<string?>.Ok(null);
         }

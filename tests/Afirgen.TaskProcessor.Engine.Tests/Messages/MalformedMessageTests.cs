@@ -177,6 +177,44 @@ public sealed class MalformedMessageTests
     }
 
     [Fact]
+    public void Parse_KeepsOnlyUnknownHeaders_AsExtras()
+    {
+        var s = Sample();
+        s["headers"]!["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var parsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(Encoding.UTF8.GetBytes(s.ToJsonString())));
+        Assert.Equal(["traceparent"], parsed.Message.ExtraHeaders.Select(h => h.Key));
+    }
+
+    [Fact]
+    public void Parse_ReadsHeaderNamesWrittenWithEscapes()
+    {
+        // "\u0074ask" is "task" and "\u0072etries" is "retries" to any JSON reader; a producer may write names that way.
+        var s = Sample();
+        s["headers"]!["retries"] = 4;
+        var text = s.ToJsonString().Replace("\"task\":", "\"\\u0074ask\":").Replace("\"retries\":", "\"\\u0072etries\":");
+        Assert.Contains("\\u0074ask", text);
+        Assert.Contains("\\u0072etries", text);
+
+        var parsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(Encoding.UTF8.GetBytes(text)));
+        Assert.Equal(s["headers"]!["task"]!.GetValue<string>(), parsed.Message.TaskName);
+        Assert.Equal(4, parsed.Message.Retries);
+        Assert.Empty(parsed.Message.ExtraHeaders);
+    }
+
+    [Fact]
+    public void Parse_TakesTheLastOfAHeaderGivenTwice()
+    {
+        // JSON allows a repeated name; like System.Text.Json's own lookups (and Python's json), the last one counts.
+        var s = Sample();
+        s["headers"]!["retries"] = 1;
+        var text = s.ToJsonString().Replace("\"retries\":1", "\"retries\":1,\"retries\":7");
+        Assert.Contains("\"retries\":7", text);
+
+        var parsed = Assert.IsType<ParseOutcome.Parsed>(TestOptions.Parser().Parse(Encoding.UTF8.GetBytes(text)));
+        Assert.Equal(7, parsed.Message.Retries);
+    }
+
+    [Fact]
     public void Parse_ReadsABase64Body_WhoseSlashesTheProducerEscaped()
     {
         // Some JSON writers escape '/' as '\/'; the body is still valid base64 once unescaped.
