@@ -25,8 +25,10 @@ public static class CeleryResultSerializer
         WriteNode(writer, meta.Children);
         if (meta.DateDone is { } done)
         {
-            // Celery writes a naive UTC isoformat with microseconds.
-            writer.WriteString("date_done", done.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
+            // Celery writes a naive UTC isoformat with microseconds. Formatted in place: every result has one.
+            Span<char> text = stackalloc char[32];
+            done.UtcDateTime.TryFormat(text, out var length, "yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+            writer.WriteString("date_done", text[..length]);
         }
         else
         {
