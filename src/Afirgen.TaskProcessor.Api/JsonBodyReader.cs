@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
@@ -41,7 +42,9 @@ public sealed class JsonBodyReader(IOptions<MessageOptions> messages)
             return (null, NotJson(request.ContentType));
         }
 
-        var bytes = await ReadBoundedAsync(request.Body, cancellationToken).ConfigureAwait(false);
+        var bytes = request.ContentLength is { } length
+            ? await ReadDeclaredAsync(request.Body, length, cancellationToken).ConfigureAwait(false)
+            : await ReadBoundedAsync(request.Body, cancellationToken).ConfigureAwait(false);
         if (bytes is null)
         {
             return (null, TooLarge(null));
@@ -65,21 +68,44 @@ public sealed class JsonBodyReader(IOptions<MessageOptions> messages)
         return (JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = _maxDepth }), null);
     }
 
+    /// <summary>
+    /// Reads a body whose length was declared (and already checked against <see cref="MaxBytes"/>) straight into an
+    /// array of that size: most requests, and no copying through a growing buffer.
+    /// </summary>
+    private static async Task<byte[]> ReadDeclaredAsync(Stream body, long length, CancellationToken cancellationToken)
+    {
+        if (length == 0)
+        {
+            return [];
+        }
+        var bytes = new byte[length];
+        // The server ends the body at the declared length; a client that sends less has aborted, and what came is read.
+        var read = await body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return read == bytes.Length ? bytes : bytes[..read];
+    }
+
     /// <summary>Reads the whole body, or returns null as soon as it passes <see cref="MaxBytes"/> (a chunked body has no length to check first).</summary>
     private async Task<byte[]?> ReadBoundedAsync(Stream body, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > MaxBytes)
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                return null;
+                if (buffer.Length + read > MaxBytes)
+                {
+                    return null;
+                }
+                await buffer.WriteAsync(chunk.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
-            await buffer.WriteAsync(chunk.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
         }
-        return buffer.ToArray();
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     /// <summary>
@@ -93,7 +119,8 @@ public sealed class JsonBodyReader(IOptions<MessageOptions> messages)
         {
             while (reader.Read())
             {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+                // Only an escape can spell an unpaired surrogate: unescaped text is UTF-8 already checked above.
+                if ((reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName) && reader.ValueIsEscaped)
                 {
                     reader.GetString();
                 }

@@ -37,6 +37,14 @@ public sealed class HostileInputTests(LocalHostFixture host) : IClassFixture<Loc
 
     private static ByteArrayContent Body(string text, string? contentType = Json) => Body(Encoding.UTF8.GetBytes(text), contentType);
 
+    /// <summary>A JSON body sent chunked, with no Content-Length.</summary>
+    private static ChunkedContent Chunked(string text)
+    {
+        var content = new ChunkedContent(Encoding.UTF8.GetBytes(text));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(Json);
+        return content;
+    }
+
     /// <summary>Asserts a 4xx problem document with a detail sentence, and returns the detail.</summary>
     private static string AssertProblem((HttpStatusCode Status, JsonNode? Body, string? MediaType) answer, HttpStatusCode expected, string what)
     {
@@ -177,6 +185,23 @@ public sealed class HostileInputTests(LocalHostFixture host) : IClassFixture<Loc
         Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/api/queues")).StatusCode);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ABodyIsRead_WithOrWithoutADeclaredLength_EscapesAndAll(bool withLength)
+    {
+        // An escaped character in a name and a value (a surrogate pair spelling one character is whole Unicode),
+        // and enough text to take more than one read, well under the fixture's 16 KiB messages.
+        var json = """{"name": "diagnostics.echo", "kwargs": {"caf\u00e9": "\ud83d\ude00", "pad": "PAD"}}""".Replace("PAD", new string('x', 8_000));
+        HttpContent content = withLength ? Body(json) : Chunked(json);
+
+        var answer = await SendAsync(HttpMethod.Post, "/api/tasks", content);
+
+        Assert.True(answer.Status == HttpStatusCode.Accepted, $"answered {(int)answer.Status} {answer.Body?.ToJsonString()}");
+        var done = JsonNode.Parse(await WaitForStateAsync(answer.Body!["id"]!.GetValue<string>(), "SUCCESS"))!;
+        Assert.Equal("\U0001F600", done["result"]!["kwargs"]!["café"]!.GetValue<string>());
+    }
+
     /// <summary>Every state-changing route, with a body that route would take.</summary>
     public static TheoryData<string> PostRoutes() =>
     [
@@ -196,6 +221,8 @@ public sealed class HostileInputTests(LocalHostFixture host) : IClassFixture<Loc
             ("latin-1 JSON", Body("{}", "application/json; charset=iso-8859-1"), HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json"),
             ("bytes that are not UTF-8", Body([.. "{\"x\": \""u8, 0xFF, 0xFE, .. "\"}"u8]), HttpStatusCode.BadRequest, "The request body is not valid UTF-8: send JSON text encoded as UTF-8."),
             ("an unpaired surrogate", Body("""{"x": "\ud800"}"""), HttpStatusCode.BadRequest, "an unpaired surrogate escape"),
+            ("an unpaired surrogate in a name", Body("""{"\udc00": 1}"""), HttpStatusCode.BadRequest, "an unpaired surrogate escape"),
+            ("an unpaired surrogate, chunked", Chunked("""{"x": ["\ud800"]}"""), HttpStatusCode.BadRequest, "an unpaired surrogate escape"),
             ("nesting 1000 deep", Body(new string('[', 1000) + new string(']', 1000)), HttpStatusCode.BadRequest, "nested at most 64 levels deep"),
             ("not JSON", Body("{\"x\": 1"), HttpStatusCode.BadRequest, "The request body is not valid JSON"),
             ("a JSON string", Body("\"text\""), HttpStatusCode.BadRequest, "object"),
