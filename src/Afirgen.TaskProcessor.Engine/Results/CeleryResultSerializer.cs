@@ -10,7 +10,10 @@ namespace Afirgen.TaskProcessor.Engine.Results;
 public static class CeleryResultSerializer
 {
     /// <summary>Celery's result key for a task id.</summary>
-    public static string KeyFor(string taskId) => "celery-task-meta-" + taskId;
+    public static string KeyFor(string taskId) => KeyPrefix + taskId;
+
+    /// <summary>What every result key starts with before the task id (Celery's <c>get_key_for_task</c>).</summary>
+    public const string KeyPrefix = "celery-task-meta-";
 
     public static byte[] Serialize(TaskResultMeta meta)
     {

@@ -18,6 +18,9 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     private readonly int _database;
     private readonly long _expirySeconds;
     private readonly RedisWriteBatcher _writes;
+    // The result key's fixed part as bytes: a key is this and the task id, written out by the client, so the two hot
+    // paths (every task begins and stores) make no string of the whole key.
+    private readonly RedisKey _resultKeyPrefix;
 
     public RedisResultStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ResultOptions> resultOptions, ILogger<RedisResultStore>? logger = null)
     {
@@ -25,6 +28,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         _prefix = redisOptions.Value.KeyPrefix;
         _database = redisOptions.Value.ResolvedDatabase;
         _expirySeconds = Math.Max(1, (long)resultOptions.Value.Expires.TotalSeconds);
+        _resultKeyPrefix = System.Text.Encoding.UTF8.GetBytes(_prefix + CeleryResultSerializer.KeyPrefix);
         _writes = new RedisWriteBatcher(redis, _database, _expirySeconds, !redisOptions.Value.GroupCommit,
             ex => ResultsLog.GroupCommitOff(logger ?? (ILogger)NullLogger.Instance, ex));
     }
@@ -35,13 +39,12 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         return value.IsNull ? null : CeleryResultSerializer.Deserialize((byte[])value!);
     }
 
-    // The two hot paths (every task begins and stores) without RunAsync's closure and the key built twice.
+    // The two hot paths (every task begins and stores) without RunAsync's closure.
     public async Task StoreAsync(TaskResultMeta meta, CancellationToken cancellationToken)
     {
-        var key = KeyText(meta.TaskId);
         try
         {
-            await _writes.StoreAsync(key, RevokedKeyFor(key), CeleryResultSerializer.Serialize(meta)).ConfigureAwait(false);
+            await _writes.StoreAsync(Key(meta.TaskId), RevokedKey(meta.TaskId), CeleryResultSerializer.Serialize(meta)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -55,11 +58,10 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     public async Task<BeginResult> BeginAsync(string taskId, TaskResultMeta? started, CancellationToken cancellationToken)
     {
         RedisValue startedJson = started is null ? RedisValue.EmptyString : CeleryResultSerializer.Serialize(started);
-        var key = KeyText(taskId);
         RedisValue found;
         try
         {
-            found = await _writes.BeginAsync(key, RevokedKeyFor(key), startedJson).ConfigureAwait(false);
+            found = await _writes.BeginAsync(Key(taskId), RevokedKey(taskId), startedJson).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -187,7 +189,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
-    private RedisKey Key(string taskId) => _prefix + CeleryResultSerializer.KeyFor(taskId);
+    private RedisKey Key(string taskId) => new RedisKey(taskId).Prepend(_resultKeyPrefix);
 
     // Celery's get_key_for_group: celery-taskset-meta-<group id><suffix>.
     private RedisKey GroupKey(string groupId, string suffix) => _prefix + "celery-taskset-meta-" + groupId + suffix;
@@ -197,11 +199,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     /// both keys live in one hash slot (the result key has no braces, so its slot is that of its whole
     /// name) and one script can read both.
     /// </summary>
-    private RedisKey RevokedKey(string taskId) => RevokedKeyFor(KeyText(taskId));
-
-    private string KeyText(string taskId) => _prefix + CeleryResultSerializer.KeyFor(taskId);
-
-    private string RevokedKeyFor(string resultKey) => $"{_prefix}afirgen-revoked:{{{resultKey}}}";
+    private RedisKey RevokedKey(string taskId) => string.Concat([_prefix, "afirgen-revoked:{", _prefix, CeleryResultSerializer.KeyPrefix, taskId, "}"]);
 
     private static async Task<T> RunAsync<T>(Func<Task<T>> command, string taskId)
     {

@@ -44,6 +44,28 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task AKeyPrefix_PrefixesTheResultAndTheRevocation_ForEveryStep()
+    {
+        await using var store = new RedisResultStore(redis.Connection, Options.Create(new RedisOptions { KeyPrefix = "app1:" }), Options.Create(new ResultOptions()));
+        var db = redis.Connection.GetDatabase();
+        var stored = Guid.NewGuid().ToString();
+        var revoked = Guid.NewGuid().ToString();
+        var fresh = Guid.NewGuid().ToString();
+
+        await store.StoreAsync(Success(stored), CancellationToken.None);
+        await db.StringSetAsync($"app1:afirgen-revoked:{{app1:celery-task-meta-{revoked}}}", "{}");
+
+        Assert.Equal("SUCCESS", JsonNode.Parse((string)(await db.StringGetAsync("app1:celery-task-meta-" + stored))!)!["status"]!.GetValue<string>());
+        Assert.False(await db.KeyExistsAsync("celery-task-meta-" + stored));
+        Assert.Equal(TaskStates.Success, (await store.BeginAsync(stored, null, CancellationToken.None)).Finished?.Status);
+        Assert.True((await store.BeginAsync(revoked, null, CancellationToken.None)).Revoked);
+        Assert.True(await store.IsRevokedAsync(revoked, CancellationToken.None));
+        Assert.True((await store.BeginAsync(fresh, new TaskResultMeta { TaskId = fresh, Status = TaskStates.Started }, CancellationToken.None)).MayRun);
+        Assert.Equal("STARTED", JsonNode.Parse((string)(await db.StringGetAsync("app1:celery-task-meta-" + fresh))!)!["status"]!.GetValue<string>());
+        Assert.Equal(TaskStates.Started, (await store.GetAsync(fresh, CancellationToken.None))?.Status);
+    }
+
+    [Fact]
     public async Task Store_PublishesOnTheKeysChannel_ForAsyncResultGet()
     {
         var id = Guid.NewGuid().ToString();
