@@ -28,9 +28,22 @@ public sealed class CredentialFailureTests
 
         time.Advance(TimeSpan.FromSeconds(1));
         await app.Logs.WaitAsync(Events.Reconnecting);
+        // Said as the reconnect begins; on a busy machine the new connection has taken longer than a command's 2 s
+        // timeout, so the command waits for the connection rather than racing it.
+        await WaitUntilConnectedAsync(app.Multiplexer, TimeSpan.FromSeconds(20));
 
         Assert.Single(credential.Tokens);
         Assert.Equal(objectId, (string?)await app.Multiplexer.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
+    }
+
+    private static async Task WaitUntilConnectedAsync(StackExchange.Redis.IConnectionMultiplexer multiplexer, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!multiplexer.IsConnected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Redis was not connected {within.TotalSeconds} s after the first token came.");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
