@@ -42,7 +42,7 @@ public sealed class JsonBodyReader(IOptions<MessageOptions> messages)
             return (null, NotJson(request.ContentType));
         }
 
-        var bytes = request.ContentLength is { } length
+        var bytes = request.ContentLength is { } length && length <= MaxPreallocatedBytes
             ? await ReadDeclaredAsync(request.Body, length, cancellationToken).ConfigureAwait(false)
             : await ReadBoundedAsync(request.Body, cancellationToken).ConfigureAwait(false);
         if (bytes is null)
@@ -69,8 +69,14 @@ public sealed class JsonBodyReader(IOptions<MessageOptions> messages)
     }
 
     /// <summary>
-    /// Reads a body whose length was declared (and already checked against <see cref="MaxBytes"/>) straight into an
-    /// array of that size: most requests, and no copying through a growing buffer.
+    /// The largest declared length read into an array made before the bytes arrive. A client can declare a length and
+    /// then send slowly or not at all, so a larger body (rare) grows with what actually comes, as a chunked one does.
+    /// </summary>
+    private const long MaxPreallocatedBytes = 64 * 1024;
+
+    /// <summary>
+    /// Reads a body whose declared length is at most <see cref="MaxPreallocatedBytes"/> straight into an array of that
+    /// size: most requests, and no copying through a growing buffer.
     /// </summary>
     private static async Task<byte[]> ReadDeclaredAsync(Stream body, long length, CancellationToken cancellationToken)
     {
