@@ -21,6 +21,8 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     // The result key's fixed part as bytes: a key is this and the task id, written out by the client, so the two hot
     // paths (every task begins and stores) make no string of the whole key.
     private readonly RedisKey _resultKeyPrefix;
+    // The revocation key's text before the task id, made once (see RevokedKey).
+    private readonly string _revokedKeyHead;
 
     public RedisResultStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ResultOptions> resultOptions, ILogger<RedisResultStore>? logger = null)
     {
@@ -29,6 +31,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
         _database = redisOptions.Value.ResolvedDatabase;
         _expirySeconds = Math.Max(1, (long)resultOptions.Value.Expires.TotalSeconds);
         _resultKeyPrefix = System.Text.Encoding.UTF8.GetBytes(_prefix + CeleryResultSerializer.KeyPrefix);
+        _revokedKeyHead = _prefix + "afirgen-revoked:{" + _prefix + CeleryResultSerializer.KeyPrefix;
         _writes = new RedisWriteBatcher(redis, _database, _expirySeconds, !redisOptions.Value.GroupCommit,
             ex => ResultsLog.GroupCommitOff(logger ?? (ILogger)NullLogger.Instance, ex));
     }
@@ -199,7 +202,7 @@ public sealed class RedisResultStore : IResultStore, IAsyncDisposable
     /// both keys live in one hash slot (the result key has no braces, so its slot is that of its whole
     /// name) and one script can read both.
     /// </summary>
-    private RedisKey RevokedKey(string taskId) => string.Concat([_prefix, "afirgen-revoked:{", _prefix, CeleryResultSerializer.KeyPrefix, taskId, "}"]);
+    private RedisKey RevokedKey(string taskId) => string.Concat(_revokedKeyHead, taskId, "}");
 
     private static async Task<T> RunAsync<T>(Func<Task<T>> command, string taskId)
     {
