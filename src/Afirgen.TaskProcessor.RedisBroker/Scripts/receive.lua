@@ -4,7 +4,8 @@
 -- KEYS: 1 unacked, 2 unacked_index, 3 raw, 4 raw index, 5 raw meta, 6 raw seq, 7 raw deliveries,
 --       8 delayed, 9 in-flight set, 10.. the queue's lists in the order to serve them.
 -- ARGV: 1 max, 2 now (Unix seconds), 3 now (Unix ms), 4 queue, 5 prefix, 6 separator, 7 promote limit.
--- Returns per message: kind ('k' kombu envelope, 'r' anything else), tag, list, message, delivery count,
+-- Returns per message: kind ('k' kombu envelope, 'r' anything else), tag, list (its place in KEYS from 10, counted
+-- from 1), message, delivery count,
 -- lock score, message id, opaque flag, message length. For a kombu envelope the fourth is the record written to
 -- unacked, '[message, exchange, routing_key]', and the message is its message-length bytes from the second: the
 -- record is built in one concatenation and not copied again for the reply (each string a script makes costs
@@ -130,7 +131,7 @@ for li = 10, #KEYS do
     local n = #out
     out[n + 1] = kind
     out[n + 2] = tag
-    out[n + 3] = from
+    out[n + 3] = li - 9
     out[n + 4] = message
     out[n + 5] = count
     out[n + 6] = score

@@ -313,7 +313,7 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
 
     private Task<RedisResult> SettleInBatchAsync(PoppedMessage popped, RedisValue[] arguments)
     {
-        var operation = new SettleBatch.Operation(SettleKeys(popped), arguments);
+        var operation = new SettleBatch.Operation(popped.SettleKeys, arguments);
         _settles.Add(operation);
         return operation.Task;
     }
@@ -366,7 +366,8 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         {
             var r = result.AsSpan(i * PerMessage, PerMessage);
             var kombu = (string)r[0]! == "k";
-            var popped = new PoppedMessage(queue, kombu, (string)r[1]!, (string)r[2]!);
+            var list = (int)r[2] - 1;
+            var popped = new PoppedMessage(queue, kombu, (string)r[1]!, kombu ? keys.KombuSettleKeys[list] : keys.RawSettleKeys[list]);
             // A kombu envelope comes inside the record written for it ('[message, exchange, routing_key]'), from its second byte.
             var text = (byte[])r[3]!;
             ReadOnlyMemory<byte> body = kombu ? text.AsMemory(1, (int)r[8]) : text;
@@ -465,16 +466,6 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         return matching;
     }
 
-    private RedisKey[] SettleKeys(PoppedMessage popped)
-    {
-        var keys = KeysFor(popped.Queue);
-        return
-        [
-            popped.Kombu ? _keys.Unacked : _keys.RawUnacked, popped.Kombu ? _keys.UnackedIndex : _keys.RawUnackedIndex,
-            _keys.RawUnackedMeta, _keys.RawDeliveries, keys.InFlight, keys.DeadLetters, keys.DeadLetterSequence, popped.List,
-        ];
-    }
-
     /// <summary>kombu's <c>_get_message_priority</c> and <c>priority()</c>: clamp to 0–9, then the step at or below.</summary>
     private int StepFor(int priority)
     {
@@ -504,10 +495,13 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
         ArgumentException.ThrowIfNullOrEmpty(queue);
         return _queues.GetOrAdd(queue, static (name, broker) =>
         {
+            var k = broker._keys;
             var ordered = broker._options.PriorityOrder == PriorityOrder.HighestFirst ? broker._steps.Reverse() : broker._steps;
-            return new QueueKeys(
-                [.. ordered.Select(step => broker._keys.List(name, step))],
-                broker._keys.Delayed(name), broker._keys.InFlight(name), broker._keys.DeadLetters(name), broker._keys.DeadLetterSequence(name));
+            RedisKey[] lists = [.. ordered.Select(step => k.List(name, step))];
+            RedisKey inFlight = k.InFlight(name), deadLetters = k.DeadLetters(name), sequence = k.DeadLetterSequence(name);
+            return new QueueKeys(lists, k.Delayed(name), inFlight, deadLetters,
+                [.. lists.Select(list => new RedisKey[] { k.Unacked, k.UnackedIndex, k.RawUnackedMeta, k.RawDeliveries, inFlight, deadLetters, sequence, list })],
+                [.. lists.Select(list => new RedisKey[] { k.RawUnacked, k.RawUnackedIndex, k.RawUnackedMeta, k.RawDeliveries, inFlight, deadLetters, sequence, list })]);
         }, this);
     }
 
@@ -535,13 +529,20 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
     private static string UnixSeconds(DateTimeOffset time) =>
         ((time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 / 1e6).ToString("0.000000", CultureInfo.InvariantCulture);
 
-    private sealed class QueueKeys(RedisKey[] serveOrder, RedisKey delayed, RedisKey inFlight, RedisKey deadLetters, RedisKey deadLetterSequence)
+    /// <summary>A queue's keys, made once: its lists in the order served, and settle.lua's key groups for each list.</summary>
+    private sealed class QueueKeys(
+        RedisKey[] serveOrder, RedisKey delayed, RedisKey inFlight, RedisKey deadLetters, RedisKey[][] kombuSettleKeys, RedisKey[][] rawSettleKeys)
     {
         public RedisKey[] ServeOrder { get; } = serveOrder;
         public RedisKey Delayed { get; } = delayed;
         public RedisKey InFlight { get; } = inFlight;
         public RedisKey DeadLetters { get; } = deadLetters;
-        public RedisKey DeadLetterSequence { get; } = deadLetterSequence;
+
+        /// <summary>settle.lua's keys for a kombu delivery popped from <see cref="ServeOrder"/>'s list at the same index.</summary>
+        public RedisKey[][] KombuSettleKeys { get; } = kombuSettleKeys;
+
+        /// <summary>The same for a delivery recorded in our own raw hash.</summary>
+        public RedisKey[][] RawSettleKeys { get; } = rawSettleKeys;
         public volatile bool Declared;
     }
 }

@@ -15,7 +15,10 @@ namespace Afirgen.TaskProcessor.RedisBroker.Transport;
 /// </remarks>
 internal static class SettleBatch
 {
-    /// <summary>The keys and arguments of one operation, as settle.lua takes them, with its answer to come.</summary>
+    /// <summary>
+    /// One operation: its key group (8 keys, as settle.lua takes them; one shared array per record kind, queue and list,
+    /// so that a batch sends each group once) and its 5 arguments, with its answer to come.
+    /// </summary>
     internal sealed class Operation(RedisKey[] keys, RedisValue[] arguments) : TaskCompletionSource<RedisResult>
     {
         public RedisKey[] Keys { get; } = keys;
@@ -31,12 +34,24 @@ internal static class SettleBatch
     {
         try
         {
-            var keys = new RedisKey[8 * batch.Count];
-            var arguments = new RedisValue[5 * batch.Count];
+            // Key groups by reference: a worker's batch nearly always shares one (a queue's default list).
+            var groups = new List<RedisKey[]>(1);
+            var arguments = new RedisValue[6 * batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Keys.CopyTo(keys, 8 * i);
-                batch[i].Arguments.CopyTo(arguments, 5 * i);
+                var group = groups.IndexOf(batch[i].Keys);
+                if (group < 0)
+                {
+                    group = groups.Count;
+                    groups.Add(batch[i].Keys);
+                }
+                arguments[6 * i] = group + 1;
+                batch[i].Arguments.CopyTo(arguments, 6 * i + 1);
+            }
+            var keys = new RedisKey[8 * groups.Count];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                groups[g].CopyTo(keys, 8 * g);
             }
             var answers = (RedisResult[])(await db.ScriptEvaluateAsync(KombuScripts.Settle, keys, arguments).ConfigureAwait(false))!;
             for (var i = 0; i < batch.Count; i++)

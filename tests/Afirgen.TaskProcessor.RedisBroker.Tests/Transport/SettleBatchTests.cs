@@ -1,6 +1,9 @@
 using System.Text;
 using Afirgen.TaskProcessor.Engine.Broker;
+using Afirgen.TaskProcessor.RedisBroker.Keys;
+using Afirgen.TaskProcessor.RedisBroker.Transport;
 using Afirgen.TaskProcessor.Testing;
+using StackExchange.Redis;
 
 namespace Afirgen.TaskProcessor.RedisBroker.Tests.Transport;
 
@@ -57,4 +60,104 @@ public sealed class SettleBatchTests(RedisFixture redis)
         Assert.Equal(lostTag, Assert.Single(await db.HashKeysAsync(prefix + "unacked")));
         Assert.Equal(lostTag, Assert.Single(await db.SetMembersAsync(prefix + "_afirgen.inflight." + Queue)));
     }
+
+    [Fact]
+    public async Task OneBatch_AcrossListsAndRecordKinds_SettlesEachWithItsOwnKeys()
+    {
+        var prefix = TestBrokers.FreshPrefix();
+        var keys = new KombuKeys(prefix);
+        await using var broker = TestBrokers.Create(redis.Server, prefix);
+        foreach (var (id, priority) in new[] { ("low-done", 1), ("low-back", 1), ("high-done", 10), ("high-dead", 10) })
+        {
+            await broker.SendAsync(Queue, new OutgoingMessage(id, id, "diagnostics.noop", priority, Encoding.UTF8.GetBytes("{}")), null, CancellationToken.None);
+        }
+        var db = redis.Connection.GetDatabase(1);
+        // Not a kombu envelope: recorded in our own raw hash, settled with the raw keys.
+        await db.ListLeftPushAsync(keys.List(Queue, 0), "not an envelope");
+        await ReceiveAllAsync(broker, 5);
+
+        var tags = await TagsByMessageIdAsync(db, keys);
+        var rawTag = (string)Assert.Single(await db.HashKeysAsync(keys.RawUnacked))!;
+        RedisKey[] Group(bool kombu, int step) =>
+        [
+            kombu ? keys.Unacked : keys.RawUnacked, kombu ? keys.UnackedIndex : keys.RawUnackedIndex, keys.RawUnackedMeta, keys.RawDeliveries,
+            keys.InFlight(Queue), keys.DeadLetters(Queue), keys.DeadLetterSequence(Queue), keys.List(Queue, step),
+        ];
+        RedisKey[] low = Group(true, 0), high = Group(true, 9), raw = Group(false, 0);
+        var batch = new List<SettleBatch.Operation>
+        {
+            new(low, ["complete", "k", tags["low-done"], await ScoreAsync(db, keys.UnackedIndex, tags["low-done"]), ""]),
+            new(high, ["complete", "k", tags["high-done"], await ScoreAsync(db, keys.UnackedIndex, tags["high-done"]), ""]),
+            new(low, ["abandon", "k", tags["low-back"], await ScoreAsync(db, keys.UnackedIndex, tags["low-back"]), ""]),
+            new(raw, ["complete", "r", rawTag, await ScoreAsync(db, keys.RawUnackedIndex, rawTag), ""]),
+            new(high, ["deadletter", "k", tags["high-dead"], await ScoreAsync(db, keys.UnackedIndex, tags["high-dead"]), "{\"id\":\"high-dead\"}"]),
+        };
+
+        await SettleBatch.SendAsync(db, batch);
+
+        foreach (var operation in batch)
+        {
+            Assert.Equal(1, (long)await operation.Task);
+        }
+        Assert.Empty(await db.HashKeysAsync(keys.Unacked));
+        Assert.Empty(await db.SortedSetRangeByRankAsync(keys.UnackedIndex));
+        Assert.Empty(await db.HashKeysAsync(keys.RawUnacked));
+        Assert.Empty(await db.SortedSetRangeByRankAsync(keys.RawUnackedIndex));
+        Assert.Empty(await db.SetMembersAsync(keys.InFlight(Queue)));
+        // The abandoned one is back on its own list (priority 1's), and nothing else is on any list.
+        var back = Assert.Single(await db.ListRangeAsync(keys.List(Queue, 0)));
+        Assert.Contains("\"x-afirgen-message-id\":\"low-back\"", (string)back!, StringComparison.Ordinal);
+        Assert.Empty(await db.ListRangeAsync(keys.List(Queue, 9)));
+        Assert.Equal("{\"seq\":1,\"id\":\"high-dead\"}", (string)Assert.Single(await db.ListRangeAsync(keys.DeadLetters(Queue)))!);
+    }
+
+    [Theory]
+    // The first to reach the record settles it; the second finds its lock gone, whichever of the two comes first.
+    [InlineData("complete", "abandon", 0)]
+    [InlineData("abandon", "complete", 1)]
+    public async Task TwoOperationsOnOneDelivery_InOneBatch_TakeEffectInOrder(string first, string second, int messagesBackOnTheList)
+    {
+        var prefix = TestBrokers.FreshPrefix();
+        var keys = new KombuKeys(prefix);
+        await using var broker = TestBrokers.Create(redis.Server, prefix);
+        await broker.SendAsync(Queue, new OutgoingMessage("once", "once", "diagnostics.noop", 0, Encoding.UTF8.GetBytes("{}")), null, CancellationToken.None);
+        await ReceiveAllAsync(broker, 1);
+        var db = redis.Connection.GetDatabase(1);
+        var tag = (await TagsByMessageIdAsync(db, keys))["once"];
+        var score = await ScoreAsync(db, keys.UnackedIndex, tag);
+        RedisKey[] group =
+        [
+            keys.Unacked, keys.UnackedIndex, keys.RawUnackedMeta, keys.RawDeliveries, keys.InFlight(Queue), keys.DeadLetters(Queue),
+            keys.DeadLetterSequence(Queue), keys.List(Queue, 0),
+        ];
+        var batch = new List<SettleBatch.Operation> { new(group, [first, "k", tag, score, ""]), new(group, [second, "k", tag, score, ""]) };
+
+        await SettleBatch.SendAsync(db, batch);
+
+        long firstAnswer = (long)await batch[0].Task, secondAnswer = (long)await batch[1].Task;
+        Assert.Equal((1L, 0L), (firstAnswer, secondAnswer));
+        Assert.Empty(await db.HashKeysAsync(keys.Unacked));
+        Assert.Empty(await db.SetMembersAsync(keys.InFlight(Queue)));
+        Assert.Equal(messagesBackOnTheList, (int)await db.ListLengthAsync(keys.List(Queue, 0)));
+    }
+
+    private static async Task ReceiveAllAsync(Afirgen.TaskProcessor.RedisBroker.Transport.RedisBroker broker, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = 0;
+        while (received < count)
+        {
+            received += (await broker.ReceiveAsync(Queue, count - received, timeout.Token)).Count;
+        }
+    }
+
+    /// <summary>The delivery tag of each recorded kombu delivery, by the message id our sender put in its properties.</summary>
+    private static async Task<Dictionary<string, string>> TagsByMessageIdAsync(IDatabase db, KombuKeys keys) =>
+        (await db.HashGetAllAsync(keys.Unacked)).ToDictionary(
+            entry => System.Text.RegularExpressions.Regex.Match((string)entry.Value!, "\"x-afirgen-message-id\":\\s*\"([^\"]+)\"").Groups[1].Value,
+            entry => (string)entry.Name!);
+
+    /// <summary>A delivery's lock as Redis writes the score, which is what the settle script compares.</summary>
+    private static async Task<string> ScoreAsync(IDatabase db, RedisKey index, string tag) =>
+        (string)(await db.ExecuteAsync("ZSCORE", index, tag))!;
 }
