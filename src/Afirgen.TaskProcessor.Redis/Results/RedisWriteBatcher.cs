@@ -27,7 +27,7 @@ internal sealed class RedisWriteBatcher : IAsyncDisposable
     // Per operation i two keys: KEYS[2i-1] the result, KEYS[2i] its revocation (same hash slot).
     // ARGV[1] is the expiry; then per operation: ARGV[2i] the kind ('B' begin, 'S' store), ARGV[2i+1] the JSON.
     // Returns, per operation, the terminal result found by a begin, 'revoked', or '' (none / a store).
-    private const string Script = """
+    internal const string Script = """
         local ttl = ARGV[1]
         local results = {}
         for i = 1, #KEYS / 2 do

@@ -222,4 +222,46 @@ public sealed class RedisResultStoreTests(RedisFixture redis)
         Assert.False(await store.ReleaseStartedAsync(theirs, pending, CancellationToken.None));
         Assert.Equal(TaskStates.Success, (await store.GetAsync(id, CancellationToken.None))!.Status);
     }
+
+    [Fact]
+    public async Task Begin_InBatches_FindsEachTasksOwnResultAndRevocation_OnAPlainRedis()
+    {
+        await using var store = new RedisResultStore(redis.Connection, Options.Create(new RedisOptions()), Options.Create(new ResultOptions()));
+        var ids = Enumerable.Range(0, 300).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        // Every third finished, every third revoked (with no result of its own), the rest new.
+        await Task.WhenAll(ids.Where((_, i) => i % 3 == 0).Select(id => store.StoreAsync(Success(id), CancellationToken.None)));
+        foreach (var id in ids.Where((_, i) => i % 3 == 1))
+        {
+            await store.RevokeAsync(new TaskResultMeta { TaskId = id, Status = TaskStates.Revoked }, TimeSpan.FromMinutes(5), CancellationToken.None);
+            await redis.Connection.GetDatabase().KeyDeleteAsync("celery-task-meta-" + id);
+        }
+
+        var begun = await Task.WhenAll(ids.Select(id => store.BeginAsync(id, new TaskResultMeta { TaskId = id, Status = TaskStates.Started }, CancellationToken.None)));
+
+        Assert.All(begun.Where((_, i) => i % 3 == 0), b => Assert.Equal(TaskStates.Success, b.Finished!.Status));
+        Assert.All(begun.Where((_, i) => i % 3 == 1), b => Assert.True(b.Revoked));
+        Assert.All(begun.Where((_, i) => i % 3 == 2), b => Assert.True(b.MayRun));
+    }
+
+    [Fact]
+    public async Task OneBatch_ABeginAfterAStoreOfTheSameTask_SeesThatResult()
+    {
+        // The result script as one batch carries it: the store, then the begin of another delivery of the same task, then
+        // a begin of a revoked task and one of a new task. The begin after the store must find the result (not run twice),
+        // which a batch that read every begin's result before writing any would miss.
+        var db = redis.Connection.GetDatabase();
+        string same = "celery-task-meta-" + Guid.NewGuid(), revoked = "celery-task-meta-" + Guid.NewGuid(), fresh = "celery-task-meta-" + Guid.NewGuid();
+        await db.StringSetAsync("afirgen-revoked:{" + revoked + "}", "1");
+        const string Json = """{"status": "SUCCESS", "result": 1}""";
+
+        var answers = (RedisValue[])(await db.ScriptEvaluateAsync(RedisWriteBatcher.Script,
+            [same, "afirgen-revoked:{" + same + "}", same, "afirgen-revoked:{" + same + "}", revoked, "afirgen-revoked:{" + revoked + "}",
+                fresh, "afirgen-revoked:{" + fresh + "}"],
+            [60, "S", Json, "B", "", "B", "", "B", """{"status": "STARTED"}"""]))!;
+
+        Assert.Equal(["", Json, "revoked", ""], answers.Select(a => (string)a!));
+        Assert.Equal(Json, (string)(await db.StringGetAsync(same))!);
+        Assert.False(await db.KeyExistsAsync(revoked));
+        Assert.Contains("STARTED", (string)(await db.StringGetAsync(fresh))!);
+    }
 }
