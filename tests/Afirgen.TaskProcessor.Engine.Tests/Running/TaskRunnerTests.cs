@@ -289,8 +289,8 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         var run = h.Runner.RunAsync(delivery, CancellationToken.None);
         await WaitForStateAsync(h, published.TaskId, TaskStates.Started);
 
-        h.Time.Advance(TimeSpan.FromSeconds(5));
-        await run.WaitAsync(TimeSpan.FromSeconds(5));
+        // Ends at the soft limit (5 s), well before the hard one (10 s).
+        await StepClockUntilEndedAsync(h, run, mostSeconds: 8);
 
         var result = await h.ResultAsync(published.TaskId);
         Assert.Equal(TaskStates.Failure, result!.Status);
@@ -308,8 +308,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         var run = h.Runner.RunAsync(delivery, CancellationToken.None);
         await WaitForStateAsync(h, published.TaskId, TaskStates.Started);
 
-        h.Time.Advance(TimeSpan.FromSeconds(10));
-        await run.WaitAsync(TimeSpan.FromSeconds(5));
+        await StepClockUntilEndedAsync(h, run, mostSeconds: 13);
 
         var result = await h.ResultAsync(published.TaskId);
         Assert.Equal(TaskStates.Failure, result!.Status);
@@ -329,8 +328,7 @@ public sealed class TaskRunnerTests(RedisFixture redis)
         var run = h.Runner.RunAsync(await h.ReceiveAsync(), CancellationToken.None);
         await WaitForStateAsync(h, published.TaskId, TaskStates.Started);
 
-        h.Time.Advance(TimeSpan.FromSeconds(10));
-        await run.WaitAsync(TimeSpan.FromSeconds(5));
+        await StepClockUntilEndedAsync(h, run, mostSeconds: 13);
         Assert.Equal(TaskStates.Failure, (await h.ResultAsync(published.TaskId))!.Status);
         var resource = await StuckHandler.Resource.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.False(resource.Disposed); // the handler still runs: its scope must not be torn down under it
@@ -568,6 +566,22 @@ public sealed class TaskRunnerTests(RedisFixture redis)
             await h.RunNextAsync();
         }
         return false;
+    }
+
+    /// <summary>
+    /// Moves the fake clock on a second at a time until <paramref name="run"/> ends. A run's time-limit timers are armed as
+    /// its handler starts, a moment after its STARTED is stored, so one jump made as soon as STARTED is seen can come
+    /// before them and never fire them.
+    /// </summary>
+    private static async Task StepClockUntilEndedAsync(EngineHarness h, Task run, int mostSeconds)
+    {
+        for (var second = 0; !run.IsCompleted; second++)
+        {
+            Assert.True(second < mostSeconds, $"the run had not ended {mostSeconds} s (fake) after its STARTED was seen");
+            h.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(run, Task.Delay(250));
+        }
+        await run;
     }
 
     private static async Task WaitForStateAsync(EngineHarness h, string id, string state) =>
