@@ -62,7 +62,10 @@ for i in $(seq 1 "$pairs"); do
       exit 1
     fi
     tail -1 "$work/$side.$i.out" > "$work/$side.$i.json"
-    echo "pair $i, $side: $(grep -c 'round .*tasks/s' "$work/$side.$i.out" "$work/$side.$i.log" | awk -F: '{s+=$2} END {print s}') timed rounds; $(grep -c 'not settle' "$work/$side.$i.out" "$work/$side.$i.log" | awk -F: '{s+=$2} END {print s}') unsettled warm-ups"
+    # Our worker's lines only (with --transport the output also has Celery's); "had not settled" (bench) or "NOT settled"
+    # (bench --broker) marks a warm-up that ended before the JIT settled.
+    ours=$(cat "$work/$side.$i.out" "$work/$side.$i.log" | if [ $transport = 1 ]; then grep 'afirgen-tasks' || true; else cat; fi)
+    echo "pair $i, $side: $(grep -c 'round .*tasks/s' <<<"$ours" || true) timed rounds of ours; $(grep -ci 'not settled' <<<"$ours" || true) unsettled warm-ups"
   done
 done
 

@@ -78,6 +78,17 @@ internal sealed class KombuKeys
     /// <summary>The counter numbering <paramref name="queue"/>'s dead letters.</summary>
     public RedisKey DeadLetterSequence(string queue) => $"{Prefix}_afirgen.deadletter_seq.{queue}";
 
+    /// <summary>
+    /// settle.lua's key group for a delivery of <paramref name="queue"/> popped from <paramref name="list"/>: its record hash
+    /// and index (kombu's, or our own raw ones), raw meta, raw deliveries, in-flight set, dead-letter list and counter, and
+    /// the list an abandoned message goes back to.
+    /// </summary>
+    public RedisKey[] SettleKeys(bool kombu, string queue, RedisKey list) =>
+    [
+        kombu ? Unacked : RawUnacked, kombu ? UnackedIndex : RawUnackedIndex, RawUnackedMeta, RawDeliveries,
+        InFlight(queue), DeadLetters(queue), DeadLetterSequence(queue), list,
+    ];
+
     /// <summary>Marks <paramref name="messageId"/> as sent to <paramref name="queue"/> for the duplicate-detection window.</summary>
     public RedisKey Duplicate(string queue, string messageId) => $"{Prefix}_afirgen.dedup.{queue}.{messageId}";
 }

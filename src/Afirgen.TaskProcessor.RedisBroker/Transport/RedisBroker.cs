@@ -498,10 +498,8 @@ public sealed class RedisBroker : IMessageSender, IMessageSource, IQueueStatisti
             var k = broker._keys;
             var ordered = broker._options.PriorityOrder == PriorityOrder.HighestFirst ? broker._steps.Reverse() : broker._steps;
             RedisKey[] lists = [.. ordered.Select(step => k.List(name, step))];
-            RedisKey inFlight = k.InFlight(name), deadLetters = k.DeadLetters(name), sequence = k.DeadLetterSequence(name);
-            return new QueueKeys(lists, k.Delayed(name), inFlight, deadLetters,
-                [.. lists.Select(list => new RedisKey[] { k.Unacked, k.UnackedIndex, k.RawUnackedMeta, k.RawDeliveries, inFlight, deadLetters, sequence, list })],
-                [.. lists.Select(list => new RedisKey[] { k.RawUnacked, k.RawUnackedIndex, k.RawUnackedMeta, k.RawDeliveries, inFlight, deadLetters, sequence, list })]);
+            return new QueueKeys(lists, k.Delayed(name), k.InFlight(name), k.DeadLetters(name),
+                [.. lists.Select(list => k.SettleKeys(kombu: true, name, list))], [.. lists.Select(list => k.SettleKeys(kombu: false, name, list))]);
         }, this);
     }
 

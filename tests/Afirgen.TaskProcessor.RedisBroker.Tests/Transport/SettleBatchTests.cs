@@ -78,12 +78,8 @@ public sealed class SettleBatchTests(RedisFixture redis)
 
         var tags = await TagsByMessageIdAsync(db, keys);
         var rawTag = (string)Assert.Single(await db.HashKeysAsync(keys.RawUnacked))!;
-        RedisKey[] Group(bool kombu, int step) =>
-        [
-            kombu ? keys.Unacked : keys.RawUnacked, kombu ? keys.UnackedIndex : keys.RawUnackedIndex, keys.RawUnackedMeta, keys.RawDeliveries,
-            keys.InFlight(Queue), keys.DeadLetters(Queue), keys.DeadLetterSequence(Queue), keys.List(Queue, step),
-        ];
-        RedisKey[] low = Group(true, 0), high = Group(true, 9), raw = Group(false, 0);
+        RedisKey[] low = keys.SettleKeys(true, Queue, keys.List(Queue, 0)), high = keys.SettleKeys(true, Queue, keys.List(Queue, 9)),
+            raw = keys.SettleKeys(false, Queue, keys.List(Queue, 0));
         var batch = new List<SettleBatch.Operation>
         {
             new(low, ["complete", "k", tags["low-done"], await ScoreAsync(db, keys.UnackedIndex, tags["low-done"]), ""]),
@@ -125,11 +121,7 @@ public sealed class SettleBatchTests(RedisFixture redis)
         var db = redis.Connection.GetDatabase(1);
         var tag = (await TagsByMessageIdAsync(db, keys))["once"];
         var score = await ScoreAsync(db, keys.UnackedIndex, tag);
-        RedisKey[] group =
-        [
-            keys.Unacked, keys.UnackedIndex, keys.RawUnackedMeta, keys.RawDeliveries, keys.InFlight(Queue), keys.DeadLetters(Queue),
-            keys.DeadLetterSequence(Queue), keys.List(Queue, 0),
-        ];
+        var group = keys.SettleKeys(true, Queue, keys.List(Queue, 0));
         var batch = new List<SettleBatch.Operation> { new(group, [first, "k", tag, score, ""]), new(group, [second, "k", tag, score, ""]) };
 
         await SettleBatch.SendAsync(db, batch);
